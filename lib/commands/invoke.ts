@@ -1,0 +1,187 @@
+// `sls invoke -f FN`: read options → invoke (and wait, with --wait) → print. The return value alone goes to
+// stdout; request id, durations, memory and the log go to stderr.
+import * as fs from 'fs';
+import * as path from 'path';
+import { inputError, ScfError } from '../scf/errors';
+import { systemClock } from '../scf/limiter';
+import { type InvocationType, type InvokeResult, LIMITS } from '../scf/types';
+import type { TencentProvider } from '../provider';
+import { formatResult, invokeSummary, statusSummary } from '../render/invoke';
+
+export interface InvokeOptions {
+  function?: string;
+  data?: string;
+  path?: string;
+  raw?: boolean;
+  type?: string;
+  log?: boolean;
+  qualifier?: string;
+  wait?: boolean;
+  /** Seconds `--wait` waits for the result. */
+  timeout?: string;
+  context?: string;
+  contextPath?: string;
+}
+
+/** `--data`/`--path`/`--raw` → the ClientContext JSON text. Throws a one-line error on bad input. */
+export function readEvent(options: InvokeOptions, serviceDir: string): string {
+  if (options.data !== undefined && options.path !== undefined) throw inputError('Give the event with --data or --path, not both.');
+  if (options.path !== undefined) {
+    const file = path.resolve(serviceDir, String(options.path));
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error: any) {
+      throw inputError(`--path ${options.path}: ${error?.code === 'ENOENT' ? 'the file does not exist' : error?.message}.`);
+    }
+    if (options.raw) return JSON.stringify(text);
+    return JSON.stringify(parseEventFile(text, file, String(options.path)));
+  }
+  if (options.data !== undefined) {
+    const data = String(options.data);
+    if (options.raw) return JSON.stringify(data);
+    try {
+      return JSON.stringify(JSON.parse(data));
+    } catch (error) {
+      throw inputError(`--data is not valid JSON (${(error as Error).message}); add --raw to send it as a string.`);
+    }
+  }
+  return '{}';
+}
+
+function parseEventFile(text: string, file: string, shown: string): unknown {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.json') {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw inputError(`--path ${shown} is not valid JSON: ${(error as Error).message}.`);
+    }
+  }
+  const yaml = require('js-yaml') as typeof import('js-yaml');
+  try {
+    return yaml.load(text) ?? {};
+  } catch (error: any) {
+    throw inputError(`--path ${shown} is not valid JSON or YAML: ${String(error?.reason ?? error?.message).split('\n')[0]}.`);
+  }
+}
+
+export function parseInvocationType(type: string | undefined): InvocationType {
+  if (type === undefined) return 'RequestResponse';
+  const known: Record<string, InvocationType> = { requestresponse: 'RequestResponse', event: 'Event' };
+  const parsed = known[String(type).toLowerCase()];
+  if (!parsed) throw inputError(`--type must be RequestResponse or Event, not "${type}".`);
+  return parsed;
+}
+
+function parseWaitTimeout(value: string | undefined): number {
+  if (value === undefined) return 15 * 60_000;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw inputError(`--timeout must be a positive number of seconds, not "${value}".`);
+  return seconds * 1000;
+}
+
+export class InvokeCommand {
+  constructor(
+    private readonly provider: TencentProvider,
+    private readonly options: InvokeOptions,
+  ) {}
+
+  async run(): Promise<void> {
+    const { options, provider } = this;
+    const { log, writeText } = provider.io;
+    if (options.context !== undefined || options.contextPath !== undefined) {
+      throw inputError('SCF has no client context apart from the event: put it in --data or --path.');
+    }
+    const target = provider.functionTarget(String(options.function));
+    const invocationType = parseInvocationType(options.type);
+    if (options.wait && invocationType !== 'Event') throw inputError('--wait goes with --type Event: a sync invoke already waits.');
+    const waitTimeoutMs = parseWaitTimeout(options.timeout);
+    const clientContext = readEvent(options, provider.serviceDir);
+    const limit = invocationType === 'Event' ? LIMITS.asyncEventBytes : LIMITS.syncEventBytes;
+    const size = Buffer.byteLength(clientContext);
+    if (size > limit) {
+      throw inputError(`The event is ${size} bytes: SCF accepts at most ${limit} bytes for ${invocationType === 'Event' ? 'an async' : 'a sync'} invoke.`);
+    }
+    const client = provider.client();
+    const request = { ...target, qualifier: options.qualifier, invocationType, clientContext, logType: options.log ? ('Tail' as const) : ('None' as const) };
+
+    if (invocationType === 'RequestResponse') {
+      const result = await client.invoke(request);
+      return this.report(result);
+    }
+
+    const invokedAtMs = Date.now();
+    const accepted = await client.invoke({ ...request, logType: 'None' });
+    if (!options.wait) {
+      writeText(accepted.functionRequestId);
+      log.notice(`Async invoke accepted: RequestId ${accepted.functionRequestId}`);
+      return;
+    }
+    const { waitForRequest } = require('../poll/request-status') as typeof import('../poll/request-status');
+    const progress = provider.io.progress.create({ message: `Waiting for ${accepted.functionRequestId}` });
+    let outcome;
+    try {
+      outcome = await waitForRequest(client, {
+        ...target,
+        functionRequestId: accepted.functionRequestId,
+        invokedAtMs,
+        timeoutMs: waitTimeoutMs,
+        clock: systemClock,
+        onState: (state) => progress.update(`${state === 'running' ? 'Running' : 'Waiting for'} ${accepted.functionRequestId}`),
+      });
+    } finally {
+      progress.remove();
+    }
+    const { status } = outcome;
+    log.notice(statusSummary(status));
+    if (options.log) await this.printLog(target, accepted.functionRequestId, invokedAtMs);
+    if (status.retCode !== 0) {
+      throw new ScfError('Plugin.FunctionFailed', `Function ${target.functionName} failed: ${errorText(status.retMsg)} (RequestId ${status.requestId})`);
+    }
+    writeText(formatResult(status.retMsg));
+  }
+
+  private report(result: InvokeResult): void {
+    const { log, writeText } = this.provider.io;
+    log.notice(invokeSummary(result));
+    if (this.options.log && result.log) log.notice(result.log.trimEnd());
+    if (result.errMsg) {
+      throw new ScfError('Plugin.FunctionFailed', `Function failed: ${errorText(result.errMsg)} (RequestId ${result.functionRequestId})`);
+    }
+    writeText(formatResult(result.retMsg));
+  }
+
+  /** The async run's log, from GetFunctionLogs: the log service may lag the status by a moment. */
+  private async printLog(target: { functionName: string; namespace: string }, requestId: string, invokedAtMs: number): Promise<void> {
+    const { formatCst } = require('../time/cst') as typeof import('../time/cst');
+    const client = this.provider.client();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const logs = await client.getFunctionLogs({
+        ...target,
+        functionRequestId: requestId,
+        startTime: formatCst(invokedAtMs - 60_000),
+        endTime: formatCst(Date.now() + 60_000),
+        limit: 1,
+      });
+      const entry = logs.entries[0];
+      if (entry && entry.invokeFinished === 1) {
+        this.provider.io.log.notice(entry.log.trimEnd());
+        return;
+      }
+      await systemClock.sleep(500);
+    }
+    this.provider.io.log.warning(`The log of ${requestId} is not available yet: try \`sls logs -f ${this.options.function} --requestId ${requestId}\`.`);
+  }
+}
+
+/** SCF's error text is JSON with an errorMessage; show the message itself. */
+function errorText(errMsg: string): string {
+  try {
+    const parsed = JSON.parse(errMsg);
+    if (parsed && typeof parsed === 'object' && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: as it is
+  }
+  return errMsg;
+}

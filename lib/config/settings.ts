@@ -1,0 +1,129 @@
+// Resolution of region, stage, namespace, function names and endpoint from options, serverless.yml and the
+// environment. Pure: the caller hands in what serverless (or the emulator) read.
+import { ScfError, inputError } from '../scf/errors';
+import type { FunctionTarget } from '../scf/types';
+
+export const DEFAULT_REGION = 'ap-guangzhou';
+export const DEFAULT_STAGE = 'dev';
+export const DEFAULT_NAMESPACE = 'default';
+export const DEFAULT_ENDPOINT = 'https://scf.tencentcloudapi.com';
+
+export interface ProviderConfig {
+  name?: string;
+  region?: string;
+  stage?: string;
+  namespace?: string;
+  endpoint?: string;
+  legacyApi?: boolean;
+  credentials?: string;
+  profile?: string;
+}
+
+export interface FunctionConfig {
+  name?: string;
+  namespace?: string;
+  handler?: string;
+  timeout?: number;
+  memorySize?: number;
+  smoke?: unknown;
+}
+
+export interface ServiceConfig {
+  service: string;
+  provider: ProviderConfig;
+  functions: Record<string, FunctionConfig>;
+}
+
+export interface CommonOptions {
+  region?: string;
+  stage?: string;
+  namespace?: string;
+}
+
+const REGION_PATTERN = /^[a-z]{2,}-[a-z]+(-[a-z0-9]+)*$/;
+const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$/;
+const STAGE_PATTERN = /^[A-Za-z0-9-_]+$/;
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+export function resolveRegion(options: CommonOptions, provider: ProviderConfig, env: Record<string, string | undefined>): string {
+  const region = nonEmpty(options.region) ?? nonEmpty(provider.region) ?? nonEmpty(env.TENCENTCLOUD_REGION) ?? DEFAULT_REGION;
+  if (!REGION_PATTERN.test(region)) {
+    throw inputError(`Region "${region}" is not a Tencent Cloud region name (like ap-guangzhou or na-siliconvalley).`);
+  }
+  return region;
+}
+
+export function resolveStage(options: CommonOptions, provider: ProviderConfig): string {
+  const stage = nonEmpty(options.stage) ?? nonEmpty(provider.stage) ?? DEFAULT_STAGE;
+  if (!STAGE_PATTERN.test(stage)) throw inputError(`Stage "${stage}" may hold only letters, digits, "-" and "_".`);
+  return stage;
+}
+
+/** The function's deployed name and namespace; an unknown key is an error that lists the known ones. */
+export function resolveFunction(service: ServiceConfig, key: string, stage: string, options: CommonOptions = {}): FunctionTarget {
+  const functions = service.functions ?? {};
+  const config = Object.prototype.hasOwnProperty.call(functions, key) ? functions[key] : undefined;
+  if (!config) {
+    const known = Object.keys(functions);
+    throw new ScfError(
+      'Plugin.UnknownFunction',
+      `Function "${key}" is not defined in serverless.yml. ${known.length ? `Known functions: ${known.join(', ')}.` : 'The service defines no functions.'}`,
+    );
+  }
+  const namespace = nonEmpty(options.namespace) ?? nonEmpty(config.namespace) ?? nonEmpty(service.provider.namespace) ?? DEFAULT_NAMESPACE;
+  if (!NAMESPACE_PATTERN.test(namespace)) {
+    throw inputError(`Namespace "${namespace}" is not valid: up to 30 letters, digits, "-" or "_", starting with a letter or digit.`);
+  }
+  const functionName = nonEmpty(config.name) ?? `${service.service}-${stage}-${key}`;
+  return { functionName, namespace };
+}
+
+export interface Endpoint {
+  protocol: 'https:' | 'http:';
+  hostname: string;
+  port?: number;
+  /** host[:port] as addressed (the port only when it is not the scheme's default). */
+  host: string;
+  /** scheme://host[:port], no path. */
+  origin: string;
+}
+
+export function isLoopback(hostname: string): boolean {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/** Parses `scheme://host[:port]`; plain http is accepted only for loopback hosts. */
+export function parseEndpoint(text: string, origin = 'provider.endpoint'): Endpoint {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw inputError(`${origin} "${text}" is not a URL like https://scf.tencentcloudapi.com.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw inputError(`${origin} "${text}" must start with https:// (or http:// for a loopback address).`);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+    throw inputError(`${origin} "${text}" must be scheme://host[:port] only: the client adds the path itself.`);
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw inputError(`${origin} "${text}" uses plain http to a host that is not loopback: use https, credentials must not travel in clear.`);
+  }
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    host: url.host,
+    origin: `${url.protocol}//${url.host}`,
+  };
+}
+
+export function resolveEndpoint(provider: ProviderConfig, env: Record<string, string | undefined>): Endpoint {
+  if (nonEmpty(provider.endpoint)) return parseEndpoint(provider.endpoint!.trim(), 'provider.endpoint');
+  if (nonEmpty(env.TENCENTCLOUD_SCF_ENDPOINT)) return parseEndpoint(env.TENCENTCLOUD_SCF_ENDPOINT!.trim(), 'TENCENTCLOUD_SCF_ENDPOINT');
+  return parseEndpoint(DEFAULT_ENDPOINT);
+}

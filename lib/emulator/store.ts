@@ -1,0 +1,65 @@
+// What the emulator remembers of invocations: the source of GetFunctionLogs, GetRequestStatus and
+// ListAsyncEvents. Bounded: the oldest finished invocations are dropped past `capacity`.
+import type { AsyncEventStatus } from '../scf/types';
+
+export interface Invocation {
+  /** Order of arrival, to keep sorts stable among requests started in the same millisecond. */
+  seq: number;
+  requestId: string;
+  functionName: string;
+  namespace: string;
+  qualifier: string;
+  invocationType: 'RequestResponse' | 'Event';
+  startMs: number;
+  endMs?: number;
+  status: AsyncEventStatus;
+  /** GetFunctionLogs RetCode: 2 while running, 0 success, 1 user error, 433 timeout, 3 terminated. */
+  retCode: number;
+  retMsg: string;
+  errMsg: string;
+  log: string;
+  durationMs: number;
+  billDurationMs: number;
+  memUsage: number;
+  retryNum: number;
+  /** Only for the running ones. */
+  terminate?: (grace: boolean) => void;
+}
+
+export class InvocationStore {
+  private readonly byId = new Map<string, Invocation>();
+  private seq = 0;
+
+  constructor(private readonly capacity = 200_000) {}
+
+  add(invocation: Omit<Invocation, 'seq'>): Invocation {
+    const record = { ...invocation, seq: this.seq++ };
+    this.byId.set(record.requestId, record);
+    if (this.byId.size > this.capacity) this.evict();
+    return record;
+  }
+
+  get(requestId: string): Invocation | undefined {
+    return this.byId.get(requestId);
+  }
+
+  /** All invocations of a function, in arrival order. */
+  of(functionName: string, namespace: string): Invocation[] {
+    const out: Invocation[] = [];
+    for (const inv of this.byId.values()) if (inv.functionName === functionName && inv.namespace === namespace) out.push(inv);
+    return out;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  private evict(): void {
+    for (const [id, inv] of this.byId) {
+      if (inv.status !== 'RUNNING') {
+        this.byId.delete(id);
+        if (this.byId.size <= this.capacity) return;
+      }
+    }
+  }
+}

@@ -1,0 +1,133 @@
+// The `tencent` provider serverless sees: resolves region, stage, namespaces, function names, endpoint and
+// credentials from the CLI options, serverless.yml and the environment, and hands out the one SCF client all
+// commands go through. The client module (and got) is loaded on first use, not at plugin start-up.
+import * as fs from 'fs';
+import * as os from 'os';
+import type { Credentials } from './config/credentials';
+import {
+  type CommonOptions,
+  type Endpoint,
+  type FunctionConfig,
+  type ProviderConfig,
+  resolveEndpoint,
+  resolveFunction,
+  resolveRegion,
+  resolveStage,
+  type ServiceConfig,
+} from './config/settings';
+import type { ScfClient } from './scf/client';
+import type { FunctionTarget } from './scf/types';
+
+export interface Logger {
+  notice(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warning(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+  verbose(...args: unknown[]): void;
+  debug(...args: unknown[]): void;
+}
+
+export interface Progress {
+  update(message: string): void;
+  remove(): void;
+}
+
+/** What serverless v3 hands a plugin for output. */
+export interface PluginIo {
+  log: Logger;
+  writeText(text: string | string[]): void;
+  progress: { create(options: { message: string }): Progress };
+}
+
+export class TencentProvider {
+  static getProviderName(): string {
+    return 'tencent';
+  }
+
+  private cachedClient?: ScfClient;
+
+  constructor(
+    readonly serverless: any,
+    readonly options: CommonOptions & Record<string, unknown>,
+    readonly io: PluginIo,
+    readonly env: Record<string, string | undefined> = process.env,
+  ) {}
+
+  get providerConfig(): ProviderConfig {
+    return this.serverless.service.provider ?? {};
+  }
+
+  get serviceConfig(): ServiceConfig {
+    const service = this.serverless.service;
+    return { service: service.service, provider: this.providerConfig, functions: (service.functions ?? {}) as Record<string, FunctionConfig> };
+  }
+
+  get serviceDir(): string {
+    return this.serverless.serviceDir ?? process.cwd();
+  }
+
+  getRegion(): string {
+    return resolveRegion(this.options, this.providerConfig, this.env);
+  }
+
+  getStage(): string {
+    return resolveStage(this.options, this.providerConfig);
+  }
+
+  getEndpoint(): Endpoint {
+    return resolveEndpoint(this.providerConfig, this.env);
+  }
+
+  /** The deployed name and namespace of a function key of serverless.yml. */
+  functionTarget(key: string): FunctionTarget {
+    return resolveFunction(this.serviceConfig, key, this.getStage(), this.options);
+  }
+
+  functionKeys(): string[] {
+    return Object.keys(this.serverless.service.functions ?? {});
+  }
+
+  functionConfig(key: string): FunctionConfig {
+    return (this.serverless.service.functions ?? {})[key] ?? {};
+  }
+
+  resolveCredentials(): Credentials {
+    const { resolveCredentials } = require('./config/credentials') as typeof import('./config/credentials');
+    return resolveCredentials({
+      env: this.env,
+      homeDir: os.homedir(),
+      profile: this.providerConfig.profile,
+      legacyFile: this.providerConfig.credentials,
+      baseDir: this.serviceDir,
+      readFile: (file) => {
+        try {
+          return { text: fs.readFileSync(file, 'utf8'), mode: fs.statSync(file).mode };
+        } catch (error: any) {
+          if (error?.code === 'ENOENT' || error?.code === 'EISDIR' || error?.code === 'ENOTDIR') return undefined;
+          throw error;
+        }
+      },
+      warn: (message) => this.io.log.warning(message),
+    });
+  }
+
+  /**
+   * The one SCF client. Region and endpoint are checked now (bad input fails before anything is sent);
+   * credentials are read on the first request.
+   */
+  client(): ScfClient {
+    if (!this.cachedClient) {
+      const { ScfClient } = require('./scf/client') as typeof import('./scf/client');
+      const region = this.getRegion();
+      const endpoint = this.getEndpoint();
+      this.cachedClient = new ScfClient({
+        endpoint,
+        region,
+        credentials: () => this.resolveCredentials(),
+        legacyApi: this.providerConfig.legacyApi === true,
+        debug: (message) => this.io.log.debug(message),
+      });
+    }
+    return this.cachedClient;
+  }
+}

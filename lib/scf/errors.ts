@@ -1,0 +1,125 @@
+// The plugin's one error type. API errors keep the API's Code, Message, RequestId and Action; failures of
+// our own (configuration, bad input, transport) use codes in the `Plugin.` and `Transport.` families. The
+// message is always a sentence a user can act on; the plugin turns it into serverless's own error class.
+
+export interface ScfErrorContext {
+  action?: string;
+  /** The API's own Message. */
+  apiMessage?: string;
+  /** RequestId of the failed API call, when there was a reply. */
+  requestId?: string;
+  functionName?: string;
+  namespace?: string;
+  region?: string;
+  /** Where the credentials came from (never the credentials). */
+  credentialsSource?: string;
+  endpoint?: string;
+  /** A transport failure after the request was sent: an Invoke may have run. */
+  ambiguous?: boolean;
+  /** Seconds the local clock is ahead of the server's (negative: behind), when known. */
+  clockSkewSeconds?: number;
+  cause?: unknown;
+}
+
+export class ScfError extends Error {
+  readonly code: string;
+  readonly context: ScfErrorContext;
+
+  constructor(code: string, message: string, context: ScfErrorContext = {}) {
+    super(message);
+    this.name = 'ScfError';
+    this.code = code;
+    this.context = context;
+  }
+
+  get action(): string | undefined {
+    return this.context.action;
+  }
+
+  get requestId(): string | undefined {
+    return this.context.requestId;
+  }
+
+  /** Errors worth a retry on a read: throttling, server-side failures, and transport failures. */
+  get retryableRead(): boolean {
+    return this.code === 'RequestLimitExceeded' || this.code.startsWith('InternalError') || this.code.startsWith('Transport.');
+  }
+
+  /** Errors that prove a request was not carried out, so even an Invoke may be sent again. */
+  get provablyNotRun(): boolean {
+    return this.code === 'RequestLimitExceeded' || (this.code.startsWith('Transport.') && this.context.ambiguous === false);
+  }
+}
+
+export function isScfError(error: unknown): error is ScfError {
+  return error instanceof ScfError;
+}
+
+/** A failure of ours before anything was sent: bad options, configuration or files. */
+export function inputError(message: string): ScfError {
+  return new ScfError('Plugin.InvalidInput', message);
+}
+
+function where(context: ScfErrorContext): string {
+  const parts: string[] = [];
+  if (context.namespace) parts.push(`namespace "${context.namespace}"`);
+  if (context.region) parts.push(`region ${context.region}`);
+  return parts.length ? ` in ${parts.join(', ')}` : '';
+}
+
+function suffix(context: ScfErrorContext): string {
+  return context.requestId ? ` (${context.action ?? 'request'} RequestId ${context.requestId})` : '';
+}
+
+/** Builds the error for an API reply's `Error`, with a sentence for the codes users meet most. */
+export function apiError(code: string, apiMessage: string, context: ScfErrorContext): ScfError {
+  const full = { ...context, apiMessage };
+  const fn = context.functionName ? `"${context.functionName}"` : 'the function';
+  const source = context.credentialsSource ? ` from ${context.credentialsSource}` : '';
+  let sentence: string;
+  switch (code) {
+    case 'ResourceNotFound.Function':
+    case 'ResourceNotFound.FunctionName':
+    case 'InvalidParameterValue.FunctionName':
+      sentence = `Function ${fn} was not found${where(context)}. Is it deployed, and are the stage, region and namespace right?`;
+      break;
+    case 'ResourceNotFound.Namespace':
+      sentence = `Namespace "${context.namespace ?? ''}" does not exist${context.region ? ` in region ${context.region}` : ''}.`;
+      break;
+    case 'ResourceNotFound.Version':
+      sentence = `Version or alias not found for function ${fn}${where(context)}: ${apiMessage}`;
+      break;
+    case 'AuthFailure.SecretIdNotFound':
+      sentence = `Tencent Cloud does not know the SecretId${source}. Check the credentials.`;
+      break;
+    case 'AuthFailure.SignatureFailure':
+      sentence = `Tencent Cloud refused the request signature: the SecretKey${source} does not match its SecretId.`;
+      break;
+    case 'AuthFailure.TokenFailure':
+      sentence = `Tencent Cloud refused the session token${source}: it is invalid or has expired.`;
+      break;
+    case 'AuthFailure.UnauthorizedOperation':
+      sentence = `The credentials${source} are not allowed to call ${context.action ?? 'this action'}: ${apiMessage}`;
+      break;
+    case 'AuthFailure.SignatureExpire': {
+      const skew = context.clockSkewSeconds;
+      sentence =
+        skew !== undefined
+          ? `The request was refused as expired: this machine's clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} Tencent Cloud's. Fix the local clock.`
+          : `The request was refused as expired: this machine's clock is more than 5 minutes off. Fix the local clock.`;
+      break;
+    }
+    case 'RequestLimitExceeded':
+      sentence = `Tencent Cloud throttled ${context.action ?? 'the request'} (RequestLimitExceeded) and retries did not get through.`;
+      break;
+    case 'OperationDenied.AccountIsolate':
+      sentence = 'The Tencent Cloud account is isolated (overdue payment?): SCF refuses requests.';
+      break;
+    case 'UnsupportedRegion':
+      sentence = `SCF is not available in region ${context.region ?? '(unknown)'}.`;
+      break;
+    default:
+      sentence = `${context.action ?? 'The request'} failed: ${code}: ${apiMessage}`;
+  }
+  return new ScfError(code, sentence + suffix(full), full);
+}
