@@ -58,7 +58,10 @@ export async function waitForRequest(client: Pick<ScfClient, 'getRequestStatus'>
     const status = reply.statuses.find((s) => s.requestId === options.functionRequestId) ?? reply.statuses[0];
     const next: WaitState = status ? 'running' : 'waiting';
     if (status && status.retCode !== 1) return { status, polls: poll };
-    if (next !== state) options.onState?.((state = next));
+    if (next !== state) {
+      state = next;
+      options.onState?.(state);
+    }
   }
   throw new ScfError(
     'Plugin.WaitTimeout',

@@ -1,0 +1,103 @@
+// Shared test fixtures: an emulator on 127.0.0.1 serving a service directory, temporary service directories,
+// and the real `sls` binary run in them.
+import { execFile } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Credentials } from '../lib/config/credentials';
+import { parseEndpoint } from '../lib/config/settings';
+import { ScfClient, type ClientConfig } from '../lib/scf/client';
+import { loadService } from '../lib/emulator/service';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../lib/emulator/server';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const EXAMPLE = path.join(REPO, 'examples', 'hello');
+export const SLS = path.join(REPO, 'node_modules', '.bin', 'sls');
+
+export interface TestCredentials {
+  secretId: string;
+  secretKey: string;
+  token?: string;
+}
+
+export function newCredentials(): TestCredentials {
+  return { secretId: 'AKIDtest' + randomBytes(8).toString('hex'), secretKey: 'SK' + randomBytes(16).toString('hex') };
+}
+
+export async function emulatorFor(
+  dir = EXAMPLE,
+  extra: Partial<EmulatorOptions> & { stage?: string; credentials?: TestCredentials } = {},
+): Promise<RunningEmulator & { credentials: TestCredentials }> {
+  const credentials = extra.credentials ?? newCredentials();
+  const service = extra.service ?? loadService(dir, { stage: extra.stage, env: {} });
+  const emulator = await startEmulator({ ...extra, service, credentials });
+  return Object.assign(emulator, { credentials });
+}
+
+export function clientFor(
+  emulator: { url: string; credentials: TestCredentials },
+  config: Partial<ClientConfig> = {},
+): ScfClient {
+  const c = emulator.credentials;
+  return new ScfClient({
+    endpoint: parseEndpoint(emulator.url),
+    region: 'ap-guangzhou',
+    credentials: new Credentials(c.secretId, c.secretKey, c.token, 'the test'),
+    ...config,
+  });
+}
+
+/** A temporary service directory with the example's handlers and the given serverless.yml. */
+export function serviceDir(yml: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-svc-'));
+  for (const file of fs.readdirSync(EXAMPLE)) {
+    if (file.endsWith('.js')) fs.copyFileSync(path.join(EXAMPLE, file), path.join(dir, file));
+  }
+  fs.writeFileSync(path.join(dir, 'serverless.yml'), yml.replace(/__PLUGIN__/g, REPO));
+  return dir;
+}
+
+export interface SlsRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real serverless v3 CLI in `cwd` against the emulator, with a clean, isolated environment. */
+export function sls(
+  cwd: string,
+  args: string[],
+  emulator: { url: string; credentials: TestCredentials },
+  env: Record<string, string | undefined> = {},
+): Promise<SlsRun> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-home-'));
+  const base: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: home,
+    TZ: process.env.TZ,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    SLS_DEPRECATION_DISABLE: '*',
+    TENCENTCLOUD_SECRET_ID: emulator.credentials.secretId,
+    TENCENTCLOUD_SECRET_KEY: emulator.credentials.secretKey,
+    TENCENTCLOUD_SESSION_TOKEN: emulator.credentials.token,
+    TENCENTCLOUD_SCF_ENDPOINT: emulator.url,
+    ...env,
+  };
+  const clean = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+  return new Promise((resolve) => {
+    execFile(SLS, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+      fs.rmSync(home, { recursive: true, force: true });
+      const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Every text a run showed must be free of the secrets. */
+export function assertNoSecrets(run: SlsRun, credentials: TestCredentials): void {
+  for (const secret of [credentials.secretKey, credentials.token].filter(Boolean) as string[]) {
+    if (run.stdout.includes(secret) || run.stderr.includes(secret)) throw new Error('a secret reached the output');
+  }
+}

@@ -1,0 +1,121 @@
+// Time conversion, the limiter, the poller and variable resolution: pure pieces, with a fake clock where time matters.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { formatCst, parseCst } from '../../lib/time/cst';
+import { type Clock, RateLimiter } from '../../lib/scf/limiter';
+import { pollDelay, waitForRequest } from '../../lib/poll/request-status';
+import { resolveString } from '../../lib/emulator/service';
+import type { GetRequestStatusResult } from '../../lib/scf/types';
+
+/** A clock that advances only when someone sleeps. */
+function fakeClock(start = Date.UTC(2026, 0, 1)): Clock & { t: number } {
+  const clock = {
+    t: start,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += Math.max(0, ms);
+    },
+  };
+  return clock;
+}
+
+test('CST formatting is UTC+8 whatever the local time zone', () => {
+  const epoch = Date.UTC(2026, 10, 23, 17, 30, 5, 123);
+  assert.equal(formatCst(epoch), '2026-11-24 01:30:05');
+  assert.equal(formatCst(epoch, true), '2026-11-24 01:30:05.123');
+  assert.equal(parseCst('2026-11-24 01:30:05'), Date.UTC(2026, 10, 23, 17, 30, 5));
+  assert.equal(parseCst('2026-11-24 01:30:05.123'), epoch);
+  for (const bad of ['2026-02-30 00:00:00', '2026-11-24T01:30:05', '2026-11-24 24:00:00', 'yesterday']) assert.equal(parseCst(bad), undefined, bad);
+  for (let i = 0; i < 1000; i++) {
+    const t = Math.floor(Math.random() * 4e12 / 1000) * 1000;
+    assert.equal(parseCst(formatCst(t)), t);
+  }
+});
+
+test('the limiter lets at most `limit` requests start in any window', async () => {
+  const clock = fakeClock();
+  const limiter = new RateLimiter(20, 1000, clock);
+  const starts: number[] = [];
+  await Promise.all(Array.from({ length: 65 }, () => limiter.acquire('GetRequestStatus').then(() => starts.push(clock.now()))));
+  starts.sort((a, b) => a - b);
+  for (let i = 20; i < starts.length; i++) assert.ok(starts[i] - starts[i - 20] >= 1000, `start ${i}`);
+  // and it does not wait more than it must: 65 starts need three more windows
+  assert.ok(starts[64] - starts[0] <= 3 * 1001 + 5, `took ${starts[64] - starts[0]} ms`);
+  // actions are limited separately
+  const before = clock.now();
+  await limiter.acquire('Invoke');
+  assert.equal(clock.now(), before);
+});
+
+test('poll delays start short, grow, cap, and jitter within ±25%', () => {
+  assert.equal(pollDelay(1, 250, 2000, () => 0.5), 250);
+  assert.equal(pollDelay(2, 250, 2000, () => 0.5), 375);
+  assert.equal(pollDelay(20, 250, 2000, () => 0.5), 2000);
+  assert.equal(pollDelay(1, 200, 2000, () => 0), 150);
+  assert.equal(pollDelay(1, 200, 2000, () => 1), 250);
+});
+
+function statusClient(replies: Array<Partial<GetRequestStatusResult['statuses'][0]> | null>) {
+  let calls = 0;
+  return {
+    calls: () => calls,
+    async getRequestStatus(): Promise<GetRequestStatusResult> {
+      const reply = replies[Math.min(calls++, replies.length - 1)];
+      return {
+        totalCount: reply ? 1 : 0,
+        statuses: reply ? [{ functionName: 'f', requestId: 'r1', startTime: '', retCode: 1, retMsg: '', duration: 0, memUsage: 0, retryNum: 0, ...reply }] : [],
+        apiRequestId: 'x',
+      };
+    },
+  };
+}
+
+test('the poller keeps going through "not recorded" and "running", and returns the final state', async () => {
+  const clock = fakeClock();
+  const client = statusClient([null, null, { retCode: 1 }, { retCode: 1 }, { retCode: 0, retMsg: '"ok"' }]);
+  const states: string[] = [];
+  const outcome = await waitForRequest(client, {
+    functionName: 'f',
+    namespace: 'default',
+    functionRequestId: 'r1',
+    invokedAtMs: clock.now(),
+    timeoutMs: 60_000,
+    clock,
+    random: () => 0.5,
+    onState: (s) => states.push(s),
+  });
+  assert.equal(outcome.status.retCode, 0);
+  assert.equal(outcome.status.retMsg, '"ok"');
+  assert.equal(outcome.polls, 5);
+  assert.deepEqual(states, ['waiting', 'running']);
+});
+
+test('the poller reports a failure and gives up at its timeout', async () => {
+  const clock = fakeClock();
+  const failed = await waitForRequest(statusClient([{ retCode: -1, retMsg: 'boom' }]), {
+    functionName: 'f', namespace: 'n', functionRequestId: 'r1', invokedAtMs: clock.now(), timeoutMs: 10_000, clock,
+  });
+  assert.equal(failed.status.retCode, -1);
+  const client = statusClient([{ retCode: 1 }]);
+  const start = clock.now();
+  await assert.rejects(
+    waitForRequest(client, { functionName: 'f', namespace: 'n', functionRequestId: 'r1', invokedAtMs: start, timeoutMs: 10_000, clock }),
+    /had not finished after 10 s \(still running\)/,
+  );
+  assert.ok(clock.now() - start <= 10_000);
+  // few polls for a long wait: the delay grows to its cap
+  assert.ok(client.calls() <= 12, `${client.calls()} polls`);
+});
+
+test('serverless variables resolve where they decide names, and stay otherwise', () => {
+  const ctx = { options: { stage: 'prod' }, env: { TEAM: 'core' }, self: { service: 'shop', custom: { ns: '${env:TEAM}-ns', n: 5 } }, stage: 'prod' };
+  assert.equal(resolveString("${opt:stage, 'dev'}", ctx), 'prod');
+  assert.equal(resolveString("${opt:region, 'ap-guangzhou'}", ctx), 'ap-guangzhou');
+  assert.equal(resolveString('${self:service}-${sls:stage}', ctx), 'shop-prod');
+  assert.equal(resolveString('${self:custom.ns}', ctx), 'core-ns');
+  assert.equal(resolveString('${self:custom.n}', ctx), 5);
+  assert.equal(resolveString('${env:MISSING, opt:stage}', ctx), 'prod');
+  assert.equal(resolveString('${env:MISSING}', ctx), '${env:MISSING}');
+  assert.equal(resolveString('${ssm:/x}', ctx), '${ssm:/x}');
+  assert.equal(resolveString('plain', ctx), 'plain');
+});
