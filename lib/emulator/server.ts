@@ -76,6 +76,8 @@ export interface RunningEmulator {
   requests: RecordedRequest[];
   /** Peak number of requests for an action in any one-second window. */
   peakPerSecond(action: string): number;
+  /** Forgets recorded requests and arrival times (not invocations). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -237,8 +239,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (path === '/__emulator/functions') return sendJson(res, 200, options.service.functions);
     if (path === '/__emulator/requests' && req.method === 'GET') return sendJson(res, 200, requests);
     if (path === '/__emulator/requests' && req.method === 'DELETE') {
-      requests.length = 0;
-      arrivals.clear();
+      reset();
       return sendJson(res, 200, {});
     }
     if (path === '/__emulator/stats') {
@@ -256,6 +257,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return sendJson(res, 200, {});
     }
     sendJson(res, 404, { error: 'unknown control path' });
+  }
+
+  function reset(): void {
+    requests.length = 0;
+    arrivals.clear();
   }
 
   function peakPerSecond(action: string): number {
@@ -388,6 +394,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     faults,
     requests,
     peakPerSecond,
+    reset,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

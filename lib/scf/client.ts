@@ -71,7 +71,8 @@ export class ScfClient {
   constructor(private readonly config: ClientConfig) {
     this.clock = config.clock ?? systemClock;
     this.random = config.random ?? Math.random;
-    this.limiter = config.limiter ?? new RateLimiter(LIMITS.requestsPerSecond, 1000, this.clock);
+    // A window a little over a second: jitter on the way must not squeeze 21 arrivals into one second there.
+    this.limiter = config.limiter ?? new RateLimiter(LIMITS.requestsPerSecond, 1050, this.clock);
   }
 
   get legacy(): boolean {
