@@ -71,8 +71,7 @@ export class ScfClient {
   constructor(private readonly config: ClientConfig) {
     this.clock = config.clock ?? systemClock;
     this.random = config.random ?? Math.random;
-    // A window a little over a second: jitter on the way must not squeeze 21 arrivals into one second there.
-    this.limiter = config.limiter ?? new RateLimiter(LIMITS.requestsPerSecond, 1050, this.clock);
+    this.limiter = config.limiter ?? new RateLimiter(LIMITS.requestsPerSecond, 1000, this.clock);
   }
 
   get legacy(): boolean {
@@ -312,19 +311,23 @@ export class ScfClient {
     const credentials = this.getCredentials();
     const maxAttempts = this.config.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      await this.limiter.acquire(call.action);
+      const release = await this.limiter.acquire(call.action);
       const started = this.clock.now();
+      let reply: Json;
       try {
-        const reply = this.legacy ? await this.sendLegacy(call, credentials) : await this.sendApi3(call, credentials);
-        this.debug(`${call.action} ok in ${this.clock.now() - started} ms (attempt ${attempt})`);
-        return reply;
+        reply = this.legacy ? await this.sendLegacy(call, credentials) : await this.sendApi3(call, credentials);
       } catch (error) {
+        release();
         if (!(error instanceof ScfError)) throw error;
         const retryable = call.action === 'Invoke' ? error.provablyNotRun : error.retryableRead;
         this.debug(`${call.action} failed in ${this.clock.now() - started} ms (attempt ${attempt}): ${error.code}`);
         if (!retryable || attempt >= maxAttempts) throw error;
         await this.clock.sleep(this.backoff(attempt, error.code === 'RequestLimitExceeded'));
+        continue;
       }
+      release();
+      this.debug(`${call.action} ok in ${this.clock.now() - started} ms (attempt ${attempt})`);
+      return reply;
     }
   }
 

@@ -1,5 +1,8 @@
-// A client-side rate limiter: at most `limit` request starts in any window of `windowMs`, per key (action).
-// A sliding window of start times, not a token bucket, so "no more than 20 in any second" holds exactly.
+// A client-side rate limiter: at most `limit` requests per key (action) in any window of `windowMs`, as the
+// server counts them. A request holds its slot from the moment it starts until `windowMs` after its reply: the
+// server saw it somewhere in between, so however the network delays requests, no window of `windowMs` at the
+// server can hold more than `limit` arrivals. (Of any such window, the request that started last found every
+// other one either in flight or answered less than `windowMs` before.)
 
 export interface Clock {
   now(): number;
@@ -11,9 +14,18 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/** Call when the reply (or the failure) has arrived. */
+export type Release = () => void;
+
+interface Slot {
+  /** When the reply arrived; undefined while in flight. */
+  endedAt?: number;
+}
+
 export class RateLimiter {
-  private readonly starts = new Map<string, number[]>();
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly slots = new Map<string, Slot[]>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly wakers = new Map<string, Array<() => void>>();
 
   constructor(
     private readonly limit: number,
@@ -21,26 +33,54 @@ export class RateLimiter {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Resolves when a request for `key` may start, and counts it as started. Callers are served in order. */
-  acquire(key: string): Promise<void> {
+  /** Resolves when a request for `key` may start; callers are served in order. */
+  acquire(key: string): Promise<Release> {
     const previous = this.queues.get(key) ?? Promise.resolve();
     const turn = previous.then(() => this.waitForSlot(key));
-    this.queues.set(key, turn);
+    this.queues.set(key, turn.catch(() => undefined));
     return turn;
   }
 
-  private async waitForSlot(key: string): Promise<void> {
-    let starts = this.starts.get(key);
-    if (!starts) this.starts.set(key, (starts = []));
+  /** Requests holding a slot of `key` now (in flight, or answered within the window). */
+  held(key: string): number {
+    return this.prune(key).length;
+  }
+
+  private prune(key: string): Slot[] {
+    let slots = this.slots.get(key);
+    if (!slots) this.slots.set(key, (slots = []));
+    const cutoff = this.clock.now() - this.windowMs;
+    const kept = slots.filter((s) => s.endedAt === undefined || s.endedAt > cutoff);
+    this.slots.set(key, kept);
+    return kept;
+  }
+
+  private async waitForSlot(key: string): Promise<Release> {
     for (;;) {
-      const now = this.clock.now();
-      while (starts.length && starts[0] <= now - this.windowMs) starts.shift();
-      if (starts.length < this.limit) {
-        starts.push(now);
-        return;
+      const slots = this.prune(key);
+      if (slots.length < this.limit) {
+        const slot: Slot = {};
+        slots.push(slot);
+        return () => {
+          if (slot.endedAt !== undefined) return;
+          slot.endedAt = this.clock.now();
+          const wakers = this.wakers.get(key) ?? [];
+          this.wakers.set(key, []);
+          for (const wake of wakers) wake();
+        };
       }
-      // +1: the window is half-open, the oldest start must be strictly outside it.
-      await this.clock.sleep(starts[0] + this.windowMs - now + 1);
+      const ended = slots.filter((s) => s.endedAt !== undefined).map((s) => s.endedAt!);
+      if (ended.length) {
+        // +1: the window is half-open, the oldest reply must be strictly outside it.
+        await this.clock.sleep(Math.min(...ended) + this.windowMs - this.clock.now() + 1);
+      } else {
+        // Every slot is in flight: wait for a reply.
+        await new Promise<void>((resolve) => {
+          const list = this.wakers.get(key) ?? [];
+          list.push(resolve);
+          this.wakers.set(key, list);
+        });
+      }
     }
   }
 }

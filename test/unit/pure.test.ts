@@ -32,19 +32,46 @@ test('CST formatting is UTC+8 whatever the local time zone', () => {
   }
 });
 
-test('the limiter lets at most `limit` requests start in any window', async () => {
+test('the limiter bounds arrivals in any window, whatever the latency', async () => {
   const clock = fakeClock();
   const limiter = new RateLimiter(20, 1000, clock);
-  const starts: number[] = [];
-  await Promise.all(Array.from({ length: 65 }, () => limiter.acquire('GetRequestStatus').then(() => starts.push(clock.now()))));
-  starts.sort((a, b) => a - b);
-  for (let i = 20; i < starts.length; i++) assert.ok(starts[i] - starts[i - 20] >= 1000, `start ${i}`);
-  // and it does not wait more than it must: 65 starts need three more windows
-  assert.ok(starts[64] - starts[0] <= 3 * 1001 + 5, `took ${starts[64] - starts[0]} ms`);
-  // actions are limited separately
+  const arrivals: number[] = [];
+  // 65 requests, each taking a different time to reach the server and to answer.
+  await Promise.all(
+    Array.from({ length: 65 }, async (_, i) => {
+      const release = await limiter.acquire('GetRequestStatus');
+      const start = clock.now();
+      const delay = (i * 37) % 300;
+      arrivals.push(start + delay);
+      await clock.sleep(delay + 50);
+      release();
+    }),
+  );
+  arrivals.sort((a, b) => a - b);
+  for (let i = 20; i < arrivals.length; i++) assert.ok(arrivals[i] - arrivals[i - 20] >= 1000, `arrival ${i}`);
+  // actions are limited separately, and a released slot frees after the window
   const before = clock.now();
-  await limiter.acquire('Invoke');
+  (await limiter.acquire('Invoke'))();
   assert.equal(clock.now(), before);
+  assert.equal(limiter.held('Invoke'), 1);
+  await clock.sleep(1001);
+  assert.equal(limiter.held('Invoke'), 0);
+});
+
+test('the limiter waits for a reply when every slot is in flight', async () => {
+  const clock = fakeClock();
+  const limiter = new RateLimiter(2, 1000, clock);
+  const first = await limiter.acquire('a');
+  await limiter.acquire('a');
+  let third = false;
+  const pending = limiter.acquire('a').then(() => (third = true));
+  await clock.sleep(5000);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(third, false, 'nothing was answered: no slot frees');
+  first();
+  await pending;
+  assert.equal(third, true);
+  assert.ok(clock.now() >= 5000 + 1000 + Date.UTC(2026, 0, 1), 'it waited a window after the reply');
 });
 
 test('poll delays start short, grow, cap, and jitter within ±25%', () => {
