@@ -33,13 +33,52 @@ class TencentScfPlugin {
           timeout: { usage: 'With --wait: seconds to wait for the result (default 900)', type: 'string' },
         },
       },
+      logs: {
+        options: {
+          endTime: { usage: 'End of the range (same forms as --startTime; default now)', type: 'string' },
+          requestId: { usage: 'Only this request', type: 'string' },
+          qualifier: { usage: 'Version or alias', shortcut: 'q', type: 'string' },
+          namespace: namespaceOption,
+          region: regionOption,
+          json: { usage: 'One JSON object per request per line', type: 'boolean' },
+        },
+      },
+      events: {
+        usage: 'List the async events of a function (ListAsyncEvents), or stop one with --terminate',
+        lifecycleEvents: ['events'],
+        options: {
+          function: { usage: 'Function key in serverless.yml', shortcut: 'f', required: true, type: 'string' },
+          status: { usage: 'Comma list of RUNNING, FINISHED, ABORTED, FAILED', type: 'string' },
+          invokeType: { usage: 'Comma list of invocation types (e.g. CLI, TIMER, COS)', type: 'string' },
+          requestId: { usage: 'Only this async event', type: 'string' },
+          startTime: { usage: 'Events started at or after (30m, 2h, a date, ISO 8601, unix seconds)', type: 'string' },
+          endTime: { usage: 'Events started before', type: 'string' },
+          qualifier: { usage: 'Version or alias', shortcut: 'q', type: 'string' },
+          namespace: namespaceOption,
+          region: regionOption,
+          json: { usage: 'One JSON object per event per line', type: 'boolean' },
+          terminate: { usage: 'Stop the running async event with this request id', type: 'string' },
+          grace: { usage: 'With --terminate: SIGTERM first, then stop', type: 'boolean' },
+        },
+      },
     };
 
+    // Each command's module is required only when it runs.
     this.hooks = {
       'invoke:invoke': () =>
-        this.run(async () => {
+        this.run(() => {
           const { InvokeCommand } = require('./commands/invoke') as typeof import('./commands/invoke');
-          await new InvokeCommand(this.provider, this.options).run();
+          return new InvokeCommand(this.provider, this.options).run();
+        }),
+      'logs:logs': () =>
+        this.run(() => {
+          const { LogsCommand } = require('./commands/logs') as typeof import('./commands/logs');
+          return new LogsCommand(this.provider, this.options).run();
+        }),
+      'events:events': () =>
+        this.run(() => {
+          const { EventsCommand } = require('./commands/events') as typeof import('./commands/events');
+          return new EventsCommand(this.provider, this.options).run();
         }),
     };
   }
