@@ -108,6 +108,35 @@ export class EmulatorCore {
     }
   }
 
+  /**
+   * Records finished (or running) invocations without running anything: for tests and benchmarks that need
+   * thousands of log entries or async events.
+   */
+  seed(functionName: string, namespace: string, items: Array<Partial<Omit<Invocation, 'seq'>> & { startMs: number }>): Invocation[] {
+    return items.map((item) => {
+      const requestId = item.requestId ?? randomUUID();
+      const running = item.status === 'RUNNING';
+      return this.store.add({
+        requestId,
+        functionName,
+        namespace,
+        qualifier: '$LATEST',
+        invocationType: 'RequestResponse',
+        status: 'FINISHED',
+        retCode: running ? 2 : 0,
+        retMsg: running ? '' : '"seeded"',
+        errMsg: '',
+        log: running ? '' : `START RequestId: ${requestId}\nseeded entry\nEND RequestId: ${requestId}\n`,
+        durationMs: running ? 0 : 1,
+        billDurationMs: running ? 0 : 1,
+        memUsage: 1048576,
+        retryNum: 0,
+        endMs: running ? undefined : item.startMs + 1,
+        ...item,
+      });
+    });
+  }
+
   /** Resolves when every background (async) invocation has finished. */
   async idle(): Promise<void> {
     while (this.running.size) await Promise.allSettled([...this.running]);
