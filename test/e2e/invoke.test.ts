@@ -123,7 +123,7 @@ test('bad input: one line, non-zero exit, nothing sent', async () => {
     [['-f', 'hello', '-p', path.join(dir, 'missing.json')], /^--path .*missing\.json: the file does not exist\.$/],
     [['-f', 'hello', '-p', path.join(dir, 'bad.yml')], /^--path .*bad\.yml is not valid JSON or YAML/],
     [['-f', 'hello', '-p', path.join(dir, 'bad.json')], /^--path .*bad\.json is not valid JSON/],
-    [['-f', 'nope'], /^Function "nope" is not defined in serverless\.yml\. Known functions: hello, echo, fail, slow, chatty, jobs\.$/],
+    [['-f', 'nope'], /^Function "nope" is not defined in serverless\.yml\. Known functions: hello, echo, fail, slow, chatty, jobs, worker\.$/],
     [['-f', 'hello', '-t', 'Sometimes'], /^--type must be RequestResponse or Event, not "Sometimes"\.$/],
     [['-f', 'hello', '-t', 'Event', '-p', path.join(dir, 'big.json')], /^The event is \d+ bytes: SCF accepts at most 131072 bytes for an async invoke\.$/],
     [['-f', 'hello', '--wait'], /^--wait goes with --type Event/],
