@@ -61,6 +61,28 @@ class TencentScfPlugin {
           grace: { usage: 'With --terminate: SIGTERM first, then stop', type: 'boolean' },
         },
       },
+      smoke: {
+        usage: 'Run the smoke checks of the functions (all with `smoke:` in serverless.yml, or -f ones) without deploying',
+        lifecycleEvents: ['smoke'],
+        options: {
+          function: { usage: 'Only this function (repeatable)', shortcut: 'f', type: 'multiple' },
+          region: regionOption,
+        },
+      },
+      deploy: {
+        options: {
+          smoke: { usage: 'Run the smoke checks after the deploy (default: on; --no-smoke skips them)', type: 'boolean' },
+          region: regionOption,
+        },
+        commands: {
+          function: {
+            options: {
+              smoke: { usage: 'Run the function\'s smoke check after the deploy (default: on; --no-smoke skips it)', type: 'boolean' },
+              region: regionOption,
+            },
+          },
+        },
+      },
     };
 
     // Each command's module is required only when it runs.
@@ -80,7 +102,27 @@ class TencentScfPlugin {
           const { EventsCommand } = require('./commands/events') as typeof import('./commands/events');
           return new EventsCommand(this.provider, this.options).run();
         }),
+      'smoke:smoke': () => this.smoke(this.functionOption(), 'command'),
+      'after:deploy:deploy': () => this.smoke(undefined, 'deploy'),
+      'after:deploy:function:deploy': () => this.smoke(this.functionOption(), 'deploy'),
     };
+  }
+
+  private functionOption(): string[] | undefined {
+    const value = this.options.function;
+    if (value === undefined) return undefined;
+    return (Array.isArray(value) ? value : [value]).map(String);
+  }
+
+  private smoke(keys: string[] | undefined, trigger: 'deploy' | 'command'): Promise<void> {
+    if (trigger === 'deploy' && (this.options.smoke === false || process.env.SCF_SKIP_SMOKE === '1')) {
+      this.provider.io.log.notice('Smoke checks skipped');
+      return Promise.resolve();
+    }
+    return this.run(() => {
+      const { SmokeCommand } = require('./commands/smoke') as typeof import('./commands/smoke');
+      return new SmokeCommand(this.provider).run(keys, trigger);
+    });
   }
 
   /** Our errors become serverless's own: a sentence and a non-zero exit, no stack unless --verbose. */

@@ -48,13 +48,20 @@ export async function waitForRequest(client: Pick<ScfClient, 'getRequestStatus'>
     const remaining = deadline - clock.now();
     if (remaining <= 0) break;
     await clock.sleep(Math.min(delay, remaining));
-    const reply = await client.getRequestStatus({
-      functionName: options.functionName,
-      namespace: options.namespace,
-      functionRequestId: options.functionRequestId,
-      startTime: windowStart,
-      endTime: formatCst(Math.max(clock.now(), options.invokedAtMs) + 5 * 60_000),
-    });
+    let reply;
+    try {
+      reply = await client.getRequestStatus({
+        functionName: options.functionName,
+        namespace: options.namespace,
+        functionRequestId: options.functionRequestId,
+        startTime: windowStart,
+        endTime: formatCst(Math.max(clock.now(), options.invokedAtMs) + 5 * 60_000),
+      });
+    } catch (error) {
+      // Throttling or a passing failure that outlasted the client's retries: slow down, do not give up.
+      if (error instanceof ScfError && error.retryableRead) continue;
+      throw error;
+    }
     const status = reply.statuses.find((s) => s.requestId === options.functionRequestId) ?? reply.statuses[0];
     const next: WaitState = status ? 'running' : 'waiting';
     if (status && status.retCode !== 1) return { status, polls: poll };

@@ -1,0 +1,43 @@
+// Rendering of smoke results: the summary table and the JUnit XML report. Pure.
+import type { SmokeResult } from '../smoke/run';
+
+export function formatSmokeSummary(results: SmokeResult[]): string {
+  const rows = results.map((r) => [r.key, r.passed ? 'passed' : 'FAILED', r.durationMs !== undefined ? `${Math.round(r.durationMs)} ms` : '-', `${(r.elapsedMs / 1000).toFixed(1)} s`]);
+  const header = ['FUNCTION', 'OUTCOME', 'DURATION', 'CHECK TOOK'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const lines = [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  for (const r of results.filter((x) => !x.passed)) {
+    lines.push(`${r.key} (${r.functionName}): ${r.reason}${r.requestId ? ` [RequestId ${r.requestId}: sls logs -f ${r.key} --requestId ${r.requestId}]` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+function xml(text: string): string {
+  return text
+    .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+export function junitReport(service: string, results: SmokeResult[], timestamp: Date): string {
+  const failures = results.filter((r) => !r.passed).length;
+  const total = results.reduce((sum, r) => sum + r.elapsedMs, 0) / 1000;
+  const cases = results.map((r) => {
+    const open = `    <testcase classname="smoke.${xml(service)}" name="${xml(r.key)}" time="${(r.elapsedMs / 1000).toFixed(3)}">`;
+    const props = r.requestId ? `\n      <system-out>${xml(`function ${r.functionName}, RequestId ${r.requestId}`)}</system-out>` : '';
+    if (r.passed) return `${open}${props}\n    </testcase>`;
+    return `${open}\n      <failure message="${xml(r.reason ?? 'failed')}" type="SmokeCheckFailure">${xml(r.reason ?? '')}</failure>${props}\n    </testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="scf smoke checks" tests="${results.length}" failures="${failures}" errors="0" time="${total.toFixed(3)}">`,
+    `  <testsuite name="smoke.${xml(service)}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${total.toFixed(3)}" timestamp="${timestamp.toISOString().slice(0, 19)}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

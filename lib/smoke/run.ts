@@ -1,0 +1,70 @@
+// Runs smoke checks: each is an async Invoke, then the shared GetRequestStatus poller, then a judgement.
+// All checks share the one client, so its limiter keeps every poller together within the API's rate.
+import { isScfError } from '../scf/errors';
+import type { Clock } from '../scf/limiter';
+import type { ScfClient } from '../scf/client';
+import { waitForRequest } from '../poll/request-status';
+import type { SmokeCheck } from './config';
+import { judge } from './judge';
+
+export type SmokeState = 'waiting' | 'invoking' | 'running' | 'passed' | 'failed';
+
+export interface SmokeResult {
+  key: string;
+  functionName: string;
+  passed: boolean;
+  reason?: string;
+  requestId?: string;
+  /** The function's own duration, ms, when known. */
+  durationMs?: number;
+  /** From invoke to verdict, ms. */
+  elapsedMs: number;
+}
+
+export interface RunOptions {
+  concurrency: number;
+  clock: Clock;
+  onState?(check: SmokeCheck, state: SmokeState): void;
+}
+
+async function runOne(client: ScfClient, check: SmokeCheck, options: RunOptions): Promise<SmokeResult> {
+  const { clock } = options;
+  const started = clock.now();
+  const base = { key: check.key, functionName: check.target.functionName };
+  let requestId: string | undefined;
+  try {
+    options.onState?.(check, 'invoking');
+    const accepted = await client.invoke({ ...check.target, invocationType: 'Event', clientContext: check.event });
+    requestId = accepted.functionRequestId;
+    const { status } = await waitForRequest(client, {
+      ...check.target,
+      functionRequestId: requestId,
+      invokedAtMs: started,
+      timeoutMs: check.timeoutMs,
+      clock,
+      onState: (state) => options.onState?.(check, state === 'running' ? 'running' : 'invoking'),
+    });
+    const reason = judge(status, check.expect);
+    return { ...base, passed: !reason, reason, requestId, durationMs: status.duration, elapsedMs: clock.now() - started };
+  } catch (error) {
+    if (!isScfError(error)) throw error;
+    return { ...base, passed: false, reason: error.message, requestId, elapsedMs: clock.now() - started };
+  }
+}
+
+/** Runs the checks, `concurrency` at a time; results come back in the checks' order. */
+export async function runSmokeChecks(client: ScfClient, checks: SmokeCheck[], options: RunOptions): Promise<SmokeResult[]> {
+  const results: SmokeResult[] = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const index = next++;
+      const result = await runOne(client, checks[index], options);
+      options.onState?.(checks[index], result.passed ? 'passed' : 'failed');
+      results[index] = result;
+    }
+  };
+  for (const check of checks) options.onState?.(check, 'waiting');
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, checks.length) }, worker));
+  return results;
+}
