@@ -16,6 +16,9 @@ const steps: Array<[string, string[]]> = [
   ['An async invoke that waits for its result', ['invoke', '-f', 'slow', '--type', 'Event', '--wait', '--data', '{"ms":1500}']],
   ['A function in its own namespace', ['invoke', '-f', 'jobs', '--data', '{"items":[1,2,3]}']],
   ['A failing function: a sentence and a non-zero exit', ['invoke', '-f', 'fail', '--data', '{"reason":"demo failure"}']],
+  ['The logs of the last 10 minutes, one JSON line per request', ['logs', '-f', 'chatty', '--json']],
+  ['The async events of a function', ['events', '-f', 'slow']],
+  ['The post-deploy smoke checks, without deploying', ['smoke']],
 ];
 
 async function main(): Promise<void> {
