@@ -28,6 +28,8 @@ export interface Invocation {
 
 export class InvocationStore {
   private readonly byId = new Map<string, Invocation>();
+  /** Per function, in arrival order: a query reads its function's invocations only. */
+  private readonly byFunction = new Map<string, Invocation[]>();
   private seq = 0;
 
   constructor(private readonly capacity = 200_000) {}
@@ -35,6 +37,10 @@ export class InvocationStore {
   add(invocation: Omit<Invocation, 'seq'>): Invocation {
     const record = { ...invocation, seq: this.seq++ };
     this.byId.set(record.requestId, record);
+    const key = `${record.namespace}/${record.functionName}`;
+    let list = this.byFunction.get(key);
+    if (!list) this.byFunction.set(key, (list = []));
+    list.push(record);
     if (this.byId.size > this.capacity) this.evict();
     return record;
   }
@@ -45,9 +51,7 @@ export class InvocationStore {
 
   /** All invocations of a function, in arrival order. */
   of(functionName: string, namespace: string): Invocation[] {
-    const out: Invocation[] = [];
-    for (const inv of this.byId.values()) if (inv.functionName === functionName && inv.namespace === namespace) out.push(inv);
-    return out;
+    return [...(this.byFunction.get(`${namespace}/${functionName}`) ?? [])];
   }
 
   get size(): number {
@@ -58,6 +62,8 @@ export class InvocationStore {
     for (const [id, inv] of this.byId) {
       if (inv.status !== 'RUNNING') {
         this.byId.delete(id);
+        const list = this.byFunction.get(`${inv.namespace}/${inv.functionName}`)!;
+        list.splice(list.indexOf(inv), 1);
         if (this.byId.size <= this.capacity) return;
       }
     }

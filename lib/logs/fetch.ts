@@ -1,7 +1,8 @@
 // Reads every log entry of a time range, in time order, as pages arrive. The API takes at most one day per
 // request and reaches at most Offset + Limit = 10000 entries: longer ranges are split into days, and a window
-// holding more than that is halved until each part fits. Entries are deduplicated by request id per window (a
-// late entry inserted under our offset shifts the rest by one: seen twice, never missed).
+// holding more than that is halved until each part fits. A late entry inserted under our offset shifts the rest
+// by one, so the next page starts with entries of the page before: seen twice, never missed, and skipped by
+// remembering only the previous page's ids (memory stays flat however many entries stream by).
 import type { ScfClient } from '../scf/client';
 import { type GetFunctionLogsResult, LIMITS, type LogEntry, type LogRetCodeFilter } from '../scf/types';
 import { formatCst } from '../time/cst';
@@ -44,21 +45,26 @@ async function* fetchWindow(client: LogsClient, query: LogQuery, window: TimeWin
   if (reply.totalCount > ceiling) {
     const halves = bisectWindow(window);
     if (halves) {
+      reply = undefined as unknown as GetFunctionLogsResult; // not kept alive while the halves are read
       for (const half of halves) yield* fetchWindow(client, query, half, options);
       return;
     }
     options.onTruncated?.(window, reply.totalCount);
   }
-  const seen = new Set<string>();
+  let previous = new Set<string>();
   let offset = 0;
   for (;;) {
-    const fresh = reply.entries.filter((e) => !seen.has(e.requestId));
-    for (const e of fresh) seen.add(e.requestId);
+    // Ask for the next page before handing this one out: its round trip overlaps the printing of this one.
+    const nextOffset = offset + pageSize;
+    const more = reply.entries.length >= pageSize && nextOffset < Math.min(reply.totalCount, ceiling);
+    const next = more ? page(client, query, window, nextOffset, Math.min(pageSize, ceiling - nextOffset)) : undefined;
+    next?.catch(() => undefined); // a consumer that stops early must not leave an unhandled rejection
+    const fresh = reply.entries.filter((e) => !previous.has(e.requestId));
+    previous = new Set(reply.entries.map((e) => e.requestId));
     if (fresh.length) yield fresh;
-    offset += pageSize;
-    const reachable = Math.min(reply.totalCount, ceiling);
-    if (reply.entries.length < pageSize || offset >= reachable) return;
-    reply = await page(client, query, window, offset, Math.min(pageSize, ceiling - offset));
+    if (!next) return;
+    reply = await next;
+    offset = nextOffset;
   }
 }
 

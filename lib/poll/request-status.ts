@@ -44,7 +44,7 @@ export async function waitForRequest(client: Pick<ScfClient, 'getRequestStatus'>
   const windowStart = formatCst(options.invokedAtMs - 5 * 60_000);
   let state: WaitState | undefined;
   for (let poll = 1; ; poll++) {
-    const delay = pollDelay(poll, options.firstDelayMs ?? 250, options.maxDelayMs ?? 2000, random);
+    const delay = pollDelay(poll, options.firstDelayMs ?? 250, options.maxDelayMs ?? 1000, random);
     const remaining = deadline - clock.now();
     if (remaining <= 0) break;
     await clock.sleep(Math.min(delay, remaining));
