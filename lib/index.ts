@@ -131,6 +131,9 @@ class TencentScfPlugin {
       await command();
     } catch (error) {
       if (isScfError(error)) {
+        // serverless never shows a ServerlessError's stack: with --verbose, show where ours came from.
+        const cause = error.context.cause as Error | undefined;
+        this.provider.io.log.verbose([error.stack, cause?.stack && `Caused by: ${cause.stack}`].filter(Boolean).join('\n'));
         const ServerlessError = this.serverless.classes.Error;
         throw new ServerlessError(error.message, error.code.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase());
       }

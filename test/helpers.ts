@@ -64,7 +64,10 @@ export interface SlsRun {
   stderr: string;
 }
 
-/** Runs the real serverless v3 CLI in `cwd` against the emulator, with a clean, isolated environment. */
+/**
+ * Runs the real serverless v3 CLI in `cwd` against the emulator, with a clean, isolated environment. Every run's
+ * output is scanned for the secret key and token: the whole end-to-end suite is the secrets check.
+ */
 export function sls(
   cwd: string,
   args: string[],
@@ -90,7 +93,9 @@ export function sls(
     execFile(SLS, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
       fs.rmSync(home, { recursive: true, force: true });
       const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
-      resolve({ code, stdout, stderr });
+      const run = { code, stdout, stderr };
+      assertNoSecrets(run, { ...emulator.credentials, secretKey: clean.TENCENTCLOUD_SECRET_KEY ?? emulator.credentials.secretKey });
+      resolve(run);
     });
   });
 }
@@ -98,6 +103,8 @@ export function sls(
 /** Every text a run showed must be free of the secrets. */
 export function assertNoSecrets(run: SlsRun, credentials: TestCredentials): void {
   for (const secret of [credentials.secretKey, credentials.token].filter(Boolean) as string[]) {
-    if (run.stdout.includes(secret) || run.stderr.includes(secret)) throw new Error('a secret reached the output');
+    if (run.stdout.includes(secret) || run.stderr.includes(secret)) {
+      throw new Error(`a secret reached the output of an sls run:\n${run.stdout}\n${run.stderr}`);
+    }
   }
 }

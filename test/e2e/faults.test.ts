@@ -1,0 +1,82 @@
+// Failure behaviour end to end: every command under a flaky API, an unreachable endpoint, and secrets in
+// verbose and debug output.
+import { after, before, beforeEach, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as net from 'net';
+import { emulatorFor, EXAMPLE, sls, type TestCredentials } from '../helpers';
+import type { RunningEmulator } from '../../lib/emulator/server';
+
+let emulator: RunningEmulator & { credentials: TestCredentials };
+const READS = ['GetFunctionLogs', 'ListAsyncEvents', 'GetRequestStatus'];
+const flaky = { throttleRate: 0.3, gatewayRate: 0.05, resetRate: 0.03, invalidJsonRate: 0.03, actions: READS, seed: 11 };
+
+before(async () => {
+  emulator = await emulatorFor(EXAMPLE, { credentials: { secretId: 'AKIDfault', secretKey: 'faultSECRETkey31', token: 'faultTOKEN55' } });
+});
+after(() => emulator.close());
+beforeEach(() => {
+  for (const key of Object.keys(emulator.faults)) delete (emulator.faults as any)[key];
+  emulator.reset();
+});
+
+const lines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+test('logs and events print the complete result under 30% throttling and gateway failures', async () => {
+  const now = Date.now();
+  const logs = emulator.core.seed('hello-dev-chatty', 'default', Array.from({ length: 1200 }, (_, i) => ({ startMs: now - 86400_000 * 1.5 + i * 100_000 })));
+  const events = emulator.core.seed('hello-dev-echo', 'default', Array.from({ length: 250 }, (_, i) => ({ startMs: now - 3600_000 + i * 1000, invocationType: 'Event' as const })));
+  Object.assign(emulator.faults, flaky);
+  const history = await sls(EXAMPLE, ['logs', '-f', 'chatty', '--startTime', '2d', '--json'], emulator);
+  assert.equal(history.code, 0, history.stdout + history.stderr);
+  assert.deepEqual(lines(history.stdout).map((l) => l.requestId), logs.filter((l) => l.startMs <= now).map((l) => l.requestId));
+  const listed = await sls(EXAMPLE, ['events', '-f', 'echo', '--json'], emulator);
+  assert.equal(listed.code, 0, listed.stdout + listed.stderr);
+  assert.deepEqual(lines(listed.stdout).map((e) => e.requestId), events.map((e) => e.requestId));
+  const faults = emulator.requests.filter((r) => r.outcome === 'RequestLimitExceeded').length;
+  assert.ok(faults > 0, 'the faults did strike');
+});
+
+test('invoke --wait and the smoke checks finish under throttling of every action', async () => {
+  Object.assign(emulator.faults, { ...flaky, actions: undefined, gatewayRate: 0, resetRate: 0, invalidJsonRate: 0 });
+  const waited = await sls(EXAMPLE, ['invoke', '-f', 'slow', '-t', 'Event', '--wait', '-d', '{"ms":500}'], emulator);
+  assert.equal(waited.code, 0, waited.stdout + waited.stderr);
+  assert.deepEqual(JSON.parse(waited.stdout), { sleptMs: 500 });
+  assert.equal(emulator.requests.filter((r) => r.action === 'Invoke' && r.outcome === 'ok').length, 1, 'run once');
+  const smoke = await sls(EXAMPLE, ['smoke'], emulator);
+  assert.equal(smoke.code, 0, smoke.stdout + smoke.stderr);
+  assert.match(smoke.stderr, /All 3 smoke check\(s\) passed/);
+});
+
+test('an Invoke that meets a gateway failure is not re-sent, and says so', async () => {
+  Object.assign(emulator.faults, { gatewayRate: 1, actions: ['Invoke'] });
+  const result = await sls(EXAMPLE, ['invoke', '-f', 'hello'], emulator);
+  assert.notEqual(result.code, 0);
+  assert.match(result.stdout, /^Error:\nInvoke got HTTP 502 from http:\/\/127\.0\.0\.1:\d+ instead of an API reply\. The function may have run: check `sls logs` before invoking again\.\n$/);
+  assert.equal(emulator.requests.filter((r) => r.action === 'Invoke').length, 1);
+});
+
+test('an unreachable endpoint fails in bounded time with a sentence, a stack only with --verbose', async () => {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  const endpoint = { url: `http://127.0.0.1:${port}`, credentials: emulator.credentials };
+  const started = Date.now();
+  const plain = await sls(EXAMPLE, ['logs', '-f', 'hello'], endpoint);
+  assert.ok(Date.now() - started < 30_000);
+  assert.notEqual(plain.code, 0);
+  assert.equal(plain.stdout, `Error:\nCannot reach the SCF endpoint http://127.0.0.1:${port}: connection refused.\n`);
+  assert.doesNotMatch(plain.stderr, /at .*\.js:\d+/);
+  const verbose = await sls(EXAMPLE, ['logs', '-f', 'hello', '--verbose'], endpoint);
+  assert.match(verbose.stdout + verbose.stderr, /at .*\.js:\d+/);
+});
+
+test('no secret in --verbose or SLS_DEBUG=* output, on success or failure', async () => {
+  for (const extra of [['--verbose'], []]) {
+    const ok = await sls(EXAMPLE, ['invoke', '-f', 'hello', '--log', ...extra], emulator, { SLS_DEBUG: '*' });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    const wrongKey = await sls(EXAMPLE, ['invoke', '-f', 'hello', ...extra], emulator, { SLS_DEBUG: '*', TENCENTCLOUD_SECRET_KEY: 'wrongSECRETvalue99' });
+    assert.notEqual(wrongKey.code, 0);
+    assert.match(wrongKey.stdout, /refused the request signature: the SecretKey from the environment \(TENCENTCLOUD_SECRET_ID\) does not match its SecretId/);
+  }
+});
