@@ -160,7 +160,7 @@ test('the example service passes its own checks', async () => {
 });
 
 test('thirty functions at once stay within 20 GetRequestStatus requests a second', async () => {
-  const functions = Array.from({ length: 30 }, (_, i) => `  f${i}:\n    handler: index.slow\n    smoke:\n      event: { ms: 2000 }\n`).join('');
+  const functions = Array.from({ length: 30 }, (_, i) => `  f${i}:\n    handler: index.slow\n    timeout: 30\n    smoke:\n      event: { ms: 2000 }\n`).join('');
   const many = serviceDir(`service: many\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\ncustom:\n  scf:\n    smoke:\n      concurrency: 30\nfunctions:\n${functions}`);
   const strict = await emulatorFor(many, { service: loadService(many, { env: {} }), faults: { rateLimit: 20 } });
   try {
