@@ -31,6 +31,15 @@ const smoke = {
 
 const positive = { type: 'number', exclusiveMinimum: 0 };
 
+/** Keys both provider and functions take. */
+const runtimeProperties = {
+  runtime: { type: 'string' },
+  memorySize: positive,
+  timeout: positive,
+  environment: { type: 'object' },
+  description: { type: 'string' },
+};
+
 export const configSchema = {
   provider: {
     provider: {
@@ -42,22 +51,14 @@ export const configSchema = {
         legacyApi: { type: 'boolean' },
         credentials: { type: 'string' },
         profile: { type: 'string' },
-        runtime: { type: 'string' },
-        memorySize: positive,
-        timeout: positive,
-        environment: { type: 'object' },
-        description: { type: 'string' },
+        ...runtimeProperties,
       },
     },
     function: {
       properties: {
         handler: { type: 'string' },
         namespace: { type: 'string' },
-        runtime: { type: 'string' },
-        memorySize: positive,
-        timeout: positive,
-        environment: { type: 'object' },
-        description: { type: 'string' },
+        ...runtimeProperties,
         smoke,
       },
     },

@@ -6,7 +6,7 @@ import { inputError, ScfError } from '../scf/errors';
 import { systemClock } from '../scf/limiter';
 import { type InvocationType, type InvokeResult, LIMITS } from '../scf/types';
 import type { TencentProvider } from '../provider';
-import { formatResult, invokeSummary, statusSummary } from '../render/invoke';
+import { formatResult, functionErrorMessage as errorText, invokeSummary, statusSummary } from '../render/invoke';
 
 export interface InvokeOptions {
   function?: string;
@@ -173,15 +173,4 @@ export class InvokeCommand {
     }
     this.provider.io.log.warning(`The log of ${requestId} is not available yet: try \`sls logs -f ${this.options.function} --requestId ${requestId}\`.`);
   }
-}
-
-/** SCF's error text is JSON with an errorMessage; show the message itself. */
-function errorText(errMsg: string): string {
-  try {
-    const parsed = JSON.parse(errMsg);
-    if (parsed && typeof parsed === 'object' && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON: as it is
-  }
-  return errMsg;
 }

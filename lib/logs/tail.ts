@@ -6,6 +6,7 @@
 import type { Clock } from '../scf/limiter';
 import type { LogEntry } from '../scf/types';
 import { DAY_MS } from '../time/parse';
+import { parseCst } from '../time/cst';
 import { fetchLogs, type LogQuery, isFinished } from './fetch';
 import type { ScfClient } from '../scf/client';
 
@@ -29,10 +30,9 @@ export interface TailStats {
   remembered: number;
 }
 
-function startMsOf(entry: LogEntry): number {
-  // StartTime is `YYYY-MM-DD HH:mm:ss` in UTC+8.
-  const [date, time] = entry.startTime.split(' ');
-  return Date.parse(`${date}T${time}+08:00`);
+/** An entry's start, epoch ms; an entry whose StartTime does not parse counts as just started. */
+function startMsOf(entry: LogEntry, now: number): number {
+  return parseCst(entry.startTime) ?? now;
 }
 
 export class LogTail {
@@ -74,7 +74,7 @@ export class LogTail {
     for await (const entries of fetchLogs(this.client, query, this.windowStart, now, { pageSize: this.options.pageSize })) {
       for (const entry of entries) {
         if (this.printed.has(entry.requestId)) continue;
-        const startMs = startMsOf(entry);
+        const startMs = startMsOf(entry, now);
         if (startMs < this.options.fromMs - 999) continue;
         if (!isFinished(entry)) {
           this.pending.set(entry.requestId, startMs);

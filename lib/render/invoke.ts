@@ -10,6 +10,17 @@ export function formatResult(retMsg: string): string {
   }
 }
 
+/** SCF reports a function error as JSON with an errorMessage: the message itself, or the text as it is. */
+export function functionErrorMessage(errMsg: string): string {
+  try {
+    const parsed = JSON.parse(errMsg);
+    if (parsed && typeof parsed === 'object' && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: as it is
+  }
+  return errMsg;
+}
+
 function megabytes(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
 }

@@ -2,6 +2,7 @@
 import type { AsyncEvent, LogEntry } from '../scf/types';
 import { parseCst } from '../time/cst';
 import { formatLocal } from '../time/parse';
+import { formatTable } from './table';
 
 export function logStatus(entry: LogEntry): string {
   if (entry.invokeFinished !== 1 || entry.retCode === 2) return 'running';
@@ -79,6 +80,5 @@ export function asyncEventJson(event: AsyncEvent): string {
 export function formatEventsTable(events: AsyncEvent[]): string {
   const header = ['REQUEST ID', 'STATUS', 'TYPE', 'QUALIFIER', 'START', 'END', 'DURATION'];
   const rows = events.map((e) => [e.invokeRequestId, e.status, e.invokeType, e.qualifier, e.startTime ? localTime(e.startTime.slice(0, 19)) : '', e.endTime ? localTime(e.endTime.slice(0, 19)) : '', eventDuration(e)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return formatTable(header, rows);
 }

@@ -1,11 +1,10 @@
 // Rendering of smoke results: the summary table and the JUnit XML report. Pure.
 import type { SmokeResult } from '../smoke/run';
+import { formatTable } from './table';
 
 export function formatSmokeSummary(results: SmokeResult[]): string {
   const rows = results.map((r) => [r.key, r.passed ? 'passed' : 'FAILED', r.durationMs !== undefined ? `${Math.round(r.durationMs)} ms` : '-', `${(r.elapsedMs / 1000).toFixed(1)} s`]);
-  const header = ['FUNCTION', 'OUTCOME', 'DURATION', 'CHECK TOOK'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const lines = [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  const lines = [formatTable(['FUNCTION', 'OUTCOME', 'DURATION', 'CHECK TOOK'], rows)];
   for (const r of results.filter((x) => !x.passed)) {
     lines.push(`${r.key} (${r.functionName}): ${r.reason}${r.requestId ? ` [RequestId ${r.requestId}: sls logs -f ${r.key} --requestId ${r.requestId}]` : ''}`);
   }

@@ -2,6 +2,7 @@
 import { isDeepStrictEqual } from 'util';
 import type { RequestStatus } from '../scf/types';
 import type { SmokeExpect } from './config';
+import { functionErrorMessage } from '../render/invoke';
 
 /** The reason a result fails its expectations, or undefined when it passes. */
 export function judge(status: RequestStatus, expect: SmokeExpect): string | undefined {
@@ -27,14 +28,8 @@ export function judge(status: RequestStatus, expect: SmokeExpect): string | unde
   return undefined;
 }
 
-export function errorMessage(retMsg: string): string {
-  try {
-    const parsed = JSON.parse(retMsg);
-    if (parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON
-  }
-  return clip(retMsg) || 'no error message';
+function errorMessage(retMsg: string): string {
+  return clip(functionErrorMessage(retMsg)) || 'no error message';
 }
 
 function clip(text: string, max = 200): string {
