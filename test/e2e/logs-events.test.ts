@@ -114,13 +114,15 @@ test('the tail prints new, late-finishing and overlapping requests exactly once,
   );
   ids.push(...runs.map((r) => r.stdout.trim()));
   await emulator.core.idle();
-  for (let i = 0; i < 50 && ids.some((id) => !stdout.includes(id)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 150 && ids.some((id) => !stdout.includes(id)); i++) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 700)); // two more polls: nothing may come twice
   child.kill('SIGINT');
   const code = await exited;
   assert.equal(code, 0, stderr);
   const lines = jsonLines(stdout);
-  assert.deepEqual(lines.map((l) => l.requestId).sort(), [...ids].sort(), 'each once');
+  const missing = ids.filter((id) => !lines.some((l) => l.requestId === id));
+  const detail = `missing ${missing.map((id) => (id === late.requestId ? `late ${id}` : id)).join(', ')}; stderr: ${stderr}; polls: ${JSON.stringify(emulator.requests.filter((r) => r.action === 'GetFunctionLogs').slice(0, 3).map((r) => [r.params.StartTime, r.params.EndTime]))}`;
+  assert.deepEqual(lines.map((l) => l.requestId).sort(), [...ids].sort(), `each once: ${detail}`);
   assert.ok(lines.every((l) => l.status === 'success'), 'in the final state');
 });
 
