@@ -35,11 +35,6 @@ export class Credentials {
   }
 }
 
-/** The secret values a report or log must never contain. */
-export function secretsOf(credentials: Credentials): string[] {
-  return [credentials.secretKey, credentials.token].filter((value): value is string => Boolean(value));
-}
-
 export type IniSections = Record<string, Record<string, string>>;
 
 /** A small INI reader: `[section]`, `key = value`, `#`/`;` comments. Keys before any section go to `default`. */

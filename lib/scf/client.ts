@@ -78,10 +78,6 @@ export class ScfClient {
     return Boolean(this.config.legacyApi);
   }
 
-  get endpoint(): Endpoint {
-    return this.config.endpoint;
-  }
-
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const target = { functionName: req.functionName, namespace: req.namespace };
     if (this.legacy) {
