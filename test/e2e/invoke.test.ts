@@ -135,6 +135,13 @@ test('bad input: one line, non-zero exit, nothing sent', async () => {
   assertRefusedBeforeSending(mars, /^Region "Mars" is not a Tencent Cloud region name/);
 });
 
+test('an unknown option is refused by serverless before anything is sent', async () => {
+  const run = await invoke(['-f', 'hello', '--bogus', 'x'], {}, EXAMPLE, true);
+  assert.notEqual(run.code, 0);
+  assert.match(run.stdout + run.stderr, /Detected unrecognized CLI options: "--bogus"/);
+  assert.equal(emulator.requests.length, 0);
+});
+
 test('bad configuration: missing credentials, or plain http to a remote host, sends nothing', async () => {
   const noCredentials = await invoke(['-f', 'hello'], { TENCENTCLOUD_SECRET_ID: undefined, TENCENTCLOUD_SECRET_KEY: undefined, TENCENTCLOUD_SESSION_TOKEN: undefined });
   assertRefusedBeforeSending(noCredentials, /^No Tencent Cloud credentials found\. .*TENCENTCLOUD_SECRET_ID.*~\/\.tencentcloud\/credentials.*provider\.credentials/);

@@ -137,6 +137,7 @@ test('bad smoke configuration is one line and nothing is sent', async () => {
     ['    smoke:\n      eventPath: missing.json', /functions\.f\.smoke\.eventPath missing\.json does not exist/],
     ['    smoke:\n      event: {}\n      eventPath: x.json', /give event or eventPath, not both/],
   ];
+  cases.push(['    timeout: -5\n    smoke: true', /functions\.f\.timeout must be a positive number of seconds, not -5\./]);
   for (const [smoke, pattern] of cases) {
     const bad = serviceDir(`service: bad\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  f:\n    handler: index.hello\n${smoke}\n`);
     emulator.reset();

@@ -135,6 +135,13 @@ test('reads are retried through throttling and gateway failures', async () => {
   assert.ok(emulator.requests.filter((r) => r.outcome === 'RequestLimitExceeded').length > 0, 'throttling happened');
 });
 
+test('a read whose reply is slower than the timeout is retried and completes', async () => {
+  Object.assign(emulator.faults, { slowRate: 0.4, slowMs: 600, seed: 5, actions: ['GetFunctionLogs'] });
+  const client = clientFor(emulator, { ...fast, timeoutMs: 250, maxAttempts: 10 });
+  for (let i = 0; i < 5; i++) assert.ok((await client.getFunctionLogs({ ...target, limit: 1 })).totalCount >= 0);
+  assert.ok(count('GetFunctionLogs') > 5, 'some were sent again');
+});
+
 test('an Invoke is re-sent after RequestLimitExceeded (it did not run) and succeeds', async () => {
   Object.assign(emulator.faults, { throttleRate: 0.5, seed: 3, actions: ['Invoke'] });
   const client = clientFor(emulator, { ...fast, maxAttempts: 20 });
