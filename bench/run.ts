@@ -262,8 +262,14 @@ async function main(): Promise<void> {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => [r.name, r.figure, r.budget][i].length)));
   const lines = rows.map((r) => `${r.name.padEnd(widths[0])}  ${r.figure.padEnd(widths[1])}  ${r.budget.padEnd(widths[2])}  ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '     '}  ${r.met ? 'met' : 'NOT MET'}`);
   process.stdout.write(lines.join('\n') + '\n');
+  // A partial run (`npm run bench -- tail`) replaces its own part's rows and keeps the others'.
   const file = path.join(REPO, 'bench', 'results.json');
-  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows }, null, 2) + '\n');
+  const partOf = (row: Row) => row.name.split(':')[0];
+  const ran = new Set(rows.map(partOf));
+  const previous: Row[] = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')).rows ?? []) : [];
+  const order = Object.keys(benches);
+  const merged = [...previous.filter((r) => !ran.has(partOf(r))), ...rows].sort((a, b) => order.indexOf(partOf(a)) - order.indexOf(partOf(b)));
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows: merged }, null, 2) + '\n');
   process.stdout.write(`written to ${path.relative(process.cwd(), file)}\n`);
 }
 
