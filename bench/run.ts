@@ -233,7 +233,7 @@ async function benchSmoke(): Promise<void> {
   const emulator = await startEmulator({ service, credentials, faults: { rateLimit: 20 } });
   try {
     const client = new ScfClient({ endpoint: parseEndpoint(emulator.url), region: 'ap-guangzhou', credentials: new Credentials(credentials.secretId, credentials.secretKey, undefined, 'bench') });
-    const checks = service.functions.map((f) => readSmokeCheck({ key: f.key, target: { functionName: f.functionName, namespace: f.namespace }, smoke: { event: { ms: 2000 } }, functionTimeout: 10 }, undefined, dir)!);
+    const checks = service.functions.map((f) => readSmokeCheck({ key: f.key, target: { functionName: f.functionName, namespace: f.namespace }, smoke: { event: { ms: 2000 } }, functionTimeout: 10 }, {}, dir)!);
     const started = Date.now();
     const results = await runSmokeChecks(client, checks, { concurrency: count, clock: systemClock });
     const ms = Date.now() - started;

@@ -7,6 +7,7 @@ import { configSchema } from './schema';
 
 const namespaceOption = { usage: 'SCF namespace (default: from serverless.yml, else "default")', shortcut: 'n', type: 'string' };
 const regionOption = { usage: 'Region (e.g. ap-guangzhou)', shortcut: 'r', type: 'string' };
+const qualifierOption = { usage: 'Version or alias', shortcut: 'q', type: 'string' };
 
 class TencentScfPlugin {
   readonly provider: TencentProvider;
@@ -37,7 +38,7 @@ class TencentScfPlugin {
         options: {
           endTime: { usage: 'End of the range (same forms as --startTime; default now)', type: 'string' },
           requestId: { usage: 'Only this request', type: 'string' },
-          qualifier: { usage: 'Version or alias', shortcut: 'q', type: 'string' },
+          qualifier: qualifierOption,
           namespace: namespaceOption,
           region: regionOption,
           json: { usage: 'One JSON object per request per line', type: 'boolean' },
@@ -53,7 +54,7 @@ class TencentScfPlugin {
           requestId: { usage: 'Only this async event', type: 'string' },
           startTime: { usage: 'Events started at or after (30m, 2h, a date, ISO 8601, unix seconds)', type: 'string' },
           endTime: { usage: 'Events started before', type: 'string' },
-          qualifier: { usage: 'Version or alias', shortcut: 'q', type: 'string' },
+          qualifier: qualifierOption,
           namespace: namespaceOption,
           region: regionOption,
           json: { usage: 'One JSON object per event per line', type: 'boolean' },

@@ -6,7 +6,7 @@ import { inputError, ScfError } from '../scf/errors';
 import { systemClock } from '../scf/limiter';
 import { type InvocationType, type InvokeResult, LIMITS } from '../scf/types';
 import type { TencentProvider } from '../provider';
-import { formatResult, functionErrorMessage as errorText, invokeSummary, statusSummary } from '../render/invoke';
+import { formatResult, functionErrorMessage, invokeSummary, statusSummary } from '../render/invoke';
 
 export interface InvokeOptions {
   function?: string;
@@ -137,7 +137,7 @@ export class InvokeCommand {
     log.notice(statusSummary(status));
     if (options.log) await this.printLog(target, accepted.functionRequestId, invokedAtMs);
     if (status.retCode !== 0) {
-      throw new ScfError('Plugin.FunctionFailed', `Function ${target.functionName} failed: ${errorText(status.retMsg)} (RequestId ${status.requestId})`);
+      throw new ScfError('Plugin.FunctionFailed', `Function ${target.functionName} failed: ${functionErrorMessage(status.retMsg)} (RequestId ${status.requestId})`);
     }
     writeText(formatResult(status.retMsg));
   }
@@ -147,7 +147,7 @@ export class InvokeCommand {
     log.notice(invokeSummary(result));
     if (this.options.log && result.log) log.notice(result.log.trimEnd());
     if (result.errMsg) {
-      throw new ScfError('Plugin.FunctionFailed', `Function failed: ${errorText(result.errMsg)} (RequestId ${result.functionRequestId})`);
+      throw new ScfError('Plugin.FunctionFailed', `Function failed: ${functionErrorMessage(result.errMsg)} (RequestId ${result.functionRequestId})`);
     }
     writeText(formatResult(result.retMsg));
   }

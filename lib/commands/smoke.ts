@@ -23,11 +23,12 @@ export class SmokeCommand {
     for (const key of selected) {
       const target = provider.functionTarget(key);
       const config = provider.functionConfig(key);
-      const functionTimeout = Number(config.timeout ?? provider.serverless.service.provider?.timeout ?? 3);
+      const configured = config.timeout ?? provider.serverless.service.provider?.timeout;
+      const functionTimeout = Number(configured ?? 3);
       if (!Number.isFinite(functionTimeout) || functionTimeout <= 0) {
-        throw new ScfError('Plugin.InvalidInput', `functions.${key}.timeout must be a positive number of seconds, not ${JSON.stringify(config.timeout ?? provider.serverless.service.provider?.timeout)}.`);
+        throw new ScfError('Plugin.InvalidInput', `functions.${key}.timeout must be a positive number of seconds, not ${JSON.stringify(configured)}.`);
       }
-      const check = readSmokeCheck({ key, target, smoke: config.smoke, functionTimeout }, custom, provider.serviceDir);
+      const check = readSmokeCheck({ key, target, smoke: config.smoke, functionTimeout }, settings, provider.serviceDir);
       if (check) checks.push(check);
       else if (keys && trigger === 'command') throw new ScfError('Plugin.InvalidInput', `Function "${key}" has no smoke check: add \`smoke: true\` (or a smoke mapping) to it in serverless.yml.`);
     }

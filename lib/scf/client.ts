@@ -454,11 +454,10 @@ export class ScfClient {
   private invalidReply(call: Call, credentials: Credentials, response: Response<string>, why: string): ScfError {
     const context = { ...this.errorContext(call, credentials), ambiguous: true };
     const status = response.statusCode;
-    const mayHaveRun = call.action === 'Invoke' ? ' The function may have run: check `sls logs` before invoking again.' : '';
     if (status >= 300) {
-      return new ScfError('Transport.HttpStatus', `${call.action} got HTTP ${status} from ${context.endpoint} instead of an API reply.${mayHaveRun}`, context);
+      return new ScfError('Transport.HttpStatus', `${call.action} got HTTP ${status} from ${context.endpoint} instead of an API reply.${mayHaveRun(call.action)}`, context);
     }
-    return new ScfError('Transport.InvalidReply', `${call.action} got a reply from ${context.endpoint} that is not an SCF API reply (${why}).${mayHaveRun}`, context);
+    return new ScfError('Transport.InvalidReply', `${call.action} got a reply from ${context.endpoint} that is not an SCF API reply (${why}).${mayHaveRun(call.action)}`, context);
   }
 
   private debug(message: string): void {
@@ -466,12 +465,15 @@ export class ScfClient {
   }
 }
 
+/** Said after an Invoke failed in a way that leaves open whether the function ran. */
+function mayHaveRun(action: string | undefined): string {
+  return action === 'Invoke' ? ' The function may have run: check `sls logs` before invoking again.' : '';
+}
+
 /** Classifies a failure of the HTTP exchange itself. */
 function transportError(error: any, context: ReturnType<ScfClient['errorContext']>, timeoutMs: number): ScfError {
   const code: string = error?.code ?? '';
   const endpoint = context.endpoint;
-  const invoke = context.action === 'Invoke';
-  const mayHaveRun = invoke ? ' The function may have run: check `sls logs` before invoking again.' : '';
   if (code === 'ECONNREFUSED') {
     return new ScfError('Transport.ConnectionRefused', `Cannot reach the SCF endpoint ${endpoint}: connection refused.`, { ...context, ambiguous: false, cause: error });
   }
@@ -482,13 +484,13 @@ function transportError(error: any, context: ReturnType<ScfClient['errorContext'
     const phase = error?.event === 'connect' ? 'connecting' : 'waiting for the reply';
     return new ScfError(
       'Transport.Timeout',
-      `${context.action} timed out after ${error?.event === 'connect' ? Math.min(timeoutMs, 5000) : timeoutMs} ms ${phase} from ${endpoint}.${error?.event === 'connect' ? '' : mayHaveRun}`,
+      `${context.action} timed out after ${error?.event === 'connect' ? Math.min(timeoutMs, 5000) : timeoutMs} ms ${phase} from ${endpoint}.${error?.event === 'connect' ? '' : mayHaveRun(context.action)}`,
       { ...context, ambiguous: error?.event !== 'connect', cause: error },
     );
   }
   return new ScfError(
     'Transport.Failed',
-    `${context.action} to ${endpoint} failed: ${code || error?.message || 'connection error'}.${mayHaveRun}`,
+    `${context.action} to ${endpoint} failed: ${code || error?.message || 'connection error'}.${mayHaveRun(context.action)}`,
     { ...context, ambiguous: true, cause: error },
   );
 }

@@ -26,6 +26,8 @@ export interface SmokeSettings {
   concurrency: number;
   failDeploy: boolean;
   junit?: string;
+  /** custom.scf.smoke.timeout: seconds any check may take, unless its own `timeout` says otherwise. */
+  timeoutSeconds?: number;
 }
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -39,7 +41,9 @@ export function readSmokeSettings(custom: unknown): SmokeSettings {
   if (smoke.failDeploy !== undefined && typeof smoke.failDeploy !== 'boolean') throw inputError('custom.scf.smoke.failDeploy must be true or false.');
   if (smoke.junit !== undefined && (typeof smoke.junit !== 'string' || !smoke.junit.trim())) throw inputError('custom.scf.smoke.junit must be a file path.');
   if (smoke.timeout !== undefined && !(typeof smoke.timeout === 'number' && smoke.timeout > 0)) throw inputError('custom.scf.smoke.timeout must be a positive number of seconds.');
-  return { concurrency, failDeploy: smoke.failDeploy ?? true, junit: smoke.junit };
+  const settings: SmokeSettings = { concurrency, failDeploy: smoke.failDeploy ?? true, junit: smoke.junit };
+  if (smoke.timeout !== undefined) settings.timeoutSeconds = smoke.timeout;
+  return settings;
 }
 
 export interface FunctionSmokeInput {
@@ -51,12 +55,11 @@ export interface FunctionSmokeInput {
 }
 
 /** One function's check, or undefined when it has none. */
-export function readSmokeCheck(input: FunctionSmokeInput, custom: unknown, serviceDir: string): SmokeCheck | undefined {
+export function readSmokeCheck(input: FunctionSmokeInput, settings: Pick<SmokeSettings, 'timeoutSeconds'>, serviceDir: string): SmokeCheck | undefined {
   const { key, smoke } = input;
   const where = `functions.${key}.smoke`;
   if (smoke === undefined || smoke === null || smoke === false) return undefined;
-  const globalTimeout = isObject(custom) && isObject(custom.scf) && isObject(custom.scf.smoke) ? custom.scf.smoke.timeout : undefined;
-  const defaultTimeoutMs = (typeof globalTimeout === 'number' ? globalTimeout : input.functionTimeout + 30) * 1000;
+  const defaultTimeoutMs = (settings.timeoutSeconds ?? input.functionTimeout + 30) * 1000;
   if (smoke === true) {
     return { key, target: input.target, event: '{}', timeoutMs: defaultTimeoutMs, expect: { success: true, hasEquals: false } };
   }

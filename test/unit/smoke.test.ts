@@ -26,17 +26,17 @@ test('judging: success, contains, equals, maxDuration, expected failure', () => 
 test('smoke configuration: defaults and timeouts', () => {
   assert.deepEqual(readSmokeSettings(undefined), { concurrency: 5, failDeploy: true });
   assert.throws(() => readSmokeSettings({ scf: { smoke: { concurrency: 0 } } }), /concurrency must be a whole number from 1 to 50/);
-  const plain = readSmokeCheck({ key: 'f', target, smoke: true, functionTimeout: 10 }, undefined, '/')!;
+  const plain = readSmokeCheck({ key: 'f', target, smoke: true, functionTimeout: 10 }, {}, '/')!;
   assert.equal(plain.timeoutMs, 40_000, 'the function timeout + 30 s');
   assert.equal(plain.event, '{}');
-  assert.equal(readSmokeCheck({ key: 'f', target, smoke: true, functionTimeout: 10 }, { scf: { smoke: { timeout: 5 } } }, '/')!.timeoutMs, 5000);
-  assert.equal(readSmokeCheck({ key: 'f', target, smoke: { timeout: 2 }, functionTimeout: 10 }, { scf: { smoke: { timeout: 5 } } }, '/')!.timeoutMs, 2000);
-  assert.equal(readSmokeCheck({ key: 'f', target, smoke: undefined, functionTimeout: 3 }, undefined, '/'), undefined);
-  const full = readSmokeCheck({ key: 'f', target, smoke: { event: { a: 1 }, qualifier: '2', expect: { equals: { b: 2 } } }, functionTimeout: 3 }, undefined, '/')!;
+  assert.equal(readSmokeCheck({ key: 'f', target, smoke: true, functionTimeout: 10 }, readSmokeSettings({ scf: { smoke: { timeout: 5 } } }), '/')!.timeoutMs, 5000);
+  assert.equal(readSmokeCheck({ key: 'f', target, smoke: { timeout: 2 }, functionTimeout: 10 }, readSmokeSettings({ scf: { smoke: { timeout: 5 } } }), '/')!.timeoutMs, 2000);
+  assert.equal(readSmokeCheck({ key: 'f', target, smoke: undefined, functionTimeout: 3 }, {}, '/'), undefined);
+  const full = readSmokeCheck({ key: 'f', target, smoke: { event: { a: 1 }, qualifier: '2', expect: { equals: { b: 2 } } }, functionTimeout: 3 }, {}, '/')!;
   assert.equal(full.event, '{"a":1}');
   assert.equal(full.target.qualifier, '2');
   assert.equal(full.expect.hasEquals, true);
-  assert.throws(() => readSmokeCheck({ key: 'f', target, smoke: 'yes', functionTimeout: 3 }, undefined, '/'), /functions\.f\.smoke must be true or a mapping/);
+  assert.throws(() => readSmokeCheck({ key: 'f', target, smoke: 'yes', functionTimeout: 3 }, {}, '/'), /functions\.f\.smoke must be true or a mapping/);
 });
 
 test('the JUnit report escapes what it carries', () => {
