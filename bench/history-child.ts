@@ -1,7 +1,7 @@
 // Child of the benchmark: reads every log entry of a range through the plugin's fetcher, reports time and memory.
 import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
-import { ScfClient } from '../lib/scf/client';
+import { ScfClient } from '../lib/cloud/scf';
 import { fetchLogs } from '../lib/logs/fetch';
 
 async function main(): Promise<void> {

@@ -15,10 +15,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
-import { ScfClient } from '../lib/scf/client';
-import { systemClock } from '../lib/scf/limiter';
-import { loadService } from '../lib/emulator/service';
-import { startEmulator } from '../lib/emulator/server';
+import { ScfClient } from '../lib/cloud/scf';
+import { systemClock } from '../lib/cloud/limiter';
+import { loadService } from '../lib/emulator/service-file';
+import { startEmulator } from '../lib/emulator/http/server';
 import { readSmokeCheck } from '../lib/smoke/config';
 import { runSmokeChecks } from '../lib/smoke/run';
 

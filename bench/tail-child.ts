@@ -1,8 +1,8 @@
 // Child of the benchmark: runs the plugin's tail and prints each request id as it is printed, with the time.
 import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
-import { ScfClient } from '../lib/scf/client';
-import { systemClock } from '../lib/scf/limiter';
+import { ScfClient } from '../lib/cloud/scf';
+import { systemClock } from '../lib/cloud/limiter';
 import { LogTail } from '../lib/logs/tail';
 
 const [url, secretId, secretKey, functionName, intervalMs] = process.argv.slice(2);

@@ -3,8 +3,8 @@
 import { spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as path from 'path';
-import { loadService } from '../lib/emulator/service';
-import { startEmulator } from '../lib/emulator/server';
+import { loadService } from '../lib/emulator/service-file';
+import { startEmulator } from '../lib/emulator/http/server';
 
 const repo = path.resolve(__dirname, '..', '..');
 const serviceDir = path.join(repo, 'examples', 'hello');

@@ -1,7 +1,7 @@
 // Plugin entry: registers the `tencent` provider and its configuration schema, declares the commands and their
 // options, and maps hooks to commands. A command's module is loaded only when that command runs, so the plugin
 // costs next to nothing at serverless start-up.
-import { isScfError } from './scf/errors';
+import { isScfError } from './cloud/errors';
 import { type PluginIo, TencentProvider } from './provider';
 import { configSchema } from './schema';
 

@@ -15,8 +15,8 @@ import {
   resolveStage,
   type ServiceConfig,
 } from './config/settings';
-import type { ScfClient } from './scf/client';
-import type { FunctionTarget } from './scf/types';
+import type { ScfClient } from './cloud/scf';
+import type { FunctionTarget } from './cloud/types';
 
 export interface Logger {
   notice(...args: unknown[]): void;
@@ -117,7 +117,7 @@ export class TencentProvider {
    */
   client(): ScfClient {
     if (!this.cachedClient) {
-      const { ScfClient } = require('./scf/client') as typeof import('./scf/client');
+      const { ScfClient } = require('./cloud/scf') as typeof import('./cloud/scf');
       const region = this.getRegion();
       const endpoint = this.getEndpoint();
       this.cachedClient = new ScfClient({

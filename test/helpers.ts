@@ -7,9 +7,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
-import { ScfClient, type ClientConfig } from '../lib/scf/client';
-import { loadService } from '../lib/emulator/service';
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../lib/emulator/server';
+import { ScfClient, type ClientConfig } from '../lib/cloud/scf';
+import { loadService } from '../lib/emulator/service-file';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../lib/emulator/http/server';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const EXAMPLE = path.join(REPO, 'examples', 'hello');

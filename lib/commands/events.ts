@@ -1,6 +1,6 @@
 // `sls events -f FN`: list async events (every page), or stop one with --terminate.
-import { inputError } from '../scf/errors';
-import { ASYNC_EVENT_STATUSES, type AsyncEvent, type AsyncEventStatus, LIMITS } from '../scf/types';
+import { inputError } from '../cloud/errors';
+import { ASYNC_EVENT_STATUSES, type AsyncEvent, type AsyncEventStatus, LIMITS } from '../cloud/types';
 import type { TencentProvider } from '../provider';
 import { asyncEventJson, formatEventsTable } from '../render/logs';
 import { formatCst } from '../time/cst';

@@ -2,9 +2,9 @@
 // stdout; request id, durations, memory and the log go to stderr.
 import * as fs from 'fs';
 import * as path from 'path';
-import { inputError, ScfError } from '../scf/errors';
-import { systemClock } from '../scf/limiter';
-import { type InvocationType, type InvokeResult, LIMITS } from '../scf/types';
+import { inputError, ScfError } from '../cloud/errors';
+import { systemClock } from '../cloud/limiter';
+import { type InvocationType, type InvokeResult, LIMITS } from '../cloud/types';
 import type { TencentProvider } from '../provider';
 import { formatResult, functionErrorMessage, invokeSummary, statusSummary } from '../render/invoke';
 

@@ -1,7 +1,7 @@
 // `sls logs -f FN`: read options → fetch (history or tail) → print each request as it arrives.
-import { inputError } from '../scf/errors';
-import { systemClock } from '../scf/limiter';
-import type { LogEntry, LogRetCodeFilter } from '../scf/types';
+import { inputError } from '../cloud/errors';
+import { systemClock } from '../cloud/limiter';
+import type { LogEntry, LogRetCodeFilter } from '../cloud/types';
 import type { TencentProvider } from '../provider';
 import { fetchLogs, type LogQuery } from '../logs/fetch';
 import { LogTail } from '../logs/tail';

@@ -2,8 +2,8 @@
 // Read the configuration → run the checks → show the live view, the summary, and the JUnit report.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ScfError } from '../scf/errors';
-import { systemClock } from '../scf/limiter';
+import { ScfError } from '../cloud/errors';
+import { systemClock } from '../cloud/limiter';
 import type { Progress, TencentProvider } from '../provider';
 import { readSmokeCheck, readSmokeSettings, type SmokeCheck } from '../smoke/config';
 import { runSmokeChecks, type SmokeState } from '../smoke/run';

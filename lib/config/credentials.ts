@@ -2,7 +2,7 @@
 // given, so the chain is tested without touching the user's home directory.
 import { inspect } from 'util';
 import * as path from 'path';
-import { ScfError } from '../scf/errors';
+import { ScfError } from '../cloud/errors';
 
 /**
  * A secret pair. The key and token are not enumerable and never rendered: JSON.stringify, util.inspect and

@@ -1,7 +1,7 @@
 // Resolution of region, stage, namespace, function names and endpoint from options, serverless.yml and the
 // environment. Pure: the caller hands in what serverless (or the emulator) read.
-import { ScfError, inputError } from '../scf/errors';
-import type { FunctionTarget } from '../scf/types';
+import { ScfError, inputError } from '../cloud/errors';
+import type { FunctionTarget } from '../cloud/types';
 
 export const DEFAULT_REGION = 'ap-guangzhou';
 export const DEFAULT_STAGE = 'dev';

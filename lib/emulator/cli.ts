@@ -2,8 +2,8 @@
 // `scf-emulator --service DIR [--stage S] [--port N]`: serves the SCF API on 127.0.0.1 for a service's functions.
 import { randomBytes } from 'crypto';
 import { parseArgs } from 'util';
-import { loadService } from './service';
-import { type Faults, startEmulator } from './server';
+import { loadService } from './service-file';
+import { type Faults, startEmulator } from './http/server';
 
 const USAGE = `Usage: scf-emulator --service DIR [--stage S] [--region R] [--port N]
   --service DIR          the service directory (its serverless.yml)            default: .

@@ -1,7 +1,7 @@
 // Runs a handler in a child process with the function's timeout, capturing stdout and stderr as its log.
 import { type ChildProcess, fork } from 'child_process';
 import * as path from 'path';
-import type { EmulatedFunction } from './service';
+import type { EmulatedFunction } from './service-file';
 
 export type RunStatus = 'succeeded' | 'failed' | 'timeout' | 'terminated';
 

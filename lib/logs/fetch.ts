@@ -3,8 +3,8 @@
 // holding more than that is halved until each part fits. A late entry inserted under our offset shifts the rest
 // by one, so the next page starts with entries of the page before: seen twice, never missed, and skipped by
 // remembering only the previous page's ids (memory stays flat however many entries stream by).
-import type { ScfClient } from '../scf/client';
-import { type GetFunctionLogsResult, LIMITS, type LogEntry, type LogRetCodeFilter } from '../scf/types';
+import type { ScfClient } from '../cloud/scf';
+import { type GetFunctionLogsResult, LIMITS, type LogEntry, type LogRetCodeFilter } from '../cloud/types';
 import { formatCst } from '../time/cst';
 import { bisectWindow, splitWindows, type TimeWindow } from '../time/parse';
 

@@ -3,12 +3,12 @@
 //   poll re-reads the last `lookbackMs` and skips what was printed.
 // - A request seen unfinished is kept pending and the window reaches back to it until it finishes.
 // - Memory stays bounded: printed ids are forgotten once the window has moved past their start time.
-import type { Clock } from '../scf/limiter';
-import type { LogEntry } from '../scf/types';
+import type { Clock } from '../cloud/limiter';
+import type { LogEntry } from '../cloud/types';
 import { DAY_MS } from '../time/parse';
 import { parseCst } from '../time/cst';
 import { fetchLogs, type LogQuery, isFinished } from './fetch';
-import type { ScfClient } from '../scf/client';
+import type { ScfClient } from '../cloud/scf';
 
 export interface TailOptions {
   query: LogQuery;

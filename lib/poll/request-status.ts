@@ -1,10 +1,10 @@
 // The one GetRequestStatus poller: `sls invoke --wait` and the post-deploy smoke checks both wait with it.
 // Empty Data means "not recorded yet" and RetCode 1 "running": keep polling, a short first wait, then backoff
 // with jitter. RetCode 0 is done, -1 failed. The client's limiter keeps all pollers within the API's rate.
-import { ScfError } from '../scf/errors';
-import type { Clock } from '../scf/limiter';
-import type { ScfClient } from '../scf/client';
-import type { RequestStatus } from '../scf/types';
+import { ScfError } from '../cloud/errors';
+import type { Clock } from '../cloud/limiter';
+import type { ScfClient } from '../cloud/scf';
+import type { RequestStatus } from '../cloud/types';
 import { formatCst } from '../time/cst';
 
 export type WaitState = 'waiting' | 'running';

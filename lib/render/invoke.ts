@@ -1,5 +1,5 @@
 // Rendering of invoke results: pure functions from the model to text.
-import type { InvokeResult, RequestStatus } from '../scf/types';
+import type { InvokeResult, RequestStatus } from '../cloud/types';
 
 /** The function's return value: pretty JSON when it is JSON, as it is otherwise. */
 export function formatResult(retMsg: string): string {

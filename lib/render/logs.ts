@@ -1,5 +1,5 @@
 // Rendering of log entries and async events: pure functions from the model to text.
-import type { AsyncEvent, LogEntry } from '../scf/types';
+import type { AsyncEvent, LogEntry } from '../cloud/types';
 import { parseCst } from '../time/cst';
 import { formatLocal } from '../time/parse';
 import { formatTable } from './table';

@@ -2,8 +2,8 @@
 // from reading event files; every mistake is a one-line error before anything is sent.
 import * as fs from 'fs';
 import * as path from 'path';
-import { inputError } from '../scf/errors';
-import type { FunctionTarget } from '../scf/types';
+import { inputError } from '../cloud/errors';
+import type { FunctionTarget } from '../cloud/types';
 
 export interface SmokeExpect {
   success: boolean;

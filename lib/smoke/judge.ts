@@ -1,6 +1,6 @@
 // Judges a finished request against a check's expectations. Pure.
 import { isDeepStrictEqual } from 'util';
-import type { RequestStatus } from '../scf/types';
+import type { RequestStatus } from '../cloud/types';
 import type { SmokeExpect } from './config';
 import { functionErrorMessage } from '../render/invoke';
 

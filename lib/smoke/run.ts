@@ -1,8 +1,8 @@
 // Runs smoke checks: each is an async Invoke, then the shared GetRequestStatus poller, then a judgement.
 // All checks share the one client, so its limiter keeps every poller together within the API's rate.
-import { isScfError } from '../scf/errors';
-import type { Clock } from '../scf/limiter';
-import type { ScfClient } from '../scf/client';
+import { isScfError } from '../cloud/errors';
+import type { Clock } from '../cloud/limiter';
+import type { ScfClient } from '../cloud/scf';
 import { waitForRequest } from '../poll/request-status';
 import type { SmokeCheck } from './config';
 import { judge } from './judge';

@@ -1,7 +1,7 @@
 // User time expressions (`--startTime`, `--endTime`) and the split of a range into API windows. Pure: the
 // current time is given. Dates without a zone are the user's local time; the API's UTC+8 is applied only
 // when formatting requests (see cst.ts).
-import { inputError } from '../scf/errors';
+import { inputError } from '../cloud/errors';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86400_000, w: 7 * 86400_000 };
 const FORMS = '30m, 2h, 3d, 1w, now, a date (2026-11-20), a date-time (2026-11-20 10:30[:00]), ISO 8601 (2026-11-20T02:30:00Z) or unix seconds';

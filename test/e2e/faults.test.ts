@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as net from 'net';
 import { emulatorFor, EXAMPLE, sls, type TestCredentials } from '../helpers';
-import type { RunningEmulator } from '../../lib/emulator/server';
+import type { RunningEmulator } from '../../lib/emulator/http/server';
 
 let emulator: RunningEmulator & { credentials: TestCredentials };
 const READS = ['GetFunctionLogs', 'ListAsyncEvents', 'GetRequestStatus'];

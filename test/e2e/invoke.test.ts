@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { assertNoSecrets, emulatorFor, EXAMPLE, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
-import type { RunningEmulator } from '../../lib/emulator/server';
+import type { RunningEmulator } from '../../lib/emulator/http/server';
 
 let emulator: RunningEmulator & { credentials: TestCredentials };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -3,7 +3,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'child_process';
 import { assertNoSecrets, emulatorFor, EXAMPLE, SLS, sls, type SlsRun, type TestCredentials } from '../helpers';
-import type { RunningEmulator } from '../../lib/emulator/server';
+import type { RunningEmulator } from '../../lib/emulator/http/server';
 
 let emulator: RunningEmulator & { credentials: TestCredentials };
 

@@ -6,8 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { assertNoSecrets, emulatorFor, EXAMPLE, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
-import { loadService } from '../../lib/emulator/service';
-import type { RunningEmulator } from '../../lib/emulator/server';
+import { loadService } from '../../lib/emulator/service-file';
+import type { RunningEmulator } from '../../lib/emulator/http/server';
 
 const SERVICE = `service: smoky
 provider:

@@ -5,9 +5,9 @@ import * as net from 'net';
 import { clientFor, emulatorFor, type TestCredentials } from '../helpers';
 import { Credentials } from '../../lib/config/credentials';
 import { parseEndpoint } from '../../lib/config/settings';
-import { ScfClient } from '../../lib/scf/client';
-import { isScfError, type ScfError } from '../../lib/scf/errors';
-import type { RunningEmulator } from '../../lib/emulator/server';
+import { ScfClient } from '../../lib/cloud/scf';
+import { isScfError, type ScfError } from '../../lib/cloud/errors';
+import type { RunningEmulator } from '../../lib/emulator/http/server';
 import { formatCst } from '../../lib/time/cst';
 
 let emulator: RunningEmulator & { credentials: TestCredentials };

@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import { clientFor, emulatorFor, type TestCredentials } from '../helpers';
 import { fetchLogs } from '../../lib/logs/fetch';
 import { LogTail } from '../../lib/logs/tail';
-import type { RunningEmulator } from '../../lib/emulator/server';
-import type { LogEntry } from '../../lib/scf/types';
+import type { RunningEmulator } from '../../lib/emulator/http/server';
+import type { LogEntry } from '../../lib/cloud/types';
 
 let emulator: RunningEmulator & { credentials: TestCredentials };
 before(async () => {

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { emulatorFor, type TestCredentials } from '../helpers';
-import type { RunningEmulator } from '../../lib/emulator/server';
+import type { RunningEmulator } from '../../lib/emulator/http/server';
 
 const ScfSdkClient = (scf as any).v20180416.Client;
 let emulator: RunningEmulator & { credentials: TestCredentials };

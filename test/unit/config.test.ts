@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { inspect } from 'util';
 import { Credentials, parseIni, resolveCredentials, type FileInfo } from '../../lib/config/credentials';
 import { parseEndpoint, resolveEndpoint, resolveFunction, resolveRegion, resolveStage, type ServiceConfig } from '../../lib/config/settings';
-import { isScfError } from '../../lib/scf/errors';
+import { isScfError } from '../../lib/cloud/errors';
 
 const service: ServiceConfig = {
   service: 'shop',

@@ -6,9 +6,9 @@ import fc from 'fast-check';
 import Sign from 'tencentcloud-sdk-nodejs-common/tencentcloud/common/sign';
 import { formatCst, parseCst } from '../../lib/time/cst';
 import { DAY_MS, parseTimeExpression, splitWindows } from '../../lib/time/parse';
-import { signLegacy, signTc3 } from '../../lib/scf/signing';
+import { signLegacy, signTc3 } from '../../lib/cloud/signing';
 import { fetchLogs } from '../../lib/logs/fetch';
-import type { GetFunctionLogsRequest, GetFunctionLogsResult, LogEntry } from '../../lib/scf/types';
+import type { GetFunctionLogsRequest, GetFunctionLogsResult, LogEntry } from '../../lib/cloud/types';
 
 const VendorSign = Sign as any;
 const seconds = fc.integer({ min: 0, max: 4_000_000_000 });

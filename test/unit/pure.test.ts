@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { formatCst, parseCst } from '../../lib/time/cst';
-import { type Clock, RateLimiter } from '../../lib/scf/limiter';
+import { type Clock, RateLimiter } from '../../lib/cloud/limiter';
 import { pollDelay, waitForRequest } from '../../lib/poll/request-status';
-import { resolveString } from '../../lib/emulator/service';
-import type { GetRequestStatusResult } from '../../lib/scf/types';
+import { resolveString } from '../../lib/emulator/service-file';
+import type { GetRequestStatusResult } from '../../lib/cloud/types';
 
 /** A clock that advances only when someone sleeps. */
 function fakeClock(start = Date.UTC(2026, 0, 1)): Clock & { t: number } {

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'crypto';
 import Sign from 'tencentcloud-sdk-nodejs-common/tencentcloud/common/sign';
 import { AbstractClient } from 'tencentcloud-sdk-nodejs-common/tencentcloud/common/abstract_client';
-import { legacyStringToSign, parseTc3Authorization, signLegacy, signTc3 } from '../../lib/scf/signing';
+import { legacyStringToSign, parseTc3Authorization, signLegacy, signTc3 } from '../../lib/cloud/signing';
 
 const VendorSign = Sign as any;
 

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readSmokeCheck, readSmokeSettings } from '../../lib/smoke/config';
 import { judge } from '../../lib/smoke/judge';
 import { junitReport, formatSmokeSummary } from '../../lib/render/smoke';
-import type { RequestStatus } from '../../lib/scf/types';
+import type { RequestStatus } from '../../lib/cloud/types';
 
 const status = (over: Partial<RequestStatus>): RequestStatus => ({ functionName: 'f', requestId: 'r', startTime: '', retCode: 0, retMsg: '{"status":"ok"}', duration: 100, memUsage: 1, retryNum: 0, ...over });
 const target = { functionName: 'svc-dev-f', namespace: 'default' };

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { resolveFunction, resolveStage, type ServiceConfig } from '../config/settings';
-import { ScfError } from '../scf/errors';
+import { ScfError } from '../cloud/errors';
 
 export interface EmulatedFunction {
   key: string;

@@ -1,6 +1,6 @@
 // What the emulator remembers of invocations: the source of GetFunctionLogs, GetRequestStatus and
 // ListAsyncEvents. Bounded: the oldest finished invocations are dropped past `capacity`.
-import type { AsyncEventStatus } from '../scf/types';
+import type { AsyncEventStatus } from '../../cloud/types';
 
 export interface Invocation {
   /** Order of arrival, to keep sorts stable among requests started in the same millisecond. */

@@ -1,21 +1,12 @@
 // The SCF API actions as the emulator carries them out, in API 3.0 terms (PascalCase parameters in, the
 // `Response` body out). The HTTP layer handles protocols, signatures and faults; this handles meaning.
 import { randomUUID } from 'crypto';
-import { formatCst, parseCst } from '../time/cst';
-import { ASYNC_EVENT_STATUSES, LIMITS } from '../scf/types';
-import { runHandler } from './runner';
-import type { EmulatedFunction, EmulatedService } from './service';
-import { type Invocation, InvocationStore } from './store';
-
-/** An API error reply: `Response.Error.Code` and `Message`. */
-export class ApiFault extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ApiFault } from '../api-fault';
+import { formatCst, parseCst } from '../../time/cst';
+import { ASYNC_EVENT_STATUSES, LIMITS } from '../../cloud/types';
+import { runHandler } from '../runner';
+import type { EmulatedFunction, EmulatedService } from '../service-file';
+import { type Invocation, InvocationStore } from '../store/invocations';
 
 export interface EmulatorBehaviour {
   /** GetRequestStatus answers "not recorded yet" (empty Data) for this long after an invoke. */

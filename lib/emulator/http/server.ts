@@ -11,10 +11,11 @@ import {
   signLegacy,
   signTc3,
   utcDate,
-} from '../scf/signing';
-import { API_VERSION } from '../scf/types';
-import { ApiFault, type EmulatorBehaviour, EmulatorCore } from './actions';
-import type { EmulatedService } from './service';
+} from '../../cloud/signing';
+import { API_VERSION } from '../../cloud/types';
+import { ApiFault } from '../api-fault';
+import { type EmulatorBehaviour, EmulatorCore } from '../scf/actions';
+import type { EmulatedService } from '../service-file';
 
 export interface EmulatorCredentials {
   secretId: string;
