@@ -14,6 +14,10 @@ export interface EmulatedFunction {
   /** Absolute path of the handler module, without extension resolution. */
   handlerModule: string;
   handlerExport: string;
+  /** `file.export`, as serverless.yml gives it. */
+  handler: string;
+  /** SCF runtime name (function, else provider `runtime`). */
+  runtime: string;
   /** Seconds. */
   timeout: number;
   /** MB. */
@@ -190,6 +194,8 @@ export function loadService(dir: string, options: LoadOptions = {}): EmulatedSer
       namespace: target.namespace,
       handlerModule: path.resolve(absDir, handler.slice(0, dot)),
       handlerExport: handler.slice(dot + 1),
+      handler,
+      runtime: resolvedString(fn?.runtime ?? provider.runtime, ctx, `functions.${key}.runtime`) ?? 'Nodejs18.15',
       timeout: resolvedNumber(fn?.timeout ?? provider.timeout, ctx, `functions.${key}.timeout`, 3),
       memorySize: resolvedNumber(fn?.memorySize ?? provider.memorySize, ctx, `functions.${key}.memorySize`, 128),
     };

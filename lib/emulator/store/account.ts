@@ -1,0 +1,113 @@
+// The emulated account's functions and namespaces: what exists, in which state, with which configuration and
+// code. Maps only (never plain objects keyed by request data). The SCF actions read and change it; the deploy
+// actions keep it; `--service DIR` seeds it from a service directory.
+import type { FunctionConfiguration, FunctionStatus, StatusReason } from '../../cloud/types';
+
+/** Where a function's code is on disk: the directory its handler runs in. */
+export interface CodeRecord {
+  dir: string;
+  /** Hex SHA-256 of the deployed zip; undefined for code served from a service directory. */
+  sha256?: string;
+  size: number;
+}
+
+export interface VersionRecord {
+  version: string;
+  description: string;
+  config: FunctionConfiguration;
+  code: CodeRecord;
+  addTime: number;
+  modTime: number;
+}
+
+export interface AliasRecord {
+  name: string;
+  functionVersion: string;
+  description: string;
+  addTime: number;
+  modTime: number;
+}
+
+export interface TriggerRecord {
+  type: string;
+  name: string;
+  /** TriggerDesc as stored (and returned) by the API. */
+  desc: string;
+  enable: boolean;
+  qualifier: string;
+  customArgument: string;
+  description: string;
+  addTime: number;
+  modTime: number;
+}
+
+export interface FunctionRecord {
+  functionName: string;
+  namespace: string;
+  functionId: string;
+  status: FunctionStatus;
+  statusDesc: string;
+  statusReasons: StatusReason[];
+  /** `$LATEST`: the configuration and code invocations of `$LATEST` run. */
+  config: FunctionConfiguration;
+  code: CodeRecord;
+  type: 'Event' | 'HTTP';
+  tags: Map<string, string>;
+  versions: Map<string, VersionRecord>;
+  aliases: Map<string, AliasRecord>;
+  triggers: TriggerRecord[];
+  addTime: number;
+  modTime: number;
+}
+
+export interface NamespaceRecord {
+  name: string;
+  description: string;
+  addTime: number;
+  modTime: number;
+}
+
+/** What a qualifier (`$LATEST`, a version, an alias) resolves to. */
+export interface ResolvedQualifier {
+  version: string;
+  config: FunctionConfiguration;
+  code: CodeRecord;
+}
+
+export class Account {
+  readonly namespaces = new Map<string, NamespaceRecord>();
+  readonly functions = new Map<string, FunctionRecord>();
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.addNamespace('default', '');
+  }
+
+  static key(namespace: string, functionName: string): string {
+    return `${namespace}/${functionName}`;
+  }
+
+  addNamespace(name: string, description: string): NamespaceRecord {
+    const existing = this.namespaces.get(name);
+    if (existing) return existing;
+    const at = this.now();
+    const record = { name, description, addTime: at, modTime: at };
+    this.namespaces.set(name, record);
+    return record;
+  }
+
+  getFunction(namespace: string, functionName: string): FunctionRecord | undefined {
+    return this.functions.get(Account.key(namespace, functionName));
+  }
+
+  putFunction(record: FunctionRecord): void {
+    this.functions.set(Account.key(record.namespace, record.functionName), record);
+  }
+
+  deleteFunction(namespace: string, functionName: string): void {
+    this.functions.delete(Account.key(namespace, functionName));
+  }
+
+  functionsIn(namespace: string): FunctionRecord[] {
+    return [...this.functions.values()].filter((f) => f.namespace === namespace);
+  }
+}
