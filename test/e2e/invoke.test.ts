@@ -156,9 +156,15 @@ test('stage, region, namespace and qualifier overrides reach the request', async
   assert.equal(emulator.requests[0].params.FunctionName, 'hello-prod-echo');
 
   emulator.reset();
-  const shanghai = await invoke(['-f', 'echo', '-r', 'ap-shanghai', '-q', '2', '-d', '{}']);
+  const shanghai = await invoke(['-f', 'echo', '-r', 'ap-shanghai', '-q', '$LATEST', '-d', '{}']);
   assert.equal(shanghai.code, 0, shanghai.stderr);
   assert.equal(emulator.requests[0].region, 'ap-shanghai');
+  assert.equal(emulator.requests[0].params.Qualifier, '$LATEST');
+
+  emulator.reset();
+  const noVersion = await invoke(['-f', 'echo', '-q', '2', '-d', '{}']);
+  assert.notEqual(noVersion.code, 0);
+  assert.match(errorLine(noVersion), /^Version or alias not found for function "hello-dev-echo"/);
   assert.equal(emulator.requests[0].params.Qualifier, '2');
 
   emulator.reset();

@@ -81,6 +81,7 @@ export class EmulatorCore {
         namespace,
         qualifier: '$LATEST',
         invocationType: 'RequestResponse',
+        trigger: 'CLI',
         status: 'FINISHED',
         retCode: running ? 2 : 0,
         retMsg: running ? '' : '"seeded"',

@@ -41,7 +41,7 @@ export function listAsyncEvents(ctx: ScfContext, params: Params): Params {
       (i) =>
         i.invocationType === 'Event' &&
         (!statuses || statuses.includes(i.status)) &&
-        (!invokeTypes || invokeTypes.includes('CLI')) &&
+        (!invokeTypes || invokeTypes.includes(i.trigger)) &&
         (!qualifier || i.qualifier === qualifier) &&
         (!requestId || i.requestId === requestId) &&
         inside(i.startMs, startInterval) &&
@@ -54,7 +54,7 @@ export function listAsyncEvents(ctx: ScfContext, params: Params): Params {
     TotalCount: events.length,
     EventList: events.slice(offset, offset + limit).map((i) => ({
       InvokeRequestId: i.requestId,
-      InvokeType: 'CLI',
+      InvokeType: i.trigger,
       Qualifier: i.qualifier,
       Status: i.status,
       StartTime: formatCst(i.startMs, true),

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { ApiFault } from '../api-fault';
 import { LIMITS } from '../../cloud/types';
 import { runHandler } from '../runner';
-import type { FunctionRecord } from '../store/account';
+import { type FunctionRecord, resolveQualifier } from '../store/account';
 import { findFunction, type ScfContext } from './context';
 import { type Params, str } from './params';
 
@@ -16,8 +16,8 @@ export async function invoke(ctx: ScfContext, params: Params): Promise<Params> {
     throw new ApiFault('InvalidParameterValue.InvocationType', `InvocationType must be RequestResponse or Event, not \`${type}\`.`);
   }
   const qualifier = str(params, 'Qualifier') ?? '$LATEST';
-  if (!/^(\$LATEST|\$DEFAULT|\d+|[A-Za-z][\w-]{0,59})$/.test(qualifier)) {
-    throw new ApiFault('ResourceNotFound.Version', `Version or alias \`${qualifier}\` does not exist.`);
+  if (!resolveQualifier(fn, qualifier)) {
+    throw new ApiFault('ResourceNotFound.Version', `Version or alias \`${qualifier}\` of \`${fn.functionName}\` does not exist.`);
   }
   const logType = str(params, 'LogType') ?? 'None';
   if (logType !== 'None' && logType !== 'Tail') throw new ApiFault('InvalidParameterValue.LogType', `LogType must be None or Tail.`);
@@ -33,7 +33,7 @@ export async function invoke(ctx: ScfContext, params: Params): Promise<Params> {
     throw new ApiFault('InvalidParameterValue.ClientContext', 'ClientContext must be JSON text.');
   }
 
-  const invocation = start(ctx, fn, qualifier, type, event);
+  const invocation = startInvocation(ctx, fn, qualifier, type, event);
   if (type === 'Event') return { Result: { FunctionRequestId: invocation.requestId, RetMsg: '', ErrMsg: '', Log: '', MemUsage: 0, Duration: 0, BillDuration: 0, InvokeResult: 0 } };
   await invocation.finished;
   const inv = invocation.record;
@@ -51,7 +51,9 @@ export async function invoke(ctx: ScfContext, params: Params): Promise<Params> {
     },
   };
 }
-function start(ctx: ScfContext, fn: FunctionRecord, qualifier: string, type: 'RequestResponse' | 'Event', event: unknown) {
+/** Starts one run of `fn` (its `qualifier`) in a process of its own; `trigger` is the InvokeType events report. */
+export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: string, type: 'RequestResponse' | 'Event', event: unknown, trigger = 'CLI') {
+  const { config, code } = resolveQualifier(fn, qualifier)!;
   const requestId = randomUUID();
   const record = ctx.invocations.add({
     requestId,
@@ -59,6 +61,7 @@ function start(ctx: ScfContext, fn: FunctionRecord, qualifier: string, type: 'Re
     namespace: fn.namespace,
     qualifier,
     invocationType: type,
+    trigger,
     startMs: ctx.now(),
     status: 'RUNNING',
     retCode: 2,
@@ -70,22 +73,22 @@ function start(ctx: ScfContext, fn: FunctionRecord, qualifier: string, type: 'Re
     memUsage: 0,
     retryNum: 0,
   });
-  const dot = fn.config.handler.lastIndexOf(".");
+  const dot = config.handler.lastIndexOf('.');
   const run = runHandler(
     {
       key: fn.functionName,
       functionName: fn.functionName,
       namespace: fn.namespace,
-      handlerModule: path.resolve(fn.code.dir, fn.config.handler.slice(0, dot)),
-      handlerExport: fn.config.handler.slice(dot + 1),
-      timeout: fn.config.timeout,
-      memorySize: fn.config.memorySize,
-      handler: fn.config.handler,
-      runtime: fn.config.runtime,
+      handlerModule: path.resolve(code.dir, config.handler.slice(0, dot)),
+      handlerExport: config.handler.slice(dot + 1),
+      timeout: config.timeout,
+      memorySize: config.memorySize,
+      handler: config.handler,
+      runtime: config.runtime,
     },
     event,
     requestId,
-    fn.code.dir,
+    code.dir,
   );
   record.terminate = run.terminate;
   const finished = run.done.then((result) => {
@@ -101,9 +104,9 @@ function start(ctx: ScfContext, fn: FunctionRecord, qualifier: string, type: 'Re
     record.log =
       `START RequestId: ${requestId}\nEvent RequestId: ${requestId}\n` +
       result.output +
-      (result.status === 'timeout' ? `${new Date().toISOString()}\t${requestId}\tInvoking task timed out after ${fn.config.timeout} seconds\n` : '') +
+      (result.status === 'timeout' ? `${new Date().toISOString()}\t${requestId}\tInvoking task timed out after ${config.timeout} seconds\n` : '') +
       `END RequestId: ${requestId}\n` +
-      `Report RequestId: ${requestId} Duration:${duration}ms Memory:${fn.config.memorySize}MB MemUsage:${(result.memUsage / 1048576).toFixed(6)}MB\n`;
+      `Report RequestId: ${requestId} Duration:${duration}ms Memory:${config.memorySize}MB MemUsage:${(result.memUsage / 1048576).toFixed(6)}MB\n`;
     record.terminate = undefined;
   });
   ctx.running.add(finished);

@@ -111,3 +111,19 @@ export class Account {
     return [...this.functions.values()].filter((f) => f.namespace === namespace);
   }
 }
+
+/**
+ * What `qualifier` runs: `$LATEST` the function's current configuration and code, a version its snapshot, an
+ * alias (`$DEFAULT` included) the version it points to. Undefined when the function has no such qualifier.
+ */
+export function resolveQualifier(fn: FunctionRecord, qualifier: string): ResolvedQualifier | undefined {
+  const latest = { version: '$LATEST', config: fn.config, code: fn.code };
+  if (qualifier === '$LATEST') return latest;
+  const version = fn.versions.get(qualifier);
+  if (version) return { version: version.version, config: version.config, code: version.code };
+  const alias = fn.aliases.get(qualifier);
+  if (alias) return alias.functionVersion === '$LATEST' ? latest : resolveQualifier(fn, alias.functionVersion);
+  // Every function has the $DEFAULT alias, on $LATEST until it is pointed elsewhere.
+  if (qualifier === '$DEFAULT') return latest;
+  return undefined;
+}

@@ -10,6 +10,8 @@ export interface Invocation {
   namespace: string;
   qualifier: string;
   invocationType: 'RequestResponse' | 'Event';
+  /** What started it, as ListAsyncEvents' InvokeType reports it: CLI (an API call), TIMER, COS, ... */
+  trigger: string;
   startMs: number;
   endMs?: number;
   status: AsyncEventStatus;
