@@ -1,12 +1,12 @@
 // Child of the benchmark: reads every log entry of a range through the plugin's fetcher, reports time and memory.
 import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
-import { ScfClient } from '../lib/cloud/scf';
+import { createClients } from '../lib/cloud/clients';
 import { fetchLogs } from '../lib/logs/fetch';
 
 async function main(): Promise<void> {
   const [url, secretId, secretKey, functionName, fromMs, toMs] = process.argv.slice(2);
-  const client = new ScfClient({ endpoint: parseEndpoint(url), region: 'ap-guangzhou', credentials: new Credentials(secretId, secretKey, undefined, 'bench') });
+  const client = createClients({ endpoints: { scf: parseEndpoint(url) }, region: 'ap-guangzhou', credentials: new Credentials(secretId, secretKey, undefined, 'bench') }).scf;
   const started = process.hrtime.bigint();
   const measureHeap = process.argv.includes('--heap');
   const gc = (globalThis as any).gc as (() => void) | undefined;

@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
-import { ScfClient } from '../lib/cloud/scf';
+import { createClients } from '../lib/cloud/clients';
 import { systemClock } from '../lib/cloud/limiter';
 import { loadService } from '../lib/emulator/service-file';
 import { startEmulator } from '../lib/emulator/http/server';
@@ -232,7 +232,7 @@ async function benchSmoke(): Promise<void> {
   const service = loadService(dir, { env: {} });
   const emulator = await startEmulator({ service, credentials, faults: { rateLimit: 20 } });
   try {
-    const client = new ScfClient({ endpoint: parseEndpoint(emulator.url), region: 'ap-guangzhou', credentials: new Credentials(credentials.secretId, credentials.secretKey, undefined, 'bench') });
+    const client = createClients({ endpoints: { scf: parseEndpoint(emulator.url) }, region: 'ap-guangzhou', credentials: new Credentials(credentials.secretId, credentials.secretKey, undefined, 'bench') }).scf;
     const checks = service.functions.map((f) => readSmokeCheck({ key: f.key, target: { functionName: f.functionName, namespace: f.namespace }, smoke: { event: { ms: 2000 } }, functionTimeout: 10 }, {}, dir)!);
     const started = Date.now();
     const results = await runSmokeChecks(client, checks, { concurrency: count, clock: systemClock });

@@ -1,12 +1,12 @@
 // Child of the benchmark: runs the plugin's tail and prints each request id as it is printed, with the time.
 import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
-import { ScfClient } from '../lib/cloud/scf';
+import { createClients } from '../lib/cloud/clients';
 import { systemClock } from '../lib/cloud/limiter';
 import { LogTail } from '../lib/logs/tail';
 
 const [url, secretId, secretKey, functionName, intervalMs] = process.argv.slice(2);
-const client = new ScfClient({ endpoint: parseEndpoint(url), region: 'ap-guangzhou', credentials: new Credentials(secretId, secretKey, undefined, 'bench') });
+const client = createClients({ endpoints: { scf: parseEndpoint(url) }, region: 'ap-guangzhou', credentials: new Credentials(secretId, secretKey, undefined, 'bench') }).scf;
 const controller = new AbortController();
 process.once('SIGTERM', () => controller.abort());
 const startedAt = Date.now();

@@ -9,12 +9,14 @@ import {
   type Endpoint,
   type FunctionConfig,
   type ProviderConfig,
+  resolveClsEndpoint,
   resolveEndpoint,
   resolveFunction,
   resolveRegion,
   resolveStage,
   type ServiceConfig,
 } from './config/settings';
+import type { Clients } from './cloud/clients';
 import type { ScfClient } from './cloud/scf';
 import type { FunctionTarget } from './cloud/types';
 
@@ -44,7 +46,7 @@ export class TencentProvider {
     return 'tencent';
   }
 
-  private cachedClient?: ScfClient;
+  private cachedClients?: Clients;
 
   constructor(
     readonly serverless: any,
@@ -112,22 +114,27 @@ export class TencentProvider {
   }
 
   /**
-   * The one SCF client. Region and endpoint are checked now (bad input fails before anything is sent);
-   * credentials are read on the first request.
+   * The one transport and its facades. Region and endpoints are checked now (bad input fails before anything
+   * is sent); credentials are read on the first request. The client modules (and got) load on first use.
    */
-  client(): ScfClient {
-    if (!this.cachedClient) {
-      const { ScfClient } = require('./cloud/scf') as typeof import('./cloud/scf');
+  clients(): Clients {
+    if (!this.cachedClients) {
+      const { createClients } = require('./cloud/clients') as typeof import('./cloud/clients');
       const region = this.getRegion();
-      const endpoint = this.getEndpoint();
-      this.cachedClient = new ScfClient({
-        endpoint,
+      const scf = this.getEndpoint();
+      this.cachedClients = createClients({
+        endpoints: { scf, cls: resolveClsEndpoint(this.providerConfig, this.env, scf) },
         region,
         credentials: () => this.resolveCredentials(),
         legacyApi: this.providerConfig.legacyApi === true,
         debug: (message) => this.io.log.debug(message),
       });
     }
-    return this.cachedClient;
+    return this.cachedClients;
+  }
+
+  /** The SCF facade of the one transport. */
+  client(): ScfClient {
+    return this.clients().scf;
   }
 }

@@ -7,7 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
-import { ScfClient, type ClientConfig } from '../lib/cloud/scf';
+import { type ClientsConfig, createClients } from '../lib/cloud/clients';
+import type { ScfClient } from '../lib/cloud/scf';
 import { loadService } from '../lib/emulator/service-file';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../lib/emulator/http/server';
 
@@ -37,15 +38,15 @@ export async function emulatorFor(
 
 export function clientFor(
   emulator: { url: string; credentials: TestCredentials },
-  config: Partial<ClientConfig> = {},
+  config: Partial<ClientsConfig> = {},
 ): ScfClient {
   const c = emulator.credentials;
-  return new ScfClient({
-    endpoint: parseEndpoint(emulator.url),
+  return createClients({
+    endpoints: { scf: parseEndpoint(emulator.url), cls: parseEndpoint(emulator.url) },
     region: 'ap-guangzhou',
     credentials: new Credentials(c.secretId, c.secretKey, c.token, 'the test'),
     ...config,
-  });
+  }).scf;
 }
 
 /** A temporary service directory with the example's handlers and the given serverless.yml. */

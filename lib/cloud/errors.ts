@@ -14,6 +14,8 @@ export interface ScfErrorContext {
   /** Where the credentials came from (never the credentials). */
   credentialsSource?: string;
   endpoint?: string;
+  /** The service the call went to: scf, cls, tag. */
+  service?: string;
   /** A transport failure after the request was sent: an Invoke may have run. */
   ambiguous?: boolean;
   /** Seconds the local clock is ahead of the server's (negative: behind), when known. */

@@ -27,11 +27,16 @@ export class RateLimiter {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly wakers = new Map<string, Array<() => void>>();
 
+  private readonly limitOf: (key: string) => number;
+
+  /** `limit`: one figure for every key, or each key's own (the per-action table). */
   constructor(
-    private readonly limit: number,
+    limit: number | ((key: string) => number),
     private readonly windowMs = 1000,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.limitOf = typeof limit === 'number' ? () => limit : limit;
+  }
 
   /** Resolves when a request for `key` may start; callers are served in order. */
   acquire(key: string): Promise<Release> {
@@ -58,7 +63,7 @@ export class RateLimiter {
   private async waitForSlot(key: string): Promise<Release> {
     for (;;) {
       const slots = this.prune(key);
-      if (slots.length < this.limit) {
+      if (slots.length < this.limitOf(key)) {
         const slot: Slot = {};
         slots.push(slot);
         return () => {
@@ -82,5 +87,35 @@ export class RateLimiter {
         });
       }
     }
+  }
+}
+
+/** At most `limit` holders at once per key (CLS: searches of one topic in flight). */
+export class ConcurrencyLimiter {
+  private readonly held = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(key: string): Promise<Release> {
+    while ((this.held.get(key) ?? 0) >= this.limit) {
+      await new Promise<void>((resolve) => {
+        const list = this.waiting.get(key) ?? [];
+        list.push(resolve);
+        this.waiting.set(key, list);
+      });
+    }
+    this.held.set(key, (this.held.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.held.get(key) ?? 1) - 1;
+      if (left) this.held.set(key, left);
+      else this.held.delete(key);
+      const next = this.waiting.get(key)?.shift();
+      if (!this.waiting.get(key)?.length) this.waiting.delete(key);
+      next?.();
+    };
   }
 }

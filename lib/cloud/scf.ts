@@ -1,102 +1,95 @@
-// The signed SCF client. It knows nothing of serverless: it is given an endpoint, a region and credentials,
-// and speaks API 3.0 (TC3-HMAC-SHA256) or the legacy API (HmacSHA1/HmacSHA256 query signature) underneath one
-// typed model. Transport concerns live here: timeouts, retries with backoff and jitter, the per-action limiter.
-import got, { type Response } from 'got';
-import { randomInt } from 'crypto';
-import type { Credentials } from '../config/credentials';
-import type { Endpoint } from '../config/settings';
-import { apiError, ScfError } from './errors';
-import { type Clock, RateLimiter, systemClock } from './limiter';
-import { JSON_CONTENT_TYPE, type LegacySignatureMethod, signLegacy, signTc3 } from './signing';
+// The SCF facade: typed actions in, the camelCase model out, over the one transport. API 3.0 by default; the
+// legacy API (InvokeFunction, GetFunctionLogs) underneath the same model when asked for. Every reply is checked
+// for the shape its action promises: a reply of the wrong shape is an error naming the action, never a success.
+import { ScfError } from './errors';
+import { isObject, type Json, list, malformedReply, num, type ServiceApi, str, type Transport } from './transport';
 import {
+  type AliasInfo,
   API_VERSION,
-  type Action,
   type AsyncEvent,
   type AsyncEventStatus,
+  type DeployedTrigger,
+  type FunctionCode,
+  type FunctionConfiguration,
+  type FunctionInfo,
+  type FunctionSummary,
+  type FunctionTarget,
   type GetFunctionLogsRequest,
   type GetFunctionLogsResult,
   type GetRequestStatusRequest,
   type GetRequestStatusResult,
   type InvokeRequest,
   type InvokeResult,
-  LIMITS,
   type ListAsyncEventsRequest,
   type ListAsyncEventsResult,
   type LogEntry,
+  type NamespaceInfo,
   type TerminateAsyncEventRequest,
   type TerminateAsyncEventResult,
+  type TriggerSpec,
+  type VersionInfo,
 } from './types';
+import type { Endpoint } from '../config/settings';
 
-export const CLIENT_NAME = 'serverless-tencent-scf';
-export const LEGACY_PATH = '/v2/index.php';
-
-export interface ClientConfig {
+export interface ScfClientOptions {
   endpoint: Endpoint;
-  region: string;
-  /** Resolved once, on the first request: a command that fails on its input never reads credentials. */
-  credentials: Credentials | (() => Credentials);
-  legacyApi?: boolean;
-  legacySignatureMethod?: LegacySignatureMethod;
-  /** Per request, for every action but a synchronous Invoke. */
-  timeoutMs?: number;
-  /** A synchronous Invoke waits for the function: the API allows up to 300 s. */
+  /** Speak the legacy API. */
+  legacy?: boolean;
+  /** A synchronous Invoke waits for the function: the API allows up to 300 s of run time. */
   invokeTimeoutMs?: number;
-  maxAttempts?: number;
-  /** Base and cap of the exponential backoff, ms. */
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
-  clock?: Clock;
-  random?: () => number;
-  limiter?: RateLimiter;
-  debug?: (message: string) => void;
 }
 
-type Json = Record<string, any>;
+type Target = { functionName: string; namespace: string };
 
-interface Call {
-  action: Action;
-  /** The legacy action name, when it differs. */
-  legacyAction?: string;
-  params: Json;
-  /** Used in error sentences. */
-  target?: { functionName?: string; namespace?: string };
-}
+const NOT_FOUND = new Set(['ResourceNotFound.Function', 'ResourceNotFound.FunctionName']);
 
 export class ScfClient {
-  private readonly limiter: RateLimiter;
-  private readonly clock: Clock;
-  private readonly random: () => number;
-  private credentials?: Credentials;
+  readonly api: ServiceApi;
 
-  constructor(private readonly config: ClientConfig) {
-    this.clock = config.clock ?? systemClock;
-    this.random = config.random ?? Math.random;
-    this.limiter = config.limiter ?? new RateLimiter(LIMITS.requestsPerSecond, 1000, this.clock);
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: ScfClientOptions,
+  ) {
+    this.api = { service: 'scf', version: API_VERSION, endpoint: options.endpoint };
   }
 
   get legacy(): boolean {
-    return Boolean(this.config.legacyApi);
+    return Boolean(this.options.legacy);
   }
+
+  get region(): string {
+    return this.transport.region;
+  }
+
+  private call(action: string, params: Json, target?: Partial<Target>, timeoutMs?: number): Promise<Json> {
+    return this.transport.call({ api: this.api, action, params, target, timeoutMs });
+  }
+
+  private callLegacy(action: string, legacyAction: string, params: Json, target?: Partial<Target>, timeoutMs?: number): Promise<Json> {
+    return this.transport.callLegacy({ api: this.api, action, legacyAction, params, target, timeoutMs });
+  }
+
+  private malformed(action: string, why: string): ScfError {
+    return malformedReply({ action, api: this.api }, why);
+  }
+
+  // ---- invoke, logs, status, events ----------------------------------------------------------------------
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const target = { functionName: req.functionName, namespace: req.namespace };
+    const timeoutMs = req.invocationType === 'Event' ? undefined : (this.options.invokeTimeoutMs ?? 330_000);
     if (this.legacy) {
-      const reply = await this.send({
-        action: 'Invoke',
-        legacyAction: 'InvokeFunction',
+      const reply = await this.callLegacy(
+        'Invoke',
+        'InvokeFunction',
+        { functionName: req.functionName, invokeType: req.invocationType, param: req.clientContext, logType: req.logType, namespace: req.namespace, qualifier: req.qualifier },
         target,
-        params: {
-          functionName: req.functionName,
-          invokeType: req.invocationType,
-          param: req.clientContext,
-          logType: req.logType,
-          namespace: req.namespace,
-          qualifier: req.qualifier,
-        },
-      });
-      const data = (typeof reply.data === 'string' ? safeJson(reply.data) : reply.data) ?? {};
+        timeoutMs,
+      );
+      const data = typeof reply.data === 'string' ? safeJson(reply.data) : reply.data;
+      if (!isObject(data) || typeof data.requestId !== 'string') throw this.malformed('Invoke', '"data.requestId" missing');
       return {
-        functionRequestId: str(data.requestId),
+        functionRequestId: data.requestId,
         retMsg: str(data.retMsg ?? data.payLoad),
         errMsg: str(data.errMsg),
         log: str(data.log ?? data.logMsg),
@@ -106,21 +99,17 @@ export class ScfClient {
         apiRequestId: str(reply.requestId ?? data.requestId),
       };
     }
-    const reply = await this.send({
-      action: 'Invoke',
+    const reply = await this.call(
+      'Invoke',
+      { FunctionName: req.functionName, InvocationType: req.invocationType, Qualifier: req.qualifier, ClientContext: req.clientContext, LogType: req.logType, Namespace: req.namespace },
       target,
-      params: {
-        FunctionName: req.functionName,
-        InvocationType: req.invocationType,
-        Qualifier: req.qualifier,
-        ClientContext: req.clientContext,
-        LogType: req.logType,
-        Namespace: req.namespace,
-      },
-    });
-    const result = reply.Result ?? {};
+      timeoutMs,
+    );
+    const result = reply.Result;
+    if (!isObject(result)) throw this.malformed('Invoke', '"Result" missing');
+    if (typeof result.FunctionRequestId !== 'string' || !result.FunctionRequestId) throw this.malformed('Invoke', '"Result.FunctionRequestId" missing');
     return {
-      functionRequestId: str(result.FunctionRequestId),
+      functionRequestId: result.FunctionRequestId,
       retMsg: str(result.RetMsg),
       errMsg: str(result.ErrMsg),
       log: str(result.Log),
@@ -134,10 +123,10 @@ export class ScfClient {
   async getFunctionLogs(req: GetFunctionLogsRequest): Promise<GetFunctionLogsResult> {
     const target = { functionName: req.functionName, namespace: req.namespace };
     if (this.legacy) {
-      const reply = await this.send({
-        action: 'GetFunctionLogs',
-        target,
-        params: {
+      const reply = await this.callLegacy(
+        'GetFunctionLogs',
+        'GetFunctionLogs',
+        {
           functionName: req.functionName,
           namespace: req.namespace,
           qualifier: req.qualifier,
@@ -150,17 +139,14 @@ export class ScfClient {
           startTime: req.startTime,
           endTime: req.endTime,
         },
-      });
-      return {
-        totalCount: num(reply.total),
-        entries: list(reply.data).map((d) => logEntry(d, false)),
-        apiRequestId: str(reply.requestId),
-      };
+        target,
+      );
+      if (reply.data !== undefined && reply.data !== null && !Array.isArray(reply.data)) throw this.malformed('GetFunctionLogs', '"data" is not a list');
+      return { totalCount: num(reply.total), entries: list(reply.data).map((d) => logEntry(d, false)), apiRequestId: str(reply.requestId) };
     }
-    const reply = await this.send({
-      action: 'GetFunctionLogs',
-      target,
-      params: {
+    const reply = await this.call(
+      'GetFunctionLogs',
+      {
         FunctionName: req.functionName,
         Namespace: req.namespace,
         Qualifier: req.qualifier,
@@ -173,27 +159,20 @@ export class ScfClient {
         StartTime: req.startTime,
         EndTime: req.endTime,
       },
-    });
-    return {
-      totalCount: num(reply.TotalCount),
-      entries: list(reply.Data).map((d) => logEntry(d, true)),
-      apiRequestId: str(reply.RequestId),
-    };
+      target,
+    );
+    this.expectList('GetFunctionLogs', reply, 'Data');
+    return { totalCount: num(reply.TotalCount), entries: list(reply.Data).map((d) => logEntry(d, true)), apiRequestId: str(reply.RequestId) };
   }
 
   async getRequestStatus(req: GetRequestStatusRequest): Promise<GetRequestStatusResult> {
     if (this.legacy) return this.legacyRequestStatus(req);
-    const reply = await this.send({
-      action: 'GetRequestStatus',
-      target: req,
-      params: {
-        FunctionName: req.functionName,
-        FunctionRequestId: req.functionRequestId,
-        Namespace: req.namespace,
-        StartTime: req.startTime,
-        EndTime: req.endTime,
-      },
-    });
+    const reply = await this.call(
+      'GetRequestStatus',
+      { FunctionName: req.functionName, FunctionRequestId: req.functionRequestId, Namespace: req.namespace, StartTime: req.startTime, EndTime: req.endTime },
+      req,
+    );
+    this.expectList('GetRequestStatus', reply, 'Data');
     return {
       totalCount: num(reply.TotalCount),
       statuses: list(reply.Data).map((d) => ({
@@ -239,10 +218,9 @@ export class ScfClient {
   async listAsyncEvents(req: ListAsyncEventsRequest): Promise<ListAsyncEventsResult> {
     this.requireApi3('ListAsyncEvents');
     const interval = (i?: { start: string; end: string }) => (i ? { Start: i.start, End: i.end } : undefined);
-    const reply = await this.send({
-      action: 'ListAsyncEvents',
-      target: req,
-      params: {
+    const reply = await this.call(
+      'ListAsyncEvents',
+      {
         FunctionName: req.functionName,
         Namespace: req.namespace,
         Qualifier: req.qualifier,
@@ -256,7 +234,9 @@ export class ScfClient {
         Limit: req.limit,
         InvokeRequestId: req.invokeRequestId,
       },
-    });
+      req,
+    );
+    this.expectList('ListAsyncEvents', reply, 'EventList');
     return {
       totalCount: num(reply.TotalCount),
       events: list(reply.EventList).map(
@@ -275,250 +255,289 @@ export class ScfClient {
 
   async terminateAsyncEvent(req: TerminateAsyncEventRequest): Promise<TerminateAsyncEventResult> {
     this.requireApi3('TerminateAsyncEvent');
-    const reply = await this.send({
-      action: 'TerminateAsyncEvent',
-      target: req,
-      params: {
-        FunctionName: req.functionName,
-        InvokeRequestId: req.invokeRequestId,
-        Namespace: req.namespace,
-        GraceShutdown: req.graceShutdown,
-      },
-    });
+    const reply = await this.call(
+      'TerminateAsyncEvent',
+      { FunctionName: req.functionName, InvokeRequestId: req.invokeRequestId, Namespace: req.namespace, GraceShutdown: req.graceShutdown },
+      req,
+    );
     return { apiRequestId: str(reply.RequestId) };
   }
 
-  private requireApi3(action: Action): void {
+  // ---- functions -------------------------------------------------------------------------------------------
+
+  /** The function, or undefined when it does not exist. */
+  async getFunction(target: FunctionTarget): Promise<FunctionInfo | undefined> {
+    this.requireApi3('GetFunction');
+    let reply: Json;
+    try {
+      reply = await this.call('GetFunction', { FunctionName: target.functionName, Namespace: target.namespace, Qualifier: target.qualifier }, target);
+    } catch (error) {
+      if (error instanceof ScfError && NOT_FOUND.has(error.code)) return undefined;
+      throw error;
+    }
+    if (typeof reply.FunctionName !== 'string' || typeof reply.Status !== 'string') throw this.malformed('GetFunction', '"FunctionName" or "Status" missing');
+    return functionInfo(reply);
+  }
+
+  async getFunctionAddress(target: FunctionTarget): Promise<{ url: string; codeSha256: string }> {
+    const reply = await this.call('GetFunctionAddress', { FunctionName: target.functionName, Namespace: target.namespace, Qualifier: target.qualifier }, target);
+    return { url: str(reply.Url), codeSha256: str(reply.CodeSha256) };
+  }
+
+  async createFunction(target: Target, config: FunctionConfiguration, code: FunctionCode, tags: Record<string, string>): Promise<void> {
+    await this.call(
+      'CreateFunction',
+      {
+        FunctionName: target.functionName,
+        Namespace: target.namespace,
+        Code: codeParams(code),
+        ...configurationParams(config, { forCreate: true }),
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      },
+      target,
+    );
+  }
+
+  async updateFunctionCode(target: Target, handler: string, code: FunctionCode, installDependency?: boolean): Promise<void> {
+    await this.call(
+      'UpdateFunctionCode',
+      {
+        FunctionName: target.functionName,
+        Namespace: target.namespace,
+        Handler: handler,
+        ...codeParams(code),
+        InstallDependency: installDependency === undefined ? undefined : installDependency ? 'TRUE' : 'FALSE',
+      },
+      target,
+    );
+  }
+
+  /** Sends the whole configuration; an empty environment or layer list is sent in the form that clears it. */
+  async updateFunctionConfiguration(target: Target, config: FunctionConfiguration): Promise<void> {
+    await this.call('UpdateFunctionConfiguration', { FunctionName: target.functionName, Namespace: target.namespace, ...configurationParams(config, { forCreate: false }) }, target);
+  }
+
+  async deleteFunction(target: Target): Promise<void> {
+    await this.call('DeleteFunction', { FunctionName: target.functionName, Namespace: target.namespace }, target);
+  }
+
+  /** Every function of a namespace whose tags hold all of `tags` (all pages). */
+  async listFunctions(namespace: string, tags: Record<string, string> = {}): Promise<FunctionSummary[]> {
+    const functions: FunctionSummary[] = [];
+    const filters = Object.entries(tags).map(([key, value]) => ({ Name: `tag-${key}`, Values: [value] }));
+    for (let offset = 0; ; ) {
+      const reply = await this.call('ListFunctions', { Namespace: namespace, Filters: filters.length ? filters : undefined, Offset: offset, Limit: 100 });
+      this.expectList('ListFunctions', reply, 'Functions');
+      const page = list(reply.Functions).map(functionSummary);
+      functions.push(...page);
+      offset += page.length;
+      if (!page.length || offset >= num(reply.TotalCount)) return functions;
+    }
+  }
+
+  async createNamespace(namespace: string, description: string): Promise<void> {
+    await this.call('CreateNamespace', { Namespace: namespace, Description: description }, { namespace });
+  }
+
+  async listNamespaces(): Promise<NamespaceInfo[]> {
+    const namespaces: NamespaceInfo[] = [];
+    for (let offset = 0; ; ) {
+      const reply = await this.call('ListNamespaces', { Offset: offset, Limit: 100 });
+      this.expectList('ListNamespaces', reply, 'Namespaces');
+      const page = list(reply.Namespaces).map((n) => ({ name: str(n.Name), description: str(n.Description), type: str(n.Type) }));
+      namespaces.push(...page);
+      offset += page.length;
+      if (!page.length || offset >= num(reply.TotalCount)) return namespaces;
+    }
+  }
+
+  // ---- versions and aliases --------------------------------------------------------------------------------
+
+  async publishVersion(target: Target, description: string): Promise<string> {
+    const reply = await this.call('PublishVersion', { FunctionName: target.functionName, Namespace: target.namespace, Description: description }, target);
+    if (!str(reply.FunctionVersion)) throw this.malformed('PublishVersion', '"FunctionVersion" missing');
+    return str(reply.FunctionVersion);
+  }
+
+  async listVersions(target: Target): Promise<VersionInfo[]> {
+    const versions: VersionInfo[] = [];
+    for (let offset = 0; ; ) {
+      const reply = await this.call('ListVersionByFunction', { FunctionName: target.functionName, Namespace: target.namespace, Offset: offset, Limit: 100 }, target);
+      this.expectList('ListVersionByFunction', reply, 'Versions');
+      const page = list(reply.Versions).map((v) => ({ version: str(v.Version), description: str(v.Description), status: str(v.Status), addTime: str(v.AddTime), modTime: str(v.ModTime) }));
+      versions.push(...page);
+      offset += page.length;
+      if (!page.length || offset >= num(reply.TotalCount)) return versions;
+    }
+  }
+
+  /** The alias, or undefined when the function has none of that name. */
+  async getAlias(target: Target, name: string): Promise<AliasInfo | undefined> {
+    try {
+      const reply = await this.call('GetAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name }, target);
+      return { name: str(reply.Name), functionVersion: str(reply.FunctionVersion), description: str(reply.Description) };
+    } catch (error) {
+      if (error instanceof ScfError && error.code === 'ResourceNotFound.Alias') return undefined;
+      throw error;
+    }
+  }
+
+  async createAlias(target: Target, name: string, functionVersion: string, description = ''): Promise<void> {
+    await this.call('CreateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description }, target);
+  }
+
+  async updateAlias(target: Target, name: string, functionVersion: string, description = ''): Promise<void> {
+    await this.call('UpdateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description }, target);
+  }
+
+  // ---- triggers --------------------------------------------------------------------------------------------
+
+  async listTriggers(target: Target): Promise<DeployedTrigger[]> {
+    const triggers: DeployedTrigger[] = [];
+    for (let offset = 0; ; ) {
+      const reply = await this.call('ListTriggers', { FunctionName: target.functionName, Namespace: target.namespace, Offset: offset, Limit: 100 }, target);
+      this.expectList('ListTriggers', reply, 'Triggers');
+      const page = list(reply.Triggers).map(deployedTrigger);
+      triggers.push(...page);
+      offset += page.length;
+      if (!page.length || offset >= num(reply.TotalCount)) return triggers;
+    }
+  }
+
+  async createTrigger(target: Target, trigger: TriggerSpec): Promise<void> {
+    await this.call('CreateTrigger', { FunctionName: target.functionName, Namespace: target.namespace, ...triggerParams(trigger) }, target);
+  }
+
+  async updateTrigger(target: Target, trigger: TriggerSpec): Promise<void> {
+    await this.call('UpdateTrigger', { FunctionName: target.functionName, Namespace: target.namespace, ...triggerParams(trigger) }, target);
+  }
+
+  /** DeleteTrigger finds a trigger by type, name and qualifier; COS also needs the TriggerDesc it was made with. */
+  async deleteTrigger(target: Target, trigger: Pick<DeployedTrigger, 'type' | 'name' | 'desc' | 'qualifier'>): Promise<void> {
+    await this.call(
+      'DeleteTrigger',
+      { FunctionName: target.functionName, Namespace: target.namespace, Type: trigger.type, TriggerName: trigger.name, TriggerDesc: trigger.desc || undefined, Qualifier: trigger.qualifier || undefined },
+      target,
+    );
+  }
+
+  private requireApi3(action: string): void {
     if (this.legacy) {
       throw new ScfError('Plugin.Unsupported', `${action} is not part of the legacy API: remove provider.legacyApi to use it.`);
     }
   }
 
-  private getCredentials(): Credentials {
-    if (!this.credentials) {
-      const c = this.config.credentials;
-      this.credentials = typeof c === 'function' ? c() : c;
-    }
-    return this.credentials;
-  }
-
-  /** One logical call: rate limit, sign, send, parse, and retry where that is safe. */
-  private async send(call: Call): Promise<Json> {
-    const credentials = this.getCredentials();
-    const maxAttempts = this.config.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      const release = await this.limiter.acquire(call.action);
-      const started = this.clock.now();
-      let reply: Json;
-      try {
-        reply = this.legacy ? await this.sendLegacy(call, credentials) : await this.sendApi3(call, credentials);
-      } catch (error) {
-        release();
-        if (!(error instanceof ScfError)) throw error;
-        const retryable = call.action === 'Invoke' ? error.provablyNotRun : error.retryableRead;
-        this.debug(`${call.action} failed in ${this.clock.now() - started} ms (attempt ${attempt}): ${error.code}`);
-        if (!retryable || attempt >= maxAttempts) throw error;
-        await this.clock.sleep(this.backoff(attempt, error.code === 'RequestLimitExceeded'));
-        continue;
-      }
-      release();
-      this.debug(`${call.action} ok in ${this.clock.now() - started} ms (attempt ${attempt})`);
-      return reply;
-    }
-  }
-
-  /** Exponential backoff with full jitter; throttling waits at least a fraction of the limiter's window. */
-  private backoff(attempt: number, throttled: boolean): number {
-    const base = this.config.backoffBaseMs ?? 200;
-    const cap = this.config.backoffCapMs ?? 5000;
-    const ceiling = Math.min(cap, base * 2 ** (attempt - 1));
-    const floor = throttled ? Math.min(ceiling, base) / 2 : 0;
-    return Math.round(floor + (ceiling - floor) * this.random());
-  }
-
-  private timeoutFor(call: Call): number {
-    const sync = call.action === 'Invoke' && (call.params.InvocationType ?? call.params.invokeType) !== 'Event';
-    return sync ? (this.config.invokeTimeoutMs ?? 330_000) : (this.config.timeoutMs ?? 15_000);
-  }
-
-  private errorContext(call: Call, credentials: Credentials) {
-    return {
-      action: call.action,
-      functionName: call.target?.functionName,
-      namespace: call.target?.namespace,
-      region: this.config.region,
-      credentialsSource: credentials.source,
-      endpoint: this.config.endpoint.origin,
-    };
-  }
-
-  private async sendApi3(call: Call, credentials: Credentials): Promise<Json> {
-    const { endpoint, region } = this.config;
-    const body = JSON.stringify(dropEmpty(call.params));
-    const timestamp = Math.floor(this.clock.now() / 1000);
-    const { authorization } = signTc3({
-      method: 'POST',
-      host: endpoint.hostname,
-      contentType: JSON_CONTENT_TYPE,
-      payload: body,
-      service: 'scf',
-      timestamp,
-      secretId: credentials.secretId,
-      secretKey: credentials.secretKey,
-    });
-    const headers: Record<string, string> = {
-      'Content-Type': JSON_CONTENT_TYPE,
-      Authorization: authorization,
-      'X-TC-Action': call.action,
-      'X-TC-Version': API_VERSION,
-      'X-TC-Region': region,
-      'X-TC-Timestamp': String(timestamp),
-      'X-TC-RequestClient': CLIENT_NAME,
-    };
-    if (credentials.token) headers['X-TC-Token'] = credentials.token;
-    const response = await this.http(call, credentials, endpoint.origin + '/', headers, body);
-    const parsed = this.parseJson(call, credentials, response);
-    const reply = parsed?.Response;
-    if (!reply || typeof reply !== 'object') throw this.invalidReply(call, credentials, response, 'no "Response" object');
-    if (reply.Error) {
-      const context = { ...this.errorContext(call, credentials), requestId: str(reply.RequestId) };
-      const code = str(reply.Error.Code) || 'UnknownError';
-      if (code === 'AuthFailure.SignatureExpire') {
-        Object.assign(context, { clockSkewSeconds: clockSkew(response.headers.date, timestamp) });
-      }
-      throw apiError(code, str(reply.Error.Message), context);
-    }
-    return reply;
-  }
-
-  private async sendLegacy(call: Call, credentials: Credentials): Promise<Json> {
-    const { endpoint, region } = this.config;
-    const signatureMethod = this.config.legacySignatureMethod ?? 'HmacSHA256';
-    const params: Record<string, string | number> = {
-      ...flattenParams(call.params),
-      Action: call.legacyAction ?? call.action,
-      Region: region,
-      Timestamp: Math.floor(this.clock.now() / 1000),
-      Nonce: randomInt(1, 2 ** 31 - 1),
-      SecretId: credentials.secretId,
-      SignatureMethod: signatureMethod,
-      RequestClient: CLIENT_NAME,
-    };
-    if (credentials.token) params.Token = credentials.token;
-    params.Signature = signLegacy({
-      method: 'POST',
-      host: endpoint.host,
-      path: LEGACY_PATH,
-      params,
-      secretKey: credentials.secretKey,
-      signatureMethod,
-    });
-    const body = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
-    const response = await this.http(call, credentials, endpoint.origin + LEGACY_PATH, { 'Content-Type': 'application/x-www-form-urlencoded' }, body);
-    const reply = this.parseJson(call, credentials, response);
-    if (!reply || typeof reply !== 'object' || !('code' in reply)) throw this.invalidReply(call, credentials, response, 'no "code" field');
-    if (reply.code !== 0) {
-      const code = str(reply.codeDesc) || `LegacyError${reply.code}`;
-      throw apiError(code, str(reply.message), { ...this.errorContext(call, credentials), requestId: str(reply.requestId) || undefined });
-    }
-    return reply;
-  }
-
-  private async http(call: Call, credentials: Credentials, url: string, headers: Record<string, string>, body: string): Promise<Response<string>> {
-    const timeout = this.timeoutFor(call);
-    try {
-      return await got.post(url, {
-        headers,
-        body,
-        timeout: { connect: Math.min(timeout, 5000), request: timeout },
-        retry: 0,
-        throwHttpErrors: false,
-        followRedirect: false,
-        responseType: 'text',
-      });
-    } catch (error) {
-      throw transportError(error, this.errorContext(call, credentials), timeout);
-    }
-  }
-
-  private parseJson(call: Call, credentials: Credentials, response: Response<string>): any {
-    let parsed: any;
-    try {
-      parsed = JSON.parse(response.body);
-    } catch {
-      throw this.invalidReply(call, credentials, response, 'not JSON');
-    }
-    return parsed;
-  }
-
-  private invalidReply(call: Call, credentials: Credentials, response: Response<string>, why: string): ScfError {
-    const context = { ...this.errorContext(call, credentials), ambiguous: true };
-    const status = response.statusCode;
-    if (status >= 300) {
-      return new ScfError('Transport.HttpStatus', `${call.action} got HTTP ${status} from ${context.endpoint} instead of an API reply.${mayHaveRun(call.action)}`, context);
-    }
-    return new ScfError('Transport.InvalidReply', `${call.action} got a reply from ${context.endpoint} that is not an SCF API reply (${why}).${mayHaveRun(call.action)}`, context);
-  }
-
-  private debug(message: string): void {
-    this.config.debug?.(message);
+  /** A list field is a list, or absent/null (some actions answer null for "nothing"). */
+  private expectList(action: string, reply: Json, field: string): void {
+    const value = reply[field];
+    if (value !== undefined && value !== null && !Array.isArray(value)) throw this.malformed(action, `"${field}" is not a list`);
   }
 }
 
-/** Said after an Invoke failed in a way that leaves open whether the function ran. */
-function mayHaveRun(action: string | undefined): string {
-  return action === 'Invoke' ? ' The function may have run: check `sls logs` before invoking again.' : '';
+function codeParams(code: FunctionCode): Json {
+  if ('zipFile' in code) return { ZipFile: code.zipFile };
+  return { CosBucketName: code.cosBucketName, CosObjectName: code.cosObjectName, CosBucketRegion: code.cosBucketRegion };
 }
 
-/** Classifies a failure of the HTTP exchange itself. */
-function transportError(error: any, context: ReturnType<ScfClient['errorContext']>, timeoutMs: number): ScfError {
-  const code: string = error?.code ?? '';
-  const endpoint = context.endpoint;
-  if (code === 'ECONNREFUSED') {
-    return new ScfError('Transport.ConnectionRefused', `Cannot reach the SCF endpoint ${endpoint}: connection refused.`, { ...context, ambiguous: false, cause: error });
-  }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new ScfError('Transport.HostNotFound', `Cannot reach the SCF endpoint ${endpoint}: its host name does not resolve.`, { ...context, ambiguous: false, cause: error });
-  }
-  if (error?.name === 'TimeoutError' || code === 'ETIMEDOUT') {
-    const phase = error?.event === 'connect' ? 'connecting' : 'waiting for the reply';
-    return new ScfError(
-      'Transport.Timeout',
-      `${context.action} timed out after ${error?.event === 'connect' ? Math.min(timeoutMs, 5000) : timeoutMs} ms ${phase} from ${endpoint}.${error?.event === 'connect' ? '' : mayHaveRun(context.action)}`,
-      { ...context, ambiguous: error?.event !== 'connect', cause: error },
-    );
-  }
-  return new ScfError(
-    'Transport.Failed',
-    `${context.action} to ${endpoint} failed: ${code || error?.message || 'connection error'}.${mayHaveRun(context.action)}`,
-    { ...context, ambiguous: true, cause: error },
-  );
+/** The model → UpdateFunctionConfiguration/CreateFunction fields. Empty lists are sent in their clearing form on update. */
+function configurationParams(config: FunctionConfiguration, { forCreate }: { forCreate: boolean }): Json {
+  const variables = Object.entries(config.environment).map(([Key, Value]) => ({ Key, Value }));
+  const layers = config.layers.map((l) => ({ LayerName: l.name, LayerVersion: l.version }));
+  return {
+    Runtime: forCreate ? config.runtime : undefined,
+    Handler: forCreate ? config.handler : undefined,
+    MemorySize: config.memorySize,
+    Timeout: config.timeout,
+    InitTimeout: config.initTimeout,
+    Description: config.description,
+    Environment: { Variables: variables.length || forCreate ? variables : [{ Key: '', Value: '' }] },
+    Role: config.role,
+    VpcConfig: config.vpcConfig ? { VpcId: config.vpcConfig.vpcId, SubnetId: config.vpcConfig.subnetId } : forCreate ? undefined : { VpcId: '', SubnetId: '' },
+    Layers: layers.length ? layers : forCreate ? undefined : [{ LayerName: '', LayerVersion: 0 }],
+    InstallDependency: config.installDependency === undefined ? undefined : config.installDependency ? 'TRUE' : 'FALSE',
+    ClsLogsetId: config.clsLogsetId,
+    ClsTopicId: config.clsTopicId,
+  };
 }
 
-/** Server clock minus ours, from the reply's Date header; undefined when it does not tell. */
-function clockSkew(dateHeader: string | undefined, ourTimestamp: number): number | undefined {
-  if (!dateHeader) return undefined;
-  const server = Date.parse(dateHeader);
-  if (Number.isNaN(server)) return undefined;
-  return ourTimestamp - Math.floor(server / 1000);
+function triggerParams(trigger: TriggerSpec): Json {
+  return {
+    Type: trigger.type,
+    TriggerName: trigger.name,
+    TriggerDesc: trigger.desc,
+    Enable: trigger.enable ? 'OPEN' : 'CLOSE',
+    Qualifier: trigger.qualifier,
+    CustomArgument: trigger.customArgument,
+    Description: trigger.description,
+  };
 }
 
-/** Legacy parameters are flat: nested objects become dotted names, arrays `name.N` from 0. */
-export function flattenParams(params: Json, prefix = ''): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined || value === null) continue;
-    const name = prefix + key;
-    if (typeof value === 'object') Object.assign(out, flattenParams(value, name + '.'));
-    else out[name] = typeof value === 'boolean' ? String(value) : value;
-  }
+function keyValues(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list(value)) if (str(item.Key)) out[str(item.Key)] = str(item.Value);
   return out;
 }
 
-function dropEmpty(params: Json): Json {
-  const out: Json = {};
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null) out[key] = value;
-  return out;
+function deployedTrigger(t: Json): DeployedTrigger {
+  return {
+    type: str(t.Type),
+    name: str(t.TriggerName),
+    desc: str(t.TriggerDesc),
+    enable: num(t.Enable) === 1 || t.Enable === 'OPEN' || t.Enable === true,
+    qualifier: str(t.Qualifier),
+    customArgument: str(t.CustomArgument),
+    description: str(t.Description),
+    addTime: str(t.AddTime),
+    modTime: str(t.ModTime),
+  };
+}
+
+function functionInfo(r: Json): FunctionInfo {
+  const vpc = isObject(r.VpcConfig) && str(r.VpcConfig.VpcId) ? { vpcId: str(r.VpcConfig.VpcId), subnetId: str(r.VpcConfig.SubnetId) } : undefined;
+  return {
+    functionName: str(r.FunctionName),
+    namespace: str(r.Namespace) || 'default',
+    functionId: str(r.FunctionId),
+    status: str(r.Status),
+    statusDesc: str(r.StatusDesc),
+    statusReasons: list(r.StatusReasons).map((s) => ({ errorCode: str(s.ErrorCode), errorMessage: str(s.ErrorMessage) })),
+    qualifier: str(r.Qualifier) || '$LATEST',
+    codeSize: num(r.CodeSize),
+    addTime: str(r.AddTime),
+    modTime: str(r.ModTime),
+    tags: keyValues(r.Tags),
+    triggers: list(r.Triggers).map(deployedTrigger),
+    type: str(r.Type) || 'Event',
+    runtime: str(r.Runtime),
+    handler: str(r.Handler),
+    memorySize: num(r.MemorySize),
+    timeout: num(r.Timeout),
+    initTimeout: r.InitTimeout === undefined || r.InitTimeout === null ? undefined : num(r.InitTimeout),
+    description: str(r.Description),
+    environment: keyValues(isObject(r.Environment) ? r.Environment.Variables : undefined),
+    role: str(r.Role) || undefined,
+    vpcConfig: vpc,
+    layers: list(r.Layers)
+      .filter((l) => str(l.LayerName))
+      .map((l) => ({ name: str(l.LayerName), version: num(l.LayerVersion) })),
+    installDependency: r.InstallDependency === undefined || r.InstallDependency === null || r.InstallDependency === '' ? undefined : r.InstallDependency === 'TRUE' || r.InstallDependency === true,
+    clsLogsetId: str(r.ClsLogsetId) || undefined,
+    clsTopicId: str(r.ClsTopicId) || undefined,
+    apiRequestId: str(r.RequestId),
+  };
+}
+
+function functionSummary(f: Json): FunctionSummary {
+  return {
+    functionName: str(f.FunctionName),
+    namespace: str(f.Namespace) || 'default',
+    status: str(f.Status),
+    runtime: str(f.Runtime),
+    description: str(f.Description),
+    tags: keyValues(f.Tags),
+    addTime: str(f.AddTime),
+    modTime: str(f.ModTime),
+  };
 }
 
 function logEntry(d: Json, pascal: boolean): LogEntry {
@@ -536,19 +555,6 @@ function logEntry(d: Json, pascal: boolean): LogEntry {
     log: str(f('Log')),
     retryNum: num(f('RetryNum')),
   };
-}
-
-function str(value: unknown): string {
-  return value === undefined || value === null ? '' : String(value);
-}
-
-function num(value: unknown): number {
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
-}
-
-function list(value: unknown): Json[] {
-  return Array.isArray(value) ? value : [];
 }
 
 function safeJson(text: string): Json | undefined {

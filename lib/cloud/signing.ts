@@ -16,6 +16,11 @@ export interface Tc3Input {
   query?: string;
   contentType: string;
   payload: string | Buffer;
+  /**
+   * Headers signed besides content-type and host (names in any case), e.g. `x-tc-action`: a signed header
+   * cannot be changed on the way without breaking the signature.
+   */
+  extraHeaders?: Record<string, string>;
   /** Service named in the credential scope: `scf` for our client. */
   service: string;
   /** Unix seconds. */
@@ -44,23 +49,32 @@ export function utcDate(timestamp: number): string {
   return new Date(timestamp * 1000).toISOString().slice(0, 10);
 }
 
-export function signTc3(input: Tc3Input): Tc3Signature {
-  const signedHeaders = 'content-type;host';
-  const canonicalRequest = [
-    input.method,
-    input.path ?? '/',
-    input.query ?? '',
-    `content-type:${input.contentType}\nhost:${input.host}\n`,
-    signedHeaders,
-    sha256Hex(input.payload),
-  ].join('\n');
-  const date = utcDate(input.timestamp);
-  const credentialScope = `${date}/${input.service}/tc3_request`;
-  const stringToSign = [TC3_ALGORITHM, String(input.timestamp), credentialScope, sha256Hex(canonicalRequest)].join('\n');
-  const kDate = hmac('TC3' + input.secretKey, date);
-  const kService = hmac(kDate, input.service);
+/**
+ * The canonical headers and their names, as TC3 wants them: lower-case names sorted, values lower-cased and
+ * trimmed, one `name:value` a line.
+ */
+export function canonicalHeaders(headers: Record<string, string>): { canonical: string; signedHeaders: string } {
+  const entries = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value).trim().toLowerCase()] as const);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { canonical: entries.map(([name, value]) => `${name}:${value}\n`).join(''), signedHeaders: entries.map(([name]) => name).join(';') };
+}
+
+/** The TC3 signature of a canonical request: the scope, the string to sign, and its HMAC chain. */
+export function signCanonicalRequest(canonicalRequest: string, timestamp: number, service: string, secretKey: string) {
+  const date = utcDate(timestamp);
+  const credentialScope = `${date}/${service}/tc3_request`;
+  const stringToSign = [TC3_ALGORITHM, String(timestamp), credentialScope, sha256Hex(canonicalRequest)].join('\n');
+  const kDate = hmac('TC3' + secretKey, date);
+  const kService = hmac(kDate, service);
   const kSigning = hmac(kService, 'tc3_request');
   const signature = createHmac('sha256', kSigning).update(stringToSign).digest('hex');
+  return { signature, credentialScope, stringToSign };
+}
+
+export function signTc3(input: Tc3Input): Tc3Signature {
+  const { canonical, signedHeaders } = canonicalHeaders({ ...input.extraHeaders, 'content-type': input.contentType, host: input.host });
+  const canonicalRequest = [input.method, input.path ?? '/', input.query ?? '', canonical, signedHeaders, sha256Hex(input.payload)].join('\n');
+  const { signature, credentialScope, stringToSign } = signCanonicalRequest(canonicalRequest, input.timestamp, input.service, input.secretKey);
   return {
     authorization: `${TC3_ALGORITHM} Credential=${input.secretId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
     signature,

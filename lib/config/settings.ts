@@ -7,6 +7,7 @@ export const DEFAULT_REGION = 'ap-guangzhou';
 export const DEFAULT_STAGE = 'dev';
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_ENDPOINT = 'https://scf.tencentcloudapi.com';
+export const DEFAULT_CLS_ENDPOINT = 'https://cls.tencentcloudapi.com';
 
 export interface ProviderConfig {
   name?: string;
@@ -14,6 +15,7 @@ export interface ProviderConfig {
   stage?: string;
   namespace?: string;
   endpoint?: string;
+  clsEndpoint?: string;
   legacyApi?: boolean;
   credentials?: string;
   profile?: string;
@@ -126,4 +128,15 @@ export function resolveEndpoint(provider: ProviderConfig, env: Record<string, st
   if (nonEmpty(provider.endpoint)) return parseEndpoint(provider.endpoint!.trim(), 'provider.endpoint');
   if (nonEmpty(env.TENCENTCLOUD_SCF_ENDPOINT)) return parseEndpoint(env.TENCENTCLOUD_SCF_ENDPOINT!.trim(), 'TENCENTCLOUD_SCF_ENDPOINT');
   return parseEndpoint(DEFAULT_ENDPOINT);
+}
+
+/**
+ * CLS's endpoint: provider.clsEndpoint, TENCENTCLOUD_CLS_ENDPOINT, else the SCF endpoint when that is a loopback
+ * address (the emulator serves both APIs on one port), else cls.tencentcloudapi.com.
+ */
+export function resolveClsEndpoint(provider: ProviderConfig, env: Record<string, string | undefined>, scf: Endpoint): Endpoint {
+  if (nonEmpty(provider.clsEndpoint)) return parseEndpoint(provider.clsEndpoint!.trim(), 'provider.clsEndpoint');
+  if (nonEmpty(env.TENCENTCLOUD_CLS_ENDPOINT)) return parseEndpoint(env.TENCENTCLOUD_CLS_ENDPOINT!.trim(), 'TENCENTCLOUD_CLS_ENDPOINT');
+  if (isLoopback(scf.hostname)) return scf;
+  return parseEndpoint(DEFAULT_CLS_ENDPOINT);
 }

@@ -62,7 +62,8 @@ export async function waitForRequest(client: Pick<ScfClient, 'getRequestStatus'>
       if (error instanceof ScfError && error.retryableRead) continue;
       throw error;
     }
-    const status = reply.statuses.find((s) => s.requestId === options.functionRequestId) ?? reply.statuses[0];
+    // Only our own request's status counts: a reply that names another request is not an answer.
+    const status = reply.statuses.find((s) => s.requestId === options.functionRequestId);
     const next: WaitState = status ? 'running' : 'waiting';
     if (status && status.retCode !== 1) return { status, polls: poll };
     if (next !== state) {

@@ -5,7 +5,7 @@ import * as net from 'net';
 import { clientFor, emulatorFor, type TestCredentials } from '../helpers';
 import { Credentials } from '../../lib/config/credentials';
 import { parseEndpoint } from '../../lib/config/settings';
-import { ScfClient } from '../../lib/cloud/scf';
+import { createClients } from '../../lib/cloud/clients';
 import { isScfError, type ScfError } from '../../lib/cloud/errors';
 import type { RunningEmulator } from '../../lib/emulator/http/server';
 import { formatCst } from '../../lib/time/cst';
@@ -78,12 +78,12 @@ for (const legacyApi of [false, true]) {
   });
 
   test(`${mode}: a wrong secret key says which credentials were used`, async () => {
-    const client = new ScfClient({
-      endpoint: parseEndpoint(emulator.url),
+    const client = createClients({
+      endpoints: { scf: parseEndpoint(emulator.url) },
       region: 'ap-guangzhou',
       credentials: new Credentials(emulator.credentials.secretId, 'not-the-key', undefined, 'profile "x" in /tmp/creds'),
       legacyApi,
-    });
+    }).scf;
     const error = await rejectsWith(client.getFunctionLogs({ ...target }), 'AuthFailure.SignatureFailure');
     assert.match(error.message, /profile "x" in \/tmp\/creds/);
     assert.ok(!error.message.includes('not-the-key'));

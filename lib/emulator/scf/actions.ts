@@ -30,13 +30,13 @@ export class EmulatorCore {
   private readonly ctx: ScfContext;
 
   constructor(
-    readonly service: EmulatedService,
+    readonly service: EmulatedService | undefined,
     behaviour: EmulatorBehaviour = {},
     now: () => number = Date.now,
   ) {
     this.store = new InvocationStore(behaviour.capacity);
     this.account = new Account(now);
-    for (const fn of service.functions) {
+    for (const fn of service?.functions ?? []) {
       this.account.addNamespace(fn.namespace, '');
       const at = now();
       const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: {}, layers: [] };
@@ -48,7 +48,7 @@ export class EmulatorCore {
         statusDesc: '',
         statusReasons: [],
         config,
-        code: { dir: service.dir, size: 0 },
+        code: { dir: service!.dir, size: 0 },
         type: 'Event',
         tags: new Map(),
         versions: new Map(),
@@ -103,5 +103,11 @@ export class EmulatorCore {
   async idle(): Promise<void> {
     const running = this.ctx.running;
     while (running.size) await Promise.allSettled([...running]);
+  }
+
+  /** Stops every running invocation at once (the emulator is closing), then waits for their records. */
+  async shutdown(): Promise<void> {
+    this.store.terminateRunning();
+    await this.idle();
   }
 }

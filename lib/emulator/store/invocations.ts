@@ -70,4 +70,9 @@ export class InvocationStore {
       }
     }
   }
+
+  /** Stops every invocation still running, without grace. */
+  terminateRunning(): void {
+    for (const inv of this.byId.values()) if (inv.status === 'RUNNING') inv.terminate?.(false);
+  }
 }

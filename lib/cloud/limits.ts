@@ -1,0 +1,62 @@
+// The API's limits, in one table that the client's limiter and the emulator both read: requests a second per
+// action (the vendor's current API pages, SCF-API.md and CLS-LOGS.md §4), the search concurrency of a CLS topic,
+// and the byte limits of requests and replies.
+
+export type ServiceName = 'scf' | 'cls' | 'tag';
+
+/** Requests a second each action allows; an action not listed gets DEFAULT_RATE. */
+export const ACTION_RATES: Readonly<Record<ServiceName, Readonly<Record<string, number>>>> = {
+  scf: {
+    Invoke: 100,
+    GetFunction: 100,
+    ListFunctions: 100,
+    CreateFunction: 100,
+    UpdateFunctionCode: 100,
+    UpdateFunctionConfiguration: 100,
+    DeleteFunction: 100,
+    CreateTrigger: 100,
+    DeleteTrigger: 100,
+    GetFunctionLogs: 5,
+    GetRequestStatus: 20,
+    ListAsyncEvents: 20,
+    TerminateAsyncEvent: 20,
+    ListTriggers: 20,
+    UpdateTrigger: 20,
+    PublishVersion: 20,
+    GetFunctionAddress: 20,
+  },
+  cls: {
+    SearchLog: 10000,
+  },
+  tag: {},
+};
+
+/** Where the vendor states no figure: the most common one, which older pages gave every action. */
+export const DEFAULT_RATE = 20;
+
+/** CLS answers LimitExceeded.LogSearch past this many searches of one topic at once. */
+export const CLS_TOPIC_CONCURRENCY = 15;
+
+export function actionRate(service: ServiceName, action: string): number {
+  const table = ACTION_RATES[service] as Record<string, number>;
+  return Object.prototype.hasOwnProperty.call(table, action) ? table[action] : DEFAULT_RATE;
+}
+
+/**
+ * Reads change nothing, so a read may be sent again after any failure worth a retry. Everything else
+ * (Invoke, Create*, Update*, Delete*, Publish*, Terminate*) is sent again only when it provably did not run.
+ */
+export function isReadAction(action: string): boolean {
+  return /^(Get|List|Search|Describe)[A-Z]/.test(action);
+}
+
+export const BYTE_LIMITS = {
+  /** An API 3.0 request signed with TC3-HMAC-SHA256. */
+  tc3RequestBody: 10 * 1024 * 1024,
+  /** A request signed with HmacSHA1/HmacSHA256 (the v1 signature and the legacy API). */
+  v1RequestBody: 1024 * 1024,
+  /** A GET request's URL. */
+  getUrl: 32 * 1024,
+  /** The largest reply the client accepts: CLS documents 49 MB for SearchLog. */
+  reply: 64 * 1024 * 1024,
+} as const;

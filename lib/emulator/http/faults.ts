@@ -1,0 +1,116 @@
+// What the emulator does to requests on purpose: the API's own rate limits (per action, from the limits table
+// the client reads too), and injected faults for tests — throttling, internal errors, gateway failures, resets,
+// bodies that are not JSON, slow and late replies — rolled with seeded dice so runs can be repeated.
+import { actionRate, type ServiceName } from '../../cloud/limits';
+
+export interface Faults {
+  /** Share of requests answered RequestLimitExceeded before anything runs. */
+  throttleRate?: number;
+  /** Share answered InternalError before anything runs. */
+  internalErrorRate?: number;
+  /** Share answered HTTP 502 with an HTML page, after the action ran. */
+  gatewayRate?: number;
+  /** Share whose connection is reset after the action ran. */
+  resetRate?: number;
+  /** Share answered HTTP 200 with a body that is not JSON, after the action ran. */
+  invalidJsonRate?: number;
+  /** Share held `slowMs` before the reply (past a client's timeout). */
+  slowRate?: number;
+  slowMs?: number;
+  /** Added to every reply, ms. */
+  latencyMs?: number;
+  /**
+   * Requests a second per action beyond which RequestLimitExceeded is answered. Unset: each action's own
+   * figure from the API's table, as the cloud does; 0: no limit.
+   */
+  rateLimit?: number;
+  /** Restrict the faults above (not the rate limits) to these actions. */
+  actions?: string[];
+  /** Seed of the fault dice, for reproducible runs. */
+  seed?: number;
+}
+
+/** Mulberry32: small seeded dice for reproducible fault runs. */
+function dice(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultPlan {
+  readonly faults: Faults;
+  private roll: () => number;
+  private rolledSeed: number | undefined;
+  /** Arrival times per `service:action`, for the rate limits and the peaks tests read. */
+  private readonly arrivals = new Map<string, number[]>();
+
+  constructor(faults: Faults = {}) {
+    this.faults = { ...faults };
+    this.rolledSeed = this.faults.seed;
+    this.roll = dice(this.faults.seed ?? 1);
+  }
+
+  /** Replaces every fault setting (the control API's PUT). */
+  replace(faults: Faults): void {
+    for (const key of Object.keys(this.faults)) delete (this.faults as Record<string, unknown>)[key];
+    Object.assign(this.faults, faults);
+  }
+
+  private applies(action: string): boolean {
+    return !this.faults.actions || this.faults.actions.includes(action);
+  }
+
+  /** True with probability `rate`, for actions the faults apply to. */
+  chance(rate: number | undefined, action: string): boolean {
+    if (this.rolledSeed !== this.faults.seed) {
+      this.roll = dice(this.faults.seed ?? 1);
+      this.rolledSeed = this.faults.seed;
+    }
+    return Boolean(rate) && this.applies(action) && this.roll() < rate!;
+  }
+
+  latencyFor(action: string): number {
+    return this.faults.latencyMs && this.applies(action) ? this.faults.latencyMs : 0;
+  }
+
+  /** Records an arrival; true when it is over the action's rate in the last second. */
+  overRateLimit(service: ServiceName, action: string, now: number): boolean {
+    const key = `${service}:${action}`;
+    let list = this.arrivals.get(key);
+    if (!list) this.arrivals.set(key, (list = []));
+    list.push(now);
+    if (list.length > 1_000_000) list.splice(0, list.length - 500_000);
+    const limit = this.faults.rateLimit ?? actionRate(service, action);
+    if (!limit) return false;
+    let count = 0;
+    for (let i = list.length - 1; i >= 0 && list[i] > now - 1000; i--) count++;
+    return count > limit;
+  }
+
+  /** Peak number of arrivals of an action (any service) in any one-second window. */
+  peakPerSecond(action: string): number {
+    let peak = 0;
+    for (const [key, list] of this.arrivals) {
+      if (key.slice(key.indexOf(':') + 1) !== action) continue;
+      let left = 0;
+      for (let right = 0; right < list.length; right++) {
+        while (list[right] - list[left] >= 1000) left++;
+        peak = Math.max(peak, right - left + 1);
+      }
+    }
+    return peak;
+  }
+
+  actions(): string[] {
+    return [...new Set([...this.arrivals.keys()].map((key) => key.slice(key.indexOf(':') + 1)))];
+  }
+
+  forgetArrivals(): void {
+    this.arrivals.clear();
+  }
+}
