@@ -57,6 +57,11 @@ export function isScfError(error: unknown): error is ScfError {
   return error instanceof ScfError;
 }
 
+/** Transport failures that mean the endpoint cannot be reached at all (nothing was sent). */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof ScfError && error.code.startsWith('Transport.') && error.context.ambiguous === false;
+}
+
 /** A failure of ours before anything was sent: bad options, configuration or files. */
 export function inputError(message: string): ScfError {
   return new ScfError('Plugin.InvalidInput', message);
@@ -73,8 +78,22 @@ function suffix(context: ScfErrorContext): string {
   return context.requestId ? ` (${context.action ?? 'request'} RequestId ${context.requestId})` : '';
 }
 
+/**
+ * Text from a server, made safe to print on a terminal: escape sequences (which could move the cursor, rewrite
+ * the screen or set the window title) and other control characters are removed; newlines and tabs stay.
+ */
+export function plainText(text: string): string {
+  return text
+    .replace(/\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)?/g, '')
+    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/\u001b[@-_]?/g, '')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}
+
 /** Builds the error for an API reply's `Error`, with a sentence for the codes users meet most. */
-export function apiError(code: string, apiMessage: string, context: ScfErrorContext): ScfError {
+export function apiError(rawCode: string, rawMessage: string, context: ScfErrorContext): ScfError {
+  const code = plainText(rawCode).slice(0, 200);
+  const apiMessage = plainText(rawMessage);
   const full = { ...context, apiMessage };
   const fn = context.functionName ? `"${context.functionName}"` : 'the function';
   const source = context.credentialsSource ? ` from ${context.credentialsSource}` : '';

@@ -14,6 +14,20 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/** Sleeps `ms`, or less when the signal aborts first. */
+export function abortableSleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return clock.sleep(ms);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done);
+    clock.sleep(ms).then(done);
+  });
+}
+
 /** Call when the reply (or the failure) has arrived. */
 export type Release = () => void;
 

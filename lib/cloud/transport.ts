@@ -325,11 +325,6 @@ export function transportError(error: any, context: ScfErrorContext, timeoutMs: 
   });
 }
 
-/** Transport failures that mean the endpoint cannot be reached at all (nothing was sent). */
-export function isUnreachable(error: unknown): boolean {
-  return error instanceof ScfError && error.code.startsWith('Transport.') && error.context.ambiguous === false;
-}
-
 /** Server clock minus ours, from the reply's Date header; undefined when it does not tell. */
 function clockSkew(dateHeader: string | undefined, ourTimestamp: number): number | undefined {
   if (!dateHeader) return undefined;

@@ -6,6 +6,7 @@ import { inputError, ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import { type InvocationType, type InvokeResult, LIMITS } from '../cloud/types';
 import type { TencentProvider } from '../provider';
+import { onInterrupt } from './interrupt';
 import { formatResult, functionErrorMessage, invokeSummary, statusSummary } from '../render/invoke';
 
 export interface InvokeOptions {
@@ -120,6 +121,10 @@ export class InvokeCommand {
     }
     const { waitForRequest } = require('../poll/request-status') as typeof import('../poll/request-status');
     const progress = provider.io.progress.create({ message: `Waiting for ${accepted.functionRequestId}` });
+    const stopWatching = onInterrupt(() => {
+      progress.remove();
+      log.notice(`Stopped waiting: request ${accepted.functionRequestId} keeps running. Find it later with: sls logs -f ${options.function} --requestId ${accepted.functionRequestId}`);
+    });
     let outcome;
     try {
       outcome = await waitForRequest(client, {
@@ -131,6 +136,7 @@ export class InvokeCommand {
         onState: (state) => progress.update(`${state === 'running' ? 'Running' : 'Waiting for'} ${accepted.functionRequestId}`),
       });
     } finally {
+      stopWatching();
       progress.remove();
     }
     const { status } = outcome;

@@ -6,7 +6,8 @@ import { ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import type { Progress, TencentProvider } from '../provider';
 import { readSmokeCheck, readSmokeSettings, type SmokeCheck } from '../smoke/config';
-import { runSmokeChecks, type SmokeState } from '../smoke/run';
+import { runSmokeChecks, type SmokeResult, type SmokeState } from '../smoke/run';
+import { onInterrupt } from './interrupt';
 import { formatSmokeSummary, junitReport } from '../render/smoke';
 
 export class SmokeCommand {
@@ -41,9 +42,33 @@ export class SmokeCommand {
     const lines = new Map<string, Progress>();
     const label: Record<SmokeState, string> = { waiting: 'waiting', invoking: 'invoking', running: 'running', passed: 'passed', failed: 'failed' };
     const client = provider.client();
+    const started = Date.now();
+    const done = new Map<string, SmokeResult>();
+    const requestIds = new Map<string, string>();
+    // Ctrl-C: the summary so far, and the JUnit report with the unfinished checks marked.
+    const stopWatching = onInterrupt(() => {
+      for (const line of lines.values()) line.remove();
+      const sofar = checks.map(
+        (check): SmokeResult =>
+          done.get(check.key) ?? {
+            key: check.key,
+            functionName: check.target.functionName,
+            passed: false,
+            unfinished: true,
+            reason: requestIds.has(check.key) ? 'interrupted before its result arrived' : 'interrupted before it was invoked',
+            requestId: requestIds.get(check.key),
+            elapsedMs: Date.now() - started,
+          },
+      );
+      log.notice(formatSmokeSummary(sofar));
+      this.writeJunit(settings.junit, sofar);
+      log.warning(`Smoke checks interrupted: ${sofar.filter((r) => r.unfinished).length} of ${sofar.length} had no result yet.`);
+    });
     let results;
     try {
       results = await runSmokeChecks(client, checks, {
+        onInvoked: (check, requestId) => requestIds.set(check.key, requestId),
+        onResult: (check, result) => done.set(check.key, result),
         concurrency: settings.concurrency,
         clock: systemClock,
         onState: (check, state) => {
@@ -53,16 +78,12 @@ export class SmokeCommand {
         },
       });
     } finally {
+      stopWatching();
       for (const line of lines.values()) line.remove();
     }
 
     log.notice(formatSmokeSummary(results));
-    if (settings.junit) {
-      const file = path.resolve(provider.serviceDir, settings.junit);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, junitReport(provider.serverless.service.service, results, new Date()));
-      log.notice(`JUnit report: ${file}`);
-    }
+    this.writeJunit(settings.junit, results);
     const failed = results.filter((r) => !r.passed);
     if (!failed.length) {
       log.notice(`All ${results.length} smoke check(s) passed`);
@@ -74,5 +95,13 @@ export class SmokeCommand {
       return;
     }
     throw new ScfError('Plugin.SmokeFailed', message);
+  }
+
+  private writeJunit(junit: string | undefined, results: SmokeResult[]): void {
+    if (!junit) return;
+    const file = path.resolve(this.provider.serviceDir, junit);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, junitReport(this.provider.serverless.service.service, results, new Date()));
+    this.provider.io.log.notice(`JUnit report: ${file}`);
   }
 }

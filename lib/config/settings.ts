@@ -44,6 +44,8 @@ export interface CommonOptions {
 
 const REGION_PATTERN = /^[a-z]{2,}-[a-z]+(-[a-z0-9]+)*$/;
 const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$/;
+/** SCF's rule: 2–60 letters, digits, `-` and `_`, starting with a letter, not ending with `-` or `_`. */
+const FUNCTION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$/;
 const STAGE_PATTERN = /^[A-Za-z0-9-_]+$/;
 
 function nonEmpty(value: unknown): string | undefined {
@@ -75,12 +77,28 @@ export function resolveFunction(service: ServiceConfig, key: string, stage: stri
       `Function "${key}" is not defined in serverless.yml. ${known.length ? `Known functions: ${known.join(', ')}.` : 'The service defines no functions.'}`,
     );
   }
-  const namespace = nonEmpty(options.namespace) ?? nonEmpty(config.namespace) ?? nonEmpty(service.provider.namespace) ?? DEFAULT_NAMESPACE;
+  const namespace =
+    setting(options.namespace, '--namespace') ?? setting(config.namespace, `functions.${key}.namespace`) ?? setting(service.provider.namespace, 'provider.namespace') ?? DEFAULT_NAMESPACE;
   if (!NAMESPACE_PATTERN.test(namespace)) {
     throw inputError(`Namespace "${namespace}" is not valid: up to 30 letters, digits, "-" or "_", starting with a letter or digit.`);
   }
-  const functionName = nonEmpty(config.name) ?? `${service.service}-${stage}-${key}`;
+  const functionName = setting(config.name, `functions.${key}.name`) ?? `${service.service}-${stage}-${key}`;
+  if (!FUNCTION_NAME_PATTERN.test(functionName)) {
+    throw inputError(
+      `Function name "${functionName}" (functions.${key}) is not one SCF accepts: 2 to 60 letters, digits, "-" or "_", starting with a letter and not ending with "-" or "_". Set functions.${key}.name.`,
+    );
+  }
+  if (namespace.length + functionName.length > 118) throw inputError(`Namespace and function name of functions.${key} are longer than SCF's 118 characters together.`);
   return { functionName, namespace };
+}
+
+/** An optional string setting: absent is undefined; anything but a non-empty string is refused, naming where. */
+function setting(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !value.trim()) {
+    throw inputError(`${where} must be a non-empty string, not ${JSON.stringify(value)}.`);
+  }
+  return value.trim();
 }
 
 export interface Endpoint {

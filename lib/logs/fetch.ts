@@ -3,6 +3,7 @@
 // holding more than that is halved until each part fits. A late entry inserted under our offset shifts the rest
 // by one, so the next page starts with entries of the page before: seen twice, never missed, and skipped by
 // remembering only the previous page's ids (memory stays flat however many entries stream by).
+import { ScfError } from '../cloud/errors';
 import type { ScfClient } from '../cloud/scf';
 import { type GetFunctionLogsResult, LIMITS, type LogEntry, type LogRetCodeFilter } from '../cloud/types';
 import { formatCst } from '../time/cst';
@@ -26,16 +27,29 @@ export const DEFAULT_PAGE_SIZE = 1000;
 
 type LogsClient = Pick<ScfClient, 'getFunctionLogs'>;
 
+/** Codes that say a page holds more bytes than one reply may carry. */
+const PAGE_TOO_LARGE = new Set(['LimitExceeded.SearchResultTooLarge']);
+
+/** One page; a page too large for one reply (chatty functions) is read as two halves, recursively. */
 async function page(client: LogsClient, query: LogQuery, window: TimeWindow, offset: number, limit: number): Promise<GetFunctionLogsResult> {
-  return client.getFunctionLogs({
-    ...query,
-    startTime: formatCst(window.start),
-    endTime: formatCst(window.end),
-    order: 'asc',
-    orderBy: 'start_time',
-    offset,
-    limit,
-  });
+  try {
+    return await client.getFunctionLogs({
+      ...query,
+      startTime: formatCst(window.start),
+      endTime: formatCst(window.end),
+      order: 'asc',
+      orderBy: 'start_time',
+      offset,
+      limit,
+    });
+  } catch (error) {
+    if (!(error instanceof ScfError && PAGE_TOO_LARGE.has(error.code)) || limit <= 1) throw error;
+    const half = Math.ceil(limit / 2);
+    const first = await page(client, query, window, offset, half);
+    if (first.entries.length < half) return first;
+    const second = await page(client, query, window, offset + half, limit - half);
+    return { totalCount: first.totalCount, entries: [...first.entries, ...second.entries], apiRequestId: second.apiRequestId };
+  }
 }
 
 async function* fetchWindow(client: LogsClient, query: LogQuery, window: TimeWindow, options: FetchOptions): AsyncGenerator<LogEntry[]> {

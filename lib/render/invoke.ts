@@ -1,4 +1,5 @@
 // Rendering of invoke results: pure functions from the model to text.
+import { plainText } from '../cloud/errors';
 import type { InvokeResult, RequestStatus } from '../cloud/types';
 
 /** The function's return value: pretty JSON when it is JSON, as it is otherwise. */
@@ -14,11 +15,11 @@ export function formatResult(retMsg: string): string {
 export function functionErrorMessage(errMsg: string): string {
   try {
     const parsed = JSON.parse(errMsg);
-    if (parsed && typeof parsed === 'object' && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+    if (parsed && typeof parsed === 'object' && typeof parsed.errorMessage === 'string') return plainText(parsed.errorMessage);
   } catch {
     // not JSON: as it is
   }
-  return errMsg;
+  return plainText(errMsg);
 }
 
 function megabytes(bytes: number): string {

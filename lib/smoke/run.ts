@@ -19,12 +19,18 @@ export interface SmokeResult {
   durationMs?: number;
   /** From invoke to verdict, ms. */
   elapsedMs: number;
+  /** Interrupted before its result arrived. */
+  unfinished?: boolean;
 }
 
 export interface RunOptions {
   concurrency: number;
   clock: Clock;
   onState?(check: SmokeCheck, state: SmokeState): void;
+  /** Told when a check's invoke was accepted, with its request id. */
+  onInvoked?(check: SmokeCheck, requestId: string): void;
+  /** Told when a check has its verdict. */
+  onResult?(check: SmokeCheck, result: SmokeResult): void;
 }
 
 async function runOne(client: ScfClient, check: SmokeCheck, options: RunOptions): Promise<SmokeResult> {
@@ -36,6 +42,7 @@ async function runOne(client: ScfClient, check: SmokeCheck, options: RunOptions)
     options.onState?.(check, 'invoking');
     const accepted = await client.invoke({ ...check.target, invocationType: 'Event', clientContext: check.event });
     requestId = accepted.functionRequestId;
+    options.onInvoked?.(check, requestId);
     const { status } = await waitForRequest(client, {
       ...check.target,
       functionRequestId: requestId,
@@ -62,6 +69,7 @@ export async function runSmokeChecks(client: ScfClient, checks: SmokeCheck[], op
       const result = await runOne(client, checks[index], options);
       options.onState?.(checks[index], result.passed ? 'passed' : 'failed');
       results[index] = result;
+      options.onResult?.(checks[index], result);
     }
   };
   for (const check of checks) options.onState?.(check, 'waiting');

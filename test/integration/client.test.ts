@@ -165,10 +165,10 @@ for (const [fault, code] of [
 }
 
 test('an Invoke timing out waiting for its reply is not re-sent', async () => {
-  Object.assign(emulator.faults, { slowRate: 1, slowMs: 1500, actions: ['Invoke'] });
-  const client = clientFor(emulator, { ...fast, invokeTimeoutMs: 400 });
+  Object.assign(emulator.faults, { slowRate: 1, slowMs: 4000, actions: ['Invoke'] });
+  const client = clientFor(emulator, { ...fast, invokeTimeoutMs: 1500 });
   const error = await rejectsWith(client.invoke({ ...target, invocationType: 'RequestResponse' }), 'Transport.Timeout');
-  assert.match(error.message, /timed out after 400 ms .*may have run/);
+  assert.match(error.message, /timed out after 1500 ms .*may have run/);
   assert.equal(count('Invoke'), 1);
 });
 

@@ -30,6 +30,8 @@ export interface EmulatorOptions {
   region?: string;
   /** The control API's token; made up when not given. */
   controlToken?: string;
+  /** A request's headers must arrive within `headersMs` (default 10 s), the whole request within `requestMs` (60 s). */
+  timeouts?: { headersMs?: number; requestMs?: number };
 }
 
 export interface RecordedRequest {
@@ -308,15 +310,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     sendJson(res, 404, { error: 'not found' });
   }
 
-  const server = http.createServer((req, res) => {
+  const headersMs = options.timeouts?.headersMs ?? 10_000;
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, headersMs) }, (req, res) => {
     handle(req, res).catch((error) => {
       if (!res.headersSent) sendJson(res, 500, { error: String(error?.message ?? error) }, true);
       else res.destroy();
     });
   });
   // Slow senders are cut off: headers within 10 s, the whole request within 60 s.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
+  server.headersTimeout = headersMs;
+  server.requestTimeout = Math.max(options.timeouts?.requestMs ?? 60_000, headersMs);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

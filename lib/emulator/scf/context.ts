@@ -10,6 +10,8 @@ export interface EmulatorBehaviour {
   statusDelayMs?: number;
   /** GetFunctionLogs shows a request this long after it started (the log service is eventually consistent). */
   logDelayMs?: number;
+  /** Bytes one GetFunctionLogs page may carry (default 10 MB). */
+  logPageBytes?: number;
   /** How many invocations are remembered. */
   capacity?: number;
 }

@@ -7,6 +7,9 @@ import type { Invocation } from '../store/invocations';
 import { findFunction, type ScfContext } from './context';
 import { int, type Params, seconds, str, timeParam } from './params';
 
+/** What one GetFunctionLogs reply may carry. */
+export const LOG_PAGE_BYTES = 10 * 1024 * 1024;
+
 const RET_CODE_CLASSES: Record<string, (code: number) => boolean> = {
   not0: (code) => code !== 0,
   is0: (code) => code === 0,
@@ -67,9 +70,16 @@ export function getFunctionLogs(ctx: ScfContext, params: Params): Params {
     const kb = key(b);
     return (ka < kb ? -1 : ka > kb ? 1 : a.seq - b.seq) * direction;
   });
+  const page = matches.slice(offset, offset + limit);
+  // The log service bounds what one reply carries: a page of chatty requests must be asked for in smaller pieces.
+  const pageBytes = page.reduce((sum, i) => sum + Buffer.byteLength(i.log) + Buffer.byteLength(i.retMsg) + 256, 0);
+  const maxBytes = ctx.behaviour.logPageBytes ?? LOG_PAGE_BYTES;
+  if (pageBytes > maxBytes) {
+    throw new ApiFault('LimitExceeded.SearchResultTooLarge', `The ${page.length} logs of this page hold ${pageBytes} bytes, more than the ${maxBytes} one reply may carry: ask for fewer (Limit).`);
+  }
   return {
     TotalCount: matches.length,
-    Data: matches.slice(offset, offset + limit).map((i) => ({
+    Data: page.map((i) => ({
       FunctionName: i.functionName,
       RetMsg: i.retMsg,
       RequestId: i.requestId,
