@@ -1,0 +1,53 @@
+// CQL queries for SCF's records in CLS, built from what the user asked. Values are always quoted phrases: `-`
+// splits a request id into tokens, so an unquoted id would also match look-alike ids. Pure.
+import type { RequestOutcome } from './model';
+
+/** A quoted CQL phrase, with `"`, `\` and `*` escaped inside it. */
+export function phrase(text: string): string {
+  return `"${text.replace(/[\\"*]/g, (c) => `\\${c}`)}"`;
+}
+
+export interface RecordQuery {
+  namespace: string;
+  /** One function, or several sharing a topic. */
+  functionNames: string[];
+  qualifier?: string;
+  requestIds?: string[];
+  /** Full-text search (a phrase). */
+  grep?: string;
+  /** Only records of requests started in [from, to), epoch ms. */
+  startedFrom?: number;
+  startedBefore?: number;
+}
+
+function anyOf(field: string, values: string[]): string {
+  const terms = values.map((v) => `${field}:${phrase(v)}`);
+  return terms.length === 1 ? terms[0] : `(${terms.join(' OR ')})`;
+}
+
+/** The records of the requests asked for. */
+export function recordQuery(q: RecordQuery): string {
+  const parts = [`SCF_Namespace:${phrase(q.namespace)}`, anyOf('SCF_FunctionName', q.functionNames)];
+  if (q.qualifier) parts.push(`SCF_Qualifier:${phrase(q.qualifier)}`);
+  if (q.requestIds?.length) parts.push(anyOf('SCF_RequestId', q.requestIds));
+  if (q.startedFrom !== undefined) parts.push(`SCF_StartTime:>=${Math.floor(q.startedFrom)}`);
+  if (q.startedBefore !== undefined) parts.push(`SCF_StartTime:<${Math.ceil(q.startedBefore)}`);
+  if (q.grep !== undefined) parts.push(phrase(q.grep));
+  return parts.join(' AND ');
+}
+
+/** The status codes of the Report record that each outcome filter keeps. */
+const OUTCOME_CONDITIONS: Record<Exclude<RequestOutcome, 'running'>, string> = {
+  succeeded: 'SCF_StatusCode:200',
+  failed: 'NOT SCF_StatusCode:200 AND NOT SCF_StatusCode:433 AND NOT SCF_StatusCode:434 AND NOT SCF_StatusCode:439 AND NOT SCF_StatusCode:499',
+  timeout: 'SCF_StatusCode:433',
+  'memory-limit': 'SCF_StatusCode:434',
+  interrupted: '(SCF_StatusCode:439 OR SCF_StatusCode:499)',
+};
+
+/** Report records of finished requests whose outcome is one of `outcomes`: the first step of a filtered read. */
+export function reportQuery(q: Omit<RecordQuery, 'grep' | 'requestIds'>, outcomes: Array<Exclude<RequestOutcome, 'running'>>): string {
+  const conditions = outcomes.map((o) => `(${OUTCOME_CONDITIONS[o]})`);
+  const outcome = conditions.length === 1 ? conditions[0] : `(${conditions.join(' OR ')})`;
+  return `${recordQuery(q)} AND SCF_Type:"Platform" AND SCF_Message:Report* AND ${outcome}`;
+}
