@@ -78,6 +78,7 @@ export class TopicLog {
     } else {
       this.entries.splice(this.firstAtOrAfter(stored), 0, stored);
     }
+    // Dropped entries are cleared at once (their memory goes now) and cut off at the next compaction.
     while (this.size > this.info.capacity) this.entries[this.head++] = undefined as unknown as StoredRecord;
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
