@@ -3,6 +3,7 @@ import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
 import { createClients } from '../lib/cloud/clients';
 import { systemClock } from '../lib/cloud/limiter';
+import { pollUntilAborted } from '../lib/logs/poll-loop';
 import { LogTail } from '../lib/logs/tail';
 
 const [url, secretId, secretKey, functionName, intervalMs] = process.argv.slice(2);
@@ -13,9 +14,7 @@ const startedAt = Date.now();
 const tail = new LogTail(client, {
   query: { functionName, namespace: 'default' },
   fromMs: startedAt,
-  intervalMs: Number(intervalMs),
   clock: systemClock,
-  signal: controller.signal,
   onEntry: (entry) => process.stdout.write(`${Date.now()} ${entry.requestId}\n`),
 });
 const gc = (globalThis as any).gc as (() => void) | undefined;
@@ -25,7 +24,7 @@ const sampler = setInterval(() => {
   const usage = process.memoryUsage();
   process.stderr.write(`${JSON.stringify({ at: Date.now(), liveMiB: usage.heapUsed / 1048576, rssMiB: usage.rss / 1048576, remembered: tail.stats.remembered })}\n`);
 }, 5000);
-tail.run().then(() => {
+pollUntilAborted(() => tail.poll(), { clock: systemClock, signal: controller.signal, intervalMs: Number(intervalMs) }).then(() => {
   clearInterval(sampler);
   process.stderr.write(`${JSON.stringify({ done: true, maxRssMiB: process.resourceUsage().maxRSS / 1024, polls: tail.stats.polls })}\n`);
 });

@@ -3,6 +3,7 @@
 // costs next to nothing at serverless start-up.
 import { isScfError } from './cloud/errors';
 import { type PluginIo, TencentProvider } from './provider';
+import { adjustCoreCommandSchema } from './cli-schema';
 import { configSchema } from './schema';
 
 const namespaceOption = { usage: 'SCF namespace (default: from serverless.yml, else "default")', shortcut: 'n', type: 'string' };
@@ -21,6 +22,7 @@ class TencentScfPlugin {
   ) {
     this.provider = new TencentProvider(serverless, options, io);
     serverless.setProvider(TencentProvider.getProviderName(), this.provider);
+    adjustCoreCommandSchema(serverless);
     const schema = serverless.configSchemaHandler;
     schema?.defineProvider?.('tencent', configSchema.provider);
     schema?.defineCustomProperties?.(configSchema.custom);
@@ -36,8 +38,9 @@ class TencentScfPlugin {
       },
       logs: {
         options: {
-          endTime: { usage: 'End of the range (same forms as --startTime; default now)', type: 'string' },
-          requestId: { usage: 'Only this request', type: 'string' },
+          endTime: { usage: 'End of the range, same forms as --startTime (default: now)', type: 'string' },
+          grep: { usage: 'Only requests with a line holding this text (full-text search in CLS), and only those lines', type: 'string' },
+          requestId: { usage: 'Only this request (searched in the last 7 days unless --startTime says otherwise)', type: 'string' },
           qualifier: qualifierOption,
           namespace: namespaceOption,
           region: regionOption,

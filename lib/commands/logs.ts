@@ -1,11 +1,12 @@
-// `sls logs -f FN`: read options → fetch (history or tail) → print each request as it arrives.
+// `sls logs [-f FN]`: read options → find each function's log source (CLS, or GetFunctionLogs) → read the
+// history, or tail → print each request as it arrives. Without -f: every function of the service at once.
 import { inputError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
-import type { LogEntry, LogRetCodeFilter } from '../cloud/types';
 import type { TencentProvider } from '../provider';
-import { fetchLogs, type LogQuery } from '../logs/fetch';
-import { LogTail } from '../logs/tail';
-import { formatLogEntry, logEntryJson } from '../render/logs';
+import type { RequestLog, RequestOutcome } from '../logs/model';
+import { pollUntilAborted } from '../logs/poll-loop';
+import { history, type LogTarget, resolveSources, tails } from '../logs/sources';
+import { formatRequest, requestJson } from '../render/logs';
 import { parseTimeExpression } from '../time/parse';
 
 export interface LogsOptions {
@@ -18,23 +19,33 @@ export interface LogsOptions {
   requestId?: string;
   qualifier?: string;
   json?: boolean;
+  grep?: string;
 }
 
-const FILTERS: Record<string, LogRetCodeFilter> = {
-  error: 'not0',
-  success: 'is0',
-  not0: 'not0',
-  is0: 'is0',
-  TimeLimitExceeded: 'TimeLimitExceeded',
-  ResourceLimitExceeded: 'ResourceLimitExceeded',
-  UserCodeException: 'UserCodeException',
+type Outcome = Exclude<RequestOutcome, 'running'>;
+const NOT_SUCCEEDED: Outcome[] = ['failed', 'timeout', 'memory-limit', 'interrupted'];
+
+/** `--filter` values: the outcomes, and the RetCode names GetFunctionLogs users know. */
+export const FILTERS: Readonly<Record<string, Outcome[]>> = {
+  error: NOT_SUCCEEDED,
+  not0: NOT_SUCCEEDED,
+  success: ['succeeded'],
+  succeeded: ['succeeded'],
+  is0: ['succeeded'],
+  failed: ['failed'],
+  UserCodeException: ['failed'],
+  timeout: ['timeout'],
+  TimeLimitExceeded: ['timeout'],
+  'memory-limit': ['memory-limit'],
+  ResourceLimitExceeded: ['memory-limit'],
+  interrupted: ['interrupted'],
 };
 
-export function parseFilter(filter: string | undefined): LogRetCodeFilter | undefined {
+export function parseFilter(filter: string | undefined): Outcome[] | undefined {
   if (filter === undefined) return undefined;
-  const parsed = FILTERS[String(filter)];
-  if (!parsed) throw inputError(`--filter "${filter}" is not one of: ${Object.keys(FILTERS).join(', ')}.`);
-  return parsed;
+  const outcomes = Object.prototype.hasOwnProperty.call(FILTERS, String(filter)) ? FILTERS[String(filter)] : undefined;
+  if (!outcomes) throw inputError(`--filter "${filter}" is not one of: ${Object.keys(FILTERS).join(', ')}.`);
+  return outcomes;
 }
 
 export function parseInterval(value: string | number | undefined): number {
@@ -44,7 +55,36 @@ export function parseInterval(value: string | number | undefined): number {
   return ms;
 }
 
+/** How far back a request id is looked for when no range is given: what SCF's default log topic keeps. */
+const REQUEST_LOOKBACK_MS = 7 * 86400_000;
+
+export interface LogsRange {
+  startMs: number;
+  endMs: number;
+}
+
+/** The range asked for, as epoch ms; one-line errors for ranges that cannot be. */
+export function logsRange(options: LogsOptions, now: number): LogsRange {
+  if (options.tail && options.endTime !== undefined) throw inputError('--endTime does not go with --tail: a tail has no end.');
+  const startMs =
+    options.startTime !== undefined
+      ? parseTimeExpression(options.startTime, now, 'startTime')
+      : options.tail
+        ? now
+        : options.requestId !== undefined
+          ? now - REQUEST_LOOKBACK_MS
+          : now - 10 * 60_000;
+  const endMs = options.endTime !== undefined ? parseTimeExpression(options.endTime, now, 'endTime') : now;
+  if (endMs < startMs) {
+    if (options.endTime !== undefined) throw inputError('--endTime is before --startTime.');
+    if (!options.tail) throw inputError(`--startTime "${options.startTime}" is in the future: there are no logs yet.`);
+  }
+  return { startMs, endMs };
+}
+
 export class LogsCommand {
+  private readonly noted = new Set<string>();
+
   constructor(
     private readonly provider: TencentProvider,
     private readonly options: LogsOptions,
@@ -53,28 +93,42 @@ export class LogsCommand {
   async run(): Promise<void> {
     const { options, provider } = this;
     const now = Date.now();
-    const target = provider.functionTarget(String(options.function));
-    const query: LogQuery = {
-      ...target,
-      qualifier: options.qualifier,
-      retCode: parseFilter(options.filter),
-      functionRequestId: options.requestId,
-    };
+    const keys = options.function !== undefined ? [String(options.function)] : provider.functionKeys();
+    if (!keys.length) throw inputError('The service defines no functions.');
+    const targets: LogTarget[] = keys.map((key) => ({ key, ...provider.functionTarget(key) }));
+    const outcomes = parseFilter(options.filter);
     const interval = parseInterval(options.interval);
-    const startMs = options.startTime !== undefined ? parseTimeExpression(options.startTime, now, 'startTime') : options.tail ? now : now - 10 * 60_000;
-    const endMs = options.endTime !== undefined ? parseTimeExpression(options.endTime, now, 'endTime') : now;
-    if (options.tail && options.endTime !== undefined) throw inputError('--endTime does not go with --tail: a tail has no end.');
-    if (endMs < startMs) throw inputError('--endTime is before --startTime.');
-    const client = provider.client();
-    const print = (entry: LogEntry) => provider.io.writeText(options.json ? logEntryJson(entry) : formatLogEntry(entry));
+    const { startMs, endMs } = logsRange(options, now);
+    if (options.grep !== undefined && !String(options.grep).trim()) throw inputError('--grep needs the text to search for.');
+    const filters = { qualifier: options.qualifier, requestId: options.requestId, grep: options.grep === undefined ? undefined : String(options.grep), outcomes };
+    const several = targets.length > 1;
+    const print = (request: RequestLog) =>
+      provider.io.writeText(options.json ? requestJson(request) : formatRequest(request, several && request.functionKey ? `${request.functionKey} | ` : '').replace(/\n$/, ''));
+
+    const clients = provider.clients();
+    const note = (message: string, why: string) => {
+      if (this.noted.has(message)) return;
+      this.noted.add(message);
+      provider.io.log.notice(message);
+      provider.io.log.verbose(`Why: ${why}`);
+    };
+    const sources = await resolveSources(clients, targets, note);
 
     if (!options.tail) {
       let count = 0;
-      for await (const entries of fetchLogs(client, query, startMs, endMs, { onTruncated: (w, total) => this.truncated(w.start, total) })) {
-        for (const entry of entries) print(entry);
-        count += entries.length;
+      const stream = history(clients, sources, {
+        ...filters,
+        fromMs: startMs,
+        toMs: endMs + 1,
+        finishWithinMs: this.longestTimeoutMs(keys) + 60_000,
+        nowMs: Date.now(),
+        onTruncated: (what) => provider.io.log.warning(`Some logs cannot be read: ${what}.`),
+      }, note);
+      for await (const requests of stream) {
+        for (const request of requests) print(request);
+        count += requests.length;
       }
-      if (!count) provider.io.log.notice(`No logs for ${target.functionName} in that time range.`);
+      if (!count) provider.io.log.notice(`No logs for ${targets.map((t) => t.functionName).join(', ')} in that time range.`);
       return;
     }
 
@@ -83,23 +137,35 @@ export class LogsCommand {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      provider.io.log.notice(`Tailing ${target.functionName} (namespace ${target.namespace}); Ctrl-C to stop.`);
-      await new LogTail(client, {
-        query,
-        fromMs: startMs,
-        intervalMs: interval,
-        clock: systemClock,
-        signal: controller.signal,
-        onEntry: print,
-        onWarning: (message) => provider.io.log.warning(message),
-      }).run();
+      provider.io.log.notice(`Tailing ${targets.map((t) => `${t.functionName} (namespace ${t.namespace})`).join(', ')}; Ctrl-C to stop.`);
+      const poll = tails(
+        clients,
+        sources,
+        {
+          ...filters,
+          fromMs: startMs,
+          clock: systemClock,
+          onRequest: print,
+          onLateLine: (request, line) => {
+            const prefix = several && request.functionKey ? `${request.functionKey} | ` : '';
+            if (options.json) provider.io.writeText(JSON.stringify({ requestId: request.requestId, function: request.functionKey ?? null, functionName: request.functionName, lateLine: line }));
+            else provider.io.writeText(`${prefix}(late line of ${request.requestId}) ${line}`);
+          },
+          onWarning: (message) => provider.io.log.warning(message),
+        },
+        note,
+      );
+      await pollUntilAborted(poll, { clock: systemClock, signal: controller.signal, intervalMs: interval, onWarning: (message) => provider.io.log.warning(message) });
     } finally {
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
     }
   }
 
-  private truncated(windowStart: number, total: number): void {
-    this.provider.io.log.warning(`${total} requests started in the second at ${new Date(windowStart).toISOString()}: only the first 10000 can be read.`);
+  /** The longest function timeout of these functions, ms: a request that started in range ends within it. */
+  private longestTimeoutMs(keys: string[]): number {
+    const provider = this.provider.providerConfig as { timeout?: unknown };
+    const seconds = keys.map((key) => Number(this.provider.functionConfig(key).timeout ?? provider.timeout ?? 3));
+    return Math.min(900, Math.max(3, ...seconds.filter(Number.isFinite))) * 1000;
   }
 }

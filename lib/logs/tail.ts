@@ -3,8 +3,7 @@
 //   poll re-reads the last `lookbackMs` and skips what was printed.
 // - A request seen unfinished is kept pending and the window reaches back to it until it finishes.
 // - Memory stays bounded: printed ids are forgotten once the window has moved past their start time.
-import { isUnreachable, ScfError } from '../cloud/errors';
-import { abortableSleep, type Clock } from '../cloud/limiter';
+import type { Clock } from '../cloud/limiter';
 import type { LogEntry } from '../cloud/types';
 import { DAY_MS } from '../time/parse';
 import { parseCst } from '../time/cst';
@@ -15,15 +14,11 @@ export interface TailOptions {
   query: LogQuery;
   /** Print requests that started at or after this, epoch ms. */
   fromMs: number;
-  intervalMs: number;
   lookbackMs?: number;
   clock: Clock;
-  signal: AbortSignal;
   onEntry(entry: LogEntry): void;
   onWarning?(message: string): void;
   pageSize?: number;
-  /** How long the tail rides out an endpoint it cannot reach (or that keeps failing) before it gives up. */
-  outageLimitMs?: number;
 }
 
 export interface TailStats {
@@ -94,31 +89,4 @@ export class LogTail {
     this.stats.remembered = this.printed.size + this.pending.size;
   }
 
-  /**
-   * Polls every interval until the signal aborts (Ctrl-C). A short outage (the endpoint unreachable, or failing
-   * past the client's retries) is ridden out, saying so, and the tail catches up when it is over; one longer than
-   * `outageLimitMs` ends the tail with the error.
-   */
-  async run(): Promise<void> {
-    const { clock, signal, intervalMs } = this.options;
-    let outageSince: number | undefined;
-    while (!signal.aborted) {
-      const started = clock.now();
-      try {
-        await this.poll();
-        if (outageSince !== undefined) this.options.onWarning?.(`Reached the endpoint again after ${Math.round((clock.now() - outageSince) / 1000)} s: catching up.`);
-        outageSince = undefined;
-      } catch (error) {
-        if (!(isUnreachable(error) || (error instanceof ScfError && error.retryableRead))) throw error;
-        if (outageSince === undefined) {
-          outageSince = started;
-          this.options.onWarning?.(`${(error as Error).message} Retrying every ${Math.round(intervalMs / 100) / 10} s; Ctrl-C to stop.`);
-        } else if (clock.now() - outageSince >= (this.options.outageLimitMs ?? 120_000)) {
-          throw error;
-        }
-      }
-      const wait = Math.max(0, intervalMs - (clock.now() - started));
-      await abortableSleep(clock, wait, signal);
-    }
-  }
 }

@@ -1,55 +1,58 @@
 // Rendering of log entries and async events: pure functions from the model to text.
-import type { AsyncEvent, LogEntry } from '../cloud/types';
+import { plainText } from '../cloud/errors';
+import type { AsyncEvent } from '../cloud/types';
+import type { RequestLog } from '../logs/model';
 import { parseCst } from '../time/cst';
 import { formatLocal } from '../time/parse';
 import { formatTable } from './table';
 
-export function logStatus(entry: LogEntry): string {
-  if (entry.invokeFinished !== 1 || entry.retCode === 2) return 'running';
-  switch (entry.retCode) {
-    case 0:
-      return 'success';
-    case 3:
-      return 'interrupted';
-    case 433:
-      return 'timeout';
-    case 434:
-      return 'memory limit exceeded';
-    default:
-      return `failed (RetCode ${entry.retCode})`;
-  }
+/** The outcome as people read it: the machine value, with SCF's status code where it says more. */
+export function outcomeText(request: RequestLog): string {
+  const code = request.statusCode !== undefined && request.statusCode !== 200 && request.statusCode !== 202 ? ` (${request.statusCode})` : '';
+  return `${request.outcome}${code}`;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+/** A request's header, why it failed, and its log lines, for people; `prefix` marks every line (several functions). */
+export function formatRequest(request: RequestLog, prefix = ''): string {
+  const parts = [`${formatLocal(request.startMs)}`, `RequestId: ${request.requestId}`];
+  if (request.durationMs !== undefined) parts.push(`Duration: ${request.durationMs} ms`);
+  if (request.billDurationMs !== undefined) parts.push(`Billed: ${request.billDurationMs} ms`);
+  if (request.memUsageBytes !== undefined) parts.push(`Memory: ${megabytes(request.memUsageBytes)}`);
+  parts.push(`Status: ${outcomeText(request)}`);
+  const lines = [parts.join('  ')];
+  if (request.error) lines.push(`Error: ${request.error.type ? `${plainText(request.error.type)}: ` : ''}${plainText(request.error.message)}`);
+  lines.push(...request.lines);
+  return lines.map((line) => prefix + line).join('\n') + '\n';
+}
+
+/** One JSON object a line, for pipelines: the same fields whichever source served the request; times ISO 8601 UTC. */
+export function requestJson(request: RequestLog): string {
+  return JSON.stringify({
+    requestId: request.requestId,
+    function: request.functionKey ?? null,
+    functionName: request.functionName,
+    namespace: request.namespace,
+    startTime: new Date(request.startMs).toISOString(),
+    status: request.outcome,
+    statusCode: request.statusCode ?? null,
+    duration: request.durationMs ?? null,
+    billDuration: request.billDurationMs ?? null,
+    memUsage: request.memUsageBytes ?? null,
+    retryNum: request.retryNum,
+    error: request.error ?? null,
+    retMsg: request.retMsg ?? null,
+    log: request.lines.join('\n'),
+    source: request.source,
+  });
 }
 
 function localTime(cst: string): string {
   const ms = parseCst(cst);
   return ms === undefined ? cst : formatLocal(ms);
-}
-
-/** A request's header and its log lines, for people. */
-export function formatLogEntry(entry: LogEntry): string {
-  const header =
-    `${localTime(entry.startTime)}  RequestId: ${entry.requestId}  Duration: ${entry.duration} ms  Billed: ${entry.billDuration} ms  ` +
-    `Memory: ${(entry.memUsage / 1048576).toFixed(1)} MB  Status: ${logStatus(entry)}`;
-  const log = entry.log.replace(/\n+$/, '');
-  return log ? `${header}\n${log}\n` : `${header}\n`;
-}
-
-/** One JSON object a line, for pipelines: times in ISO 8601 UTC. */
-export function logEntryJson(entry: LogEntry): string {
-  const ms = parseCst(entry.startTime);
-  return JSON.stringify({
-    requestId: entry.requestId,
-    functionName: entry.functionName,
-    startTime: ms === undefined ? entry.startTime : new Date(ms).toISOString(),
-    status: logStatus(entry),
-    retCode: entry.retCode,
-    duration: entry.duration,
-    billDuration: entry.billDuration,
-    memUsage: entry.memUsage,
-    retryNum: entry.retryNum,
-    retMsg: entry.retMsg,
-    log: entry.log,
-  });
 }
 
 function eventDuration(event: AsyncEvent): string {

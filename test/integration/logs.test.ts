@@ -48,7 +48,7 @@ test('the tail prints new, late and late-finishing requests exactly once, and fo
   const clock = { now: () => Date.now() + offset, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
   const printed: LogEntry[] = [];
   const from = clock.now() - 10_000;
-  const tail = new LogTail(clientFor(emulator), { query: fn, fromMs: from, intervalMs: 100, lookbackMs: 20_000, clock, signal: new AbortController().signal, onEntry: (e) => printed.push(e) });
+  const tail = new LogTail(clientFor(emulator), { query: fn, fromMs: from, lookbackMs: 20_000, clock, onEntry: (e) => printed.push(e) });
   const now = clock.now();
   const [old] = emulator.core.seed(fn.functionName, fn.namespace, [{ startMs: from - 60_000 }]);
   const [a, running] = emulator.core.seed(fn.functionName, fn.namespace, [{ startMs: now - 5000 }, { startMs: now - 4000, status: 'RUNNING' }]);
@@ -76,7 +76,7 @@ test('a running request keeps the window open until it finishes', async () => {
   const clock = { now: () => Date.now() + offset, sleep: async () => undefined };
   const printed: string[] = [];
   const start = clock.now();
-  const tail = new LogTail(clientFor(emulator), { query: fn, fromMs: start - 1000, intervalMs: 100, lookbackMs: 5000, clock, signal: new AbortController().signal, onEntry: (e) => printed.push(e.requestId) });
+  const tail = new LogTail(clientFor(emulator), { query: fn, fromMs: start - 1000, lookbackMs: 5000, clock, onEntry: (e) => printed.push(e.requestId) });
   const [running] = emulator.core.seed(fn.functionName, fn.namespace, [{ startMs: start, status: 'RUNNING' }]);
   await tail.poll();
   offset = 120_000; // two minutes on: far past the lookback

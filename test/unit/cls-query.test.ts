@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import { LogDocument, matchesQuery, parseQuery, QuerySyntaxError, type QuerySyntax } from '../../lib/emulator/cls/query';
-import { CLS_DELIMITERS, tokenize } from '../../lib/emulator/cls/tokens';
+import { CLS_DELIMITERS, tokenize } from '../../lib/cloud/cls-tokens';
 import { InvocationLog } from '../../lib/emulator/cls/records';
 
 const ID_A = '1fd17775-fdaa-4eb9-b33a-3fa5fabb3865';

@@ -6,7 +6,7 @@
 // Matching is on tokens (see tokens.ts): an unquoted value that cuts into several tokens matches a record having
 // any of them; a quoted one matches them consecutively. Whatever else the real parser would accept (SQL after |,
 // ?, ~, regular expressions, a comparison on a text field) is refused as a syntax error, never run as a match-all.
-import { tokenize } from './tokens';
+import { tokenize } from '../../cloud/cls-tokens';
 
 export type QuerySyntax = 'lucene' | 'cql';
 

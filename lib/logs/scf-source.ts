@@ -1,0 +1,77 @@
+// The fallback source: SCF's own GetFunctionLogs (disused by the vendor, 5 requests a second), for functions
+// without a CLS topic, when CLS refuses, and in legacy mode. It serves the same requests as the CLS source, with
+// the same filters: outcome filters map to its RetCode filter (and are checked on our side, to be exact), and
+// `--grep` matches lines the way CLS matches a phrase.
+import { containsPhrase } from '../cloud/cls-tokens';
+import type { Clock } from '../cloud/limiter';
+import type { ScfClient } from '../cloud/scf';
+import type { LogRetCodeFilter } from '../cloud/types';
+import { fetchLogs, type FetchOptions } from './fetch';
+import { requestFromEntry, type RequestLog, type RequestOutcome } from './model';
+import { LogTail } from './tail';
+
+export interface ScfTarget {
+  functionName: string;
+  namespace: string;
+  functionKey?: string;
+}
+
+export interface ScfFilters {
+  qualifier?: string;
+  requestId?: string;
+  grep?: string;
+  outcomes?: Array<Exclude<RequestOutcome, 'running'>>;
+}
+
+/** The RetCode filter that narrows what GetFunctionLogs sends, for a set of outcomes. */
+export function retCodeFilter(outcomes: Array<Exclude<RequestOutcome, 'running'>> | undefined): LogRetCodeFilter | undefined {
+  if (!outcomes?.length) return undefined;
+  if (outcomes.length === 1) {
+    const only: Partial<Record<RequestOutcome, LogRetCodeFilter>> = { succeeded: 'is0', timeout: 'TimeLimitExceeded', 'memory-limit': 'ResourceLimitExceeded', failed: 'UserCodeException' };
+    if (only[outcomes[0]]) return only[outcomes[0]];
+  }
+  return outcomes.includes('succeeded') ? undefined : 'not0';
+}
+
+/** What is left of a request after the filters that GetFunctionLogs cannot apply itself; undefined: not shown. */
+export function applyFilters(request: RequestLog, filters: ScfFilters): RequestLog | undefined {
+  if (filters.outcomes && !filters.outcomes.includes(request.outcome as Exclude<RequestOutcome, 'running'>)) return undefined;
+  if (filters.grep !== undefined) {
+    const lines = request.lines.filter((line) => containsPhrase(line, filters.grep!));
+    if (!lines.length) return undefined;
+    return { ...request, lines };
+  }
+  return request;
+}
+
+function shown(target: ScfTarget, filters: ScfFilters, entries: Parameters<typeof requestFromEntry>[0][]): RequestLog[] {
+  const out: RequestLog[] = [];
+  for (const entry of entries) {
+    const request = applyFilters({ ...requestFromEntry(entry, target.namespace), functionKey: target.functionKey }, filters);
+    if (request) out.push(request);
+  }
+  return out;
+}
+
+/** Requests that started in [fromMs, toMs], in start order. */
+export async function* scfHistory(client: Pick<ScfClient, 'getFunctionLogs'>, target: ScfTarget, filters: ScfFilters, fromMs: number, toMs: number, options: FetchOptions = {}): AsyncGenerator<RequestLog[]> {
+  const query = { functionName: target.functionName, namespace: target.namespace, qualifier: filters.qualifier, retCode: retCodeFilter(filters.outcomes), functionRequestId: filters.requestId };
+  for await (const entries of fetchLogs(client, query, fromMs, toMs, options)) {
+    const requests = shown(target, filters, entries);
+    if (requests.length) yield requests;
+  }
+}
+
+/** The live tail over GetFunctionLogs: each request once, in its final state. */
+export function scfTail(client: Pick<ScfClient, 'getFunctionLogs'>, target: ScfTarget, filters: ScfFilters, fromMs: number, clock: Clock, onRequest: (request: RequestLog) => void, onWarning?: (message: string) => void): LogTail {
+  const query = { functionName: target.functionName, namespace: target.namespace, qualifier: filters.qualifier, retCode: retCodeFilter(filters.outcomes), functionRequestId: filters.requestId };
+  return new LogTail(client, {
+    query,
+    fromMs,
+    clock,
+    onEntry: (entry) => {
+      for (const request of shown(target, filters, [entry])) onRequest(request);
+    },
+    onWarning,
+  });
+}

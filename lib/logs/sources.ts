@@ -1,0 +1,177 @@
+// Where each function's logs are read: CLS, when GetFunction names the function's topic (functions sharing a
+// topic are read with one search), else GetFunctionLogs; and the fallback when CLS refuses. Several functions'
+// histories are merged in start order; their tails run side by side.
+import { ScfError } from '../cloud/errors';
+import type { Clients } from '../cloud/clients';
+import type { Clock } from '../cloud/limiter';
+import { type ClsTarget, clsHistory, ClsTail, type HistoryOptions } from './cls-source';
+import type { RequestLog, RequestOutcome } from './model';
+import { type ScfFilters, scfHistory, scfTail, type ScfTarget } from './scf-source';
+
+export interface LogTarget {
+  key: string;
+  functionName: string;
+  namespace: string;
+}
+
+export interface LogSources {
+  cls: ClsTarget[];
+  scf: ScfTarget[];
+}
+
+/** Errors that say CLS cannot serve this topic for these credentials: read GetFunctionLogs instead. */
+export function isClsUnavailable(error: unknown): boolean {
+  if (!(error instanceof ScfError)) return false;
+  return (
+    error.code === 'ResourceNotFound.TopicNotExist' ||
+    error.code.startsWith('OperationDenied') ||
+    error.code.startsWith('UnauthorizedOperation') ||
+    error.code === 'AuthFailure.UnauthorizedOperation' ||
+    error.code === 'FailedOperation.TopicIsolated'
+  );
+}
+
+/** GetFunction for each function (its ClsTopicId), grouped by topic; `note` is told why a function falls back. */
+export async function resolveSources(clients: Pick<Clients, 'scf'>, targets: LogTarget[], note: (message: string, why: string) => void): Promise<LogSources> {
+  const keyOf = new Map(targets.map((t) => [`${t.namespace}/${t.functionName}`, t.key]));
+  const functionKeyOf = targets.length > 1 ? (name: string, ns: string) => keyOf.get(`${ns}/${name}`) : undefined;
+  if (clients.scf.legacy) {
+    note('Reading logs with GetFunctionLogs.', 'the legacy API has no CLS');
+    return { cls: [], scf: targets.map((t) => ({ ...t, functionKey: functionKeyOf ? t.key : undefined })) };
+  }
+  const infos = await Promise.all(
+    targets.map(async (t) => {
+      const info = await clients.scf.getFunction({ functionName: t.functionName, namespace: t.namespace });
+      if (!info) {
+        throw new ScfError('ResourceNotFound.Function', `Function "${t.functionName}" (${t.key}) was not found in namespace "${t.namespace}", region ${clients.scf.region}: is it deployed?`);
+      }
+      return { target: t, topicId: info.clsTopicId };
+    }),
+  );
+  const groups = new Map<string, ClsTarget>();
+  const scf: ScfTarget[] = [];
+  for (const { target, topicId } of infos) {
+    if (!topicId) {
+      note(`${target.functionName} has no CLS topic: reading its logs with GetFunctionLogs.`, 'GetFunction names no ClsTopicId');
+      scf.push({ ...target, functionKey: functionKeyOf ? target.key : undefined });
+      continue;
+    }
+    const id = `${topicId}\u0000${target.namespace}`;
+    const group = groups.get(id) ?? { topicId, namespace: target.namespace, functionNames: [], functionKeyOf };
+    group.functionNames.push(target.functionName);
+    groups.set(id, group);
+  }
+  return { cls: [...groups.values()], scf };
+}
+
+function scfTargetsOf(group: ClsTarget): ScfTarget[] {
+  return group.functionNames.map((functionName) => ({ functionName, namespace: group.namespace, functionKey: group.functionKeyOf?.(functionName, group.namespace) }));
+}
+
+export interface HistoryRequest extends ScfFilters {
+  fromMs: number;
+  toMs: number;
+  finishWithinMs: number;
+  nowMs: number;
+  onTruncated?(what: string): void;
+}
+
+/** One topic's history, or the GetFunctionLogs history of its functions when CLS refuses at once. */
+async function* topicHistory(clients: Clients, group: ClsTarget, request: HistoryRequest, note: (message: string, why: string) => void): AsyncGenerator<RequestLog[]> {
+  const options: HistoryOptions = { ...request, outcomes: request.outcomes, onTruncated: (ms) => request.onTruncated?.(`more than 10000 records at ${new Date(ms).toISOString()}`) };
+  const stream = clsHistory(clients.cls, group, options);
+  let first: IteratorResult<RequestLog[]>;
+  try {
+    first = await stream.next();
+  } catch (error) {
+    if (!isClsUnavailable(error)) throw error;
+    note(`CLS refused to search the logs of ${group.functionNames.join(', ')}: reading them with GetFunctionLogs.`, (error as Error).message);
+    yield* mergeByStart(scfTargetsOf(group).map((t) => scfHistory(clients.scf, t, request, request.fromMs, request.toMs)));
+    return;
+  }
+  if (first.done) return;
+  yield first.value;
+  yield* stream;
+}
+
+/** Every requested function's history, merged in start order. */
+export function history(clients: Clients, sources: LogSources, request: HistoryRequest, note: (message: string, why: string) => void): AsyncGenerator<RequestLog[]> {
+  const streams = [
+    ...sources.cls.map((group) => topicHistory(clients, group, request, note)),
+    ...sources.scf.map((target) => scfHistory(clients.scf, target, request, request.fromMs, request.toMs, { onTruncated: (w, total) => request.onTruncated?.(`${total} requests in the second at ${new Date(w.start).toISOString()}`) })),
+  ];
+  return mergeByStart(streams);
+}
+
+/** Streams each in start order → one stream in start order. */
+export async function* mergeByStart(streams: AsyncGenerator<RequestLog[]>[]): AsyncGenerator<RequestLog[]> {
+  if (streams.length === 1) {
+    yield* streams[0];
+    return;
+  }
+  const heads = streams.map((it) => ({ it, buffer: [] as RequestLog[], done: false }));
+  for (;;) {
+    await Promise.all(
+      heads
+        .filter((h) => !h.done && !h.buffer.length)
+        .map(async (h) => {
+          const next = await h.it.next();
+          if (next.done) h.done = true;
+          else h.buffer.push(...next.value);
+        }),
+    );
+    const live = heads.filter((h) => h.buffer.length);
+    if (!live.length) {
+      if (heads.every((h) => h.done)) return;
+      continue;
+    }
+    // Hand out in order until some stream that may still hold earlier requests runs dry.
+    const out: RequestLog[] = [];
+    for (;;) {
+      const candidates = heads.filter((h) => h.buffer.length);
+      if (heads.some((h) => !h.done && !h.buffer.length) || !candidates.length) break;
+      let min = candidates[0];
+      for (const h of candidates) if (h.buffer[0].startMs < min.buffer[0].startMs) min = h;
+      out.push(min.buffer.shift()!);
+    }
+    if (out.length) yield out;
+  }
+}
+
+export interface TailRequest extends ScfFilters {
+  fromMs: number;
+  clock: Clock;
+  onRequest(request: RequestLog): void;
+  onLateLine?(request: RequestLog, line: string): void;
+  onWarning?(message: string): void;
+}
+
+/** One poll function over every source; each source prints as it finds. */
+export function tails(clients: Clients, sources: LogSources, request: TailRequest, note: (message: string, why: string) => void): () => Promise<void> {
+  const polls: Array<() => Promise<void>> = [];
+  const scfPoll = (target: ScfTarget) => {
+    const tail = scfTail(clients.scf, target, request, request.fromMs, request.clock, request.onRequest, request.onWarning);
+    return () => tail.poll();
+  };
+  for (const group of sources.cls) {
+    const tail = new ClsTail(clients.cls, group, { ...request, outcomes: request.outcomes as Array<Exclude<RequestOutcome, 'running'>> | undefined });
+    let fallback: Array<() => Promise<void>> | undefined;
+    polls.push(async () => {
+      if (fallback) {
+        await Promise.all(fallback.map((poll) => poll()));
+        return;
+      }
+      try {
+        await tail.poll();
+      } catch (error) {
+        if (!isClsUnavailable(error)) throw error;
+        note(`CLS refused to search the logs of ${group.functionNames.join(', ')}: tailing them with GetFunctionLogs.`, (error as Error).message);
+        fallback = scfTargetsOf(group).map(scfPoll);
+      }
+    });
+  }
+  for (const target of sources.scf) polls.push(scfPoll(target));
+  return async () => {
+    await Promise.all(polls.map((poll) => poll()));
+  };
+}
