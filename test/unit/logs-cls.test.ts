@@ -1,0 +1,181 @@
+// The plugin's reading of CLS, against the emulator's own record writer and SearchLog (in process, no HTTP):
+// records gathered into requests, queries, windows, the cursor limit, start order, merging.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { ClsRecord, SearchLogRequest, SearchLogResult } from '../../lib/cloud/types';
+import { ScfError } from '../../lib/cloud/errors';
+import { containsPhrase, tokenize } from '../../lib/cloud/cls-tokens';
+import { InvocationLog } from '../../lib/emulator/cls/records';
+import { ClsStore } from '../../lib/emulator/cls/topics';
+import { searchLog } from '../../lib/emulator/cls/search';
+import { ApiFault } from '../../lib/emulator/api-fault';
+import { RequestAssembler, StartOrder } from '../../lib/logs/assemble';
+import { phrase, recordQuery, reportQuery } from '../../lib/logs/cls-query';
+import { clsHistory, readRecords } from '../../lib/logs/cls-source';
+import { mergeByStart } from '../../lib/logs/sources';
+import type { RequestLog } from '../../lib/logs/model';
+import { logsRange } from '../../lib/commands/logs';
+
+/** The plugin's CLS client, served in process by the emulator's SearchLog. */
+function searchOver(store: ClsStore, now = () => Date.now()) {
+  const calls: SearchLogRequest[] = [];
+  return {
+    calls,
+    async searchLog(req: SearchLogRequest): Promise<SearchLogResult> {
+      calls.push(req);
+      try {
+        const reply = searchLog({ TopicId: req.topicId, From: req.from, To: req.to, Query: req.query, SyntaxRule: 1, Limit: req.limit, Sort: req.sort, Context: req.context }, store, now());
+        return {
+          records: reply.Results.map((r) => ({ time: r.Time, fields: JSON.parse(r.LogJson), pkgId: r.PkgId, pkgLogId: String(r.PkgLogId) })),
+          context: reply.Context,
+          listOver: reply.ListOver,
+          apiRequestId: 'test',
+        };
+      } catch (error) {
+        if (error instanceof ApiFault) throw new ScfError(error.code, error.message);
+        throw error;
+      }
+    },
+  };
+}
+
+interface Run {
+  requestId: string;
+  startMs: number;
+  lines: string[];
+  statusCode?: number;
+  error?: string;
+  functionName?: string;
+}
+
+function invocationRecords({ requestId, startMs, lines, statusCode = 200, error, functionName = 'shop-dev-api' }: Run): ClsRecord[] {
+  const log = new InvocationLog({ functionName, namespace: 'default', qualifier: '$LATEST', alias: '', requestId, retryNum: 0, startMs });
+  const records = [log.start(), ...lines.map((text, i) => log.line({ timeMs: startMs + i + 1, text }))];
+  records.push(...log.end({ statusCode, retMsg: error ? '' : '{"ok":true}', errorMessage: error, durationMs: lines.length + 5, memUsageBytes: 31178752, memorySize: 128 }));
+  return records;
+}
+
+test('queries quote every value: a request id is a phrase, never tokens that match look-alikes', () => {
+  assert.equal(phrase('a"b\\c*d'), '"a\\"b\\\\c\\*d"');
+  const query = recordQuery({ namespace: 'default', functionNames: ['api', 'jobs'], requestIds: ['5b3c-11'], grep: 'out of stock', startedFrom: 1000, startedBefore: 2000.5 });
+  assert.equal(
+    query,
+    'SCF_Namespace:"default" AND (SCF_FunctionName:"api" OR SCF_FunctionName:"jobs") AND SCF_RequestId:"5b3c-11" AND SCF_StartTime:>=1000 AND SCF_StartTime:<2001 AND "out of stock"',
+  );
+  assert.match(reportQuery({ namespace: 'n', functionNames: ['f'] }, ['timeout', 'memory-limit']), /SCF_Message:Report\* AND \(\(SCF_StatusCode:433\) OR \(SCF_StatusCode:434\)\)$/);
+});
+
+test('the assembler turns SCF records into requests with outcome, error, duration, memory and lines in order', () => {
+  const assembler = new RequestAssembler();
+  const ok = invocationRecords({ requestId: 'r-ok', startMs: 1000, lines: ['one', 'two'] });
+  const bad = invocationRecords({ requestId: 'r-bad', startMs: 1500, lines: ['about to fail'], statusCode: 430, error: '{"errorMessage":"db down","errorType":"Error"}' });
+  const timedOut = invocationRecords({ requestId: 'r-slow', startMs: 2000, lines: [], statusCode: 433, error: 'Invoking task timed out after 3 seconds' });
+  // Interleaved and out of order, as a topic serves concurrent requests.
+  const shuffled = [ok[0], bad[0], ok[2], bad[1], ok[1], ...bad.slice(2), ...ok.slice(3), ...timedOut];
+  const complete: RequestLog[] = [];
+  for (const record of shuffled) {
+    const event = assembler.add(record);
+    if (event?.kind === 'complete') complete.push(event.request);
+  }
+  assert.deepEqual(
+    complete.map((r) => [r.requestId, r.outcome, r.statusCode]),
+    [
+      ['r-bad', 'failed', 430],
+      ['r-ok', 'succeeded', 200],
+      ['r-slow', 'timeout', 433],
+    ],
+  );
+  const good = complete.find((r) => r.requestId === 'r-ok')!;
+  assert.deepEqual(good.lines.slice(0, 3), ['START RequestId:r-ok', 'one', 'two']);
+  assert.equal(good.retMsg, '{"ok":true}');
+  assert.equal(good.durationMs, 7);
+  assert.equal(good.memUsageBytes, 31178752);
+  assert.deepEqual(complete.find((r) => r.requestId === 'r-bad')!.error, { message: 'db down', type: 'Error' });
+  assert.deepEqual(complete.find((r) => r.requestId === 'r-slow')!.error, { message: 'Invoking task timed out after 3 seconds' });
+  // A record of a request already handed out is a late line, not a second request.
+  const late = new InvocationLog({ functionName: 'shop-dev-api', namespace: 'default', qualifier: '$LATEST', alias: '', requestId: 'r-ok', retryNum: 0, startMs: 1000 });
+  assert.deepEqual(assembler.add(late.line({ timeMs: 1003, text: 'indexed late' }))?.kind, 'late');
+  assert.equal(assembler.openCount, 0);
+});
+
+test('start order: a request waits only for open requests that started before it, and a cap bounds the wait', () => {
+  const order = new StartOrder(2);
+  const req = (id: string, startMs: number) => ({ requestId: id, startMs }) as RequestLog;
+  assert.deepEqual(order.push(req('b', 20), 10, 30), [], 'a request started at 10 is still open');
+  assert.deepEqual(order.push(req('c', 25), 10, 35), []);
+  assert.deepEqual(order.push(req('d', 28), 10, 40).map((r) => r.requestId), ['b'], 'over the cap, the oldest goes out');
+  assert.deepEqual(order.push(req('a', 10), undefined, 50).map((r) => r.requestId), ['a', 'c', 'd']);
+});
+
+test('reading past the 10,000-record cursor limit: every record once, in order, across windows read at once', async () => {
+  const store = new ClsStore({ recordsPerTopic: 100_000 });
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
+  const base = Date.now() - 3600_000;
+  const total = 23_456;
+  const batch: ClsRecord[] = [];
+  for (let i = 0; i < total / 8; i++) batch.push(...invocationRecords({ requestId: `req-${i}`, startMs: base + i * 100, lines: ['a', 'b'] }));
+  store.append(topic.info.topicId, batch);
+  const search = searchOver(store);
+  const seen: ClsRecord[] = [];
+  for await (const page of readRecords(search, topic.info.topicId, '*', base, base + 3600_000, { concurrency: 3, maxWindows: 2 })) seen.push(...page);
+  assert.equal(seen.length, batch.length);
+  assert.equal(new Set(seen.map((r) => `${r.fields.SCF_RequestId}/${r.fields.SCF_LogTime}`)).size, batch.length, 'none twice');
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i].time >= seen[i - 1].time, `in time order at ${i}`);
+  assert.ok(search.calls.some((c) => !c.context && c.from > base), 'a new search went on where a capped cursor stopped');
+});
+
+test('history: requests that started in the range, in start order, running ones last; a filter reads Reports first', async () => {
+  const store = new ClsStore();
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
+  const now = Date.now();
+  const t0 = now - 600_000;
+  const long = invocationRecords({ requestId: 'long', startMs: t0 + 1000, lines: ['working'], statusCode: 200 });
+  // `long` ends last; `before` started before the range; `fail` failed.
+  store.append(topic.info.topicId, [
+    ...invocationRecords({ requestId: 'before', startMs: t0 - 5000, lines: ['x'] }),
+    long[0],
+    long[1],
+    ...invocationRecords({ requestId: 'quick', startMs: t0 + 2000, lines: ['q'] }),
+    ...invocationRecords({ requestId: 'fail', startMs: t0 + 3000, lines: ['f'], statusCode: 430, error: 'boom' }),
+    ...long.slice(2).map((r) => ({ ...r, time: t0 + 9000 })),
+    invocationRecords({ requestId: 'still', startMs: t0 + 4000, lines: ['busy'] })[0],
+  ]);
+  const target = { topicId: topic.info.topicId, namespace: 'default', functionNames: ['shop-dev-api'] };
+  const range = { fromMs: t0, toMs: now, finishWithinMs: 60_000, nowMs: now };
+  const ids: string[] = [];
+  for await (const page of clsHistory(searchOver(store), target, range)) ids.push(...page.map((r) => `${r.requestId}:${r.outcome}`));
+  assert.deepEqual(ids, ['long:succeeded', 'quick:succeeded', 'fail:failed', 'still:running']);
+  const search = searchOver(store);
+  const failed: RequestLog[] = [];
+  for await (const page of clsHistory(search, target, { ...range, outcomes: ['failed'] })) failed.push(...page);
+  assert.deepEqual(failed.map((r) => r.requestId), ['fail']);
+  assert.deepEqual(failed[0].error, { message: 'boom' });
+  assert.match(search.calls[0].query, /SCF_Message:Report\*/);
+  assert.match(search.calls[search.calls.length - 1].query, /SCF_RequestId:"fail"/);
+});
+
+test('several sources merge into one start order', async () => {
+  async function* stream(starts: number[][]): AsyncGenerator<RequestLog[]> {
+    for (const page of starts) yield page.map((s) => ({ requestId: String(s), startMs: s }) as RequestLog);
+  }
+  const merged: number[] = [];
+  for await (const page of mergeByStart([stream([[1, 4], [9]]), stream([[2], [3, 10]]), stream([])])) merged.push(...page.map((r) => r.startMs));
+  assert.deepEqual(merged, [1, 2, 3, 4, 9, 10]);
+});
+
+test('--grep on the fallback path matches as CLS matches a phrase', () => {
+  assert.ok(containsPhrase('2026-01-01T00:00:00Z\treq\tOrder 17: out of stock; retry later', 'out of stock'));
+  assert.ok(!containsPhrase('stockout of', 'out of stock'));
+  assert.ok(!containsPhrase('out of stock!', 'out of stock'), '"!" is not a delimiter: "stock!" is one token');
+  assert.ok(containsPhrase('ERROR: Out-Of-Stock', 'out of stock'), 'case and delimiters as CLS tokenizes');
+  assert.deepEqual(tokenize('a-b_c.d'), ['a', 'b_c.d']);
+});
+
+test('a range that cannot be: one line each, naming what is wrong', () => {
+  const now = Date.UTC(2026, 10, 23, 12);
+  assert.throws(() => logsRange({ startTime: '2099-01-01' }, now), /--startTime "2099-01-01" is in the future/);
+  assert.throws(() => logsRange({ startTime: '1h', endTime: '2h' }, now), /--endTime is before --startTime/);
+  assert.throws(() => logsRange({ tail: true, endTime: '1h' }, now), /--endTime does not go with --tail/);
+  assert.equal(logsRange({ requestId: 'x' }, now).startMs, now - 7 * 86400_000, 'a request id is looked for as far back as the topic keeps');
+  assert.equal(logsRange({}, now).startMs, now - 600_000);
+});
