@@ -16,6 +16,10 @@ const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S]
   --port N               port on 127.0.0.1 (0: any free port)                    default: 9000
   --status-delay MS      GetRequestStatus knows a request only after MS          default: 0
   --log-delay MS         GetFunctionLogs shows a request only after MS           default: 0
+  --transition-ms MS     how long Creating/Updating/Publishing/Deleting last      default: 300
+  --fail-deploy GLOB     creates and updates of functions named GLOB (* and ?) land in CreateFailed or
+                         UpdateFailed (repeatable)
+  --cos-bucket NAME      start with this COS bucket, <name>-<appid> (repeatable)
 Fault injection (rates are shares, 0 to 1):
   --throttle-rate R      answer RequestLimitExceeded
   --error-rate R         answer InternalError
