@@ -1,18 +1,36 @@
 // The SCF API actions as the emulator carries them out, in API 3.0 terms (PascalCase parameters in, the
 // `Response` body out). The HTTP layer handles protocols, signatures and faults; this dispatches by action to
-// the rooms that carry them out, over one account and one invocation store.
+// the rooms that carry them out, over one account and one invocation store. The Tag API has a table of its
+// own; COS requests and code downloads have handlers of their own.
+import type * as http from 'http';
 import { randomUUID } from 'crypto';
 import { ApiFault } from '../api-fault';
+import { type CosCredentials, createCosHandler, type CosRequestHandler, isCosRequest } from '../cos/handler';
+import { CosStore } from '../cos/store';
 import type { EmulatedService } from '../service-file';
-import { Account } from '../store/account';
+import { Account, type AccountIdentity, DEFAULT_IDENTITY, type FunctionRecord, newFunctionRecord, type TriggerRecord } from '../store/account';
 import { type Invocation, InvocationStore } from '../store/invocations';
+import { PackageStore } from '../store/packages';
+import { accountFromJson, accountToJson, readAccountFile, writeAccountFile } from '../store/snapshot';
+import { StateDir } from '../store/state-dir';
+import { CODE_PATH_PREFIX, CodeUrls, serveCode } from './code';
 import type { EmulatorBehaviour, ScfContext } from './context';
 import { listAsyncEvents, terminateAsyncEvent } from './events';
-import { invoke } from './invoke';
+import { createFunction, deleteFunction, getFunction, getFunctionAddress, listFunctions, updateFunctionCode, updateFunctionConfiguration } from './functions';
+import { invoke, startInvocation } from './invoke';
+import { DEFAULT_TRANSITION_MS, type DeployFault, Lifecycle, requireInvocable } from './lifecycle';
 import { getFunctionLogs, getRequestStatus } from './logs';
+import { createNamespace, deleteNamespace, listNamespaces } from './namespaces';
 import type { Params } from './params';
+import { TAG_ACTIONS } from './tags';
+import { timerEvent, TimerScheduler } from './timers';
+import { createTrigger, deleteTrigger, listTriggers, updateTrigger } from './triggers';
+import { createAlias, deleteAlias, getAlias, listAliases, listVersionByFunction, publishVersion, updateAlias } from './versions';
 
 export type { EmulatorBehaviour } from './context';
+export type { DeployFault } from './lifecycle';
+export { CODE_PATH_PREFIX } from './code';
+export { TAG_API_VERSION } from './tags';
 
 type Action = (ctx: ScfContext, params: Params) => Params | Promise<Params>;
 
@@ -22,49 +40,141 @@ const ACTIONS = new Map<string, Action>([
   ['GetRequestStatus', getRequestStatus],
   ['ListAsyncEvents', listAsyncEvents],
   ['TerminateAsyncEvent', terminateAsyncEvent],
+  ['CreateFunction', createFunction],
+  ['UpdateFunctionCode', updateFunctionCode],
+  ['UpdateFunctionConfiguration', updateFunctionConfiguration],
+  ['GetFunction', getFunction],
+  ['GetFunctionAddress', getFunctionAddress],
+  ['DeleteFunction', deleteFunction],
+  ['ListFunctions', listFunctions],
+  ['CreateNamespace', createNamespace],
+  ['ListNamespaces', listNamespaces],
+  ['DeleteNamespace', deleteNamespace],
+  ['PublishVersion', publishVersion],
+  ['ListVersionByFunction', listVersionByFunction],
+  ['CreateAlias', createAlias],
+  ['UpdateAlias', updateAlias],
+  ['GetAlias', getAlias],
+  ['ListAliases', listAliases],
+  ['DeleteAlias', deleteAlias],
+  ['CreateTrigger', createTrigger],
+  ['UpdateTrigger', updateTrigger],
+  ['DeleteTrigger', deleteTrigger],
+  ['ListTriggers', listTriggers],
 ]);
 
 export class EmulatorCore {
   readonly store: InvocationStore;
   readonly account: Account;
+  readonly cos: CosStore;
+  /** Where the emulator is reachable (GetFunctionAddress's Url points here); the HTTP layer sets it. */
+  publicUrl = 'http://127.0.0.1';
   private readonly ctx: ScfContext;
+  private readonly state: StateDir;
+  private readonly lifecycle: Lifecycle;
+  private readonly timers: TimerScheduler;
+  private readonly codeUrls: CodeUrls;
+  private closed = false;
 
   constructor(
-    readonly service: EmulatedService | undefined,
+    readonly service?: EmulatedService,
     behaviour: EmulatorBehaviour = {},
     now: () => number = Date.now,
+    identity: AccountIdentity = DEFAULT_IDENTITY,
   ) {
+    this.state = new StateDir(behaviour.stateDir);
+    const saved = this.state.persistent ? readAccountFile(this.state.path) : undefined;
     this.store = new InvocationStore(behaviour.capacity);
-    this.account = new Account(now);
+    this.account = new Account(now, saved?.identity ?? identity);
+    const packages = new PackageStore(this.state);
+    this.cos = new CosStore(this.state, this.account.identity.appId, () => this.save(), now);
+    this.lifecycle = new Lifecycle(behaviour.transitionMs ?? DEFAULT_TRANSITION_MS, behaviour.deployFaults ?? [], () => this.commit());
+    this.timers = new TimerScheduler((fn, trigger, at) => this.fireTimer(fn, trigger, at), now);
+    this.codeUrls = new CodeUrls(now);
+    this.ctx = {
+      account: this.account,
+      invocations: this.store,
+      behaviour,
+      now,
+      running: new Set(),
+      packages,
+      cos: this.cos,
+      lifecycle: this.lifecycle,
+      commit: () => this.commit(),
+      codeUrl: (sha256) => this.publicUrl.replace(/\/$/, '') + this.codeUrls.path(sha256),
+    };
+
+    if (saved) {
+      accountFromJson(saved, this.account, (sha256, size) => packages.codeRecord(sha256, size));
+      this.cos.restore(saved.buckets);
+      settleInterrupted(this.account);
+      packages.collect(referencedPackages(this.account));
+    }
+    // A service's functions join the account unless it holds them already (a kept state wins).
     for (const fn of service?.functions ?? []) {
       this.account.addNamespace(fn.namespace, '');
-      const at = now();
-      const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: {}, layers: [] };
-      this.account.putFunction({
-        functionName: fn.functionName,
-        namespace: fn.namespace,
-        functionId: `lam-${randomUUID().slice(0, 8)}`,
-        status: 'Active',
-        statusDesc: '',
-        statusReasons: [],
-        config,
-        code: { dir: service!.dir, size: 0 },
-        type: 'Event',
-        tags: new Map(),
-        versions: new Map(),
-        aliases: new Map(),
-        triggers: [],
-        addTime: at,
-        modTime: at,
-      });
+      if (this.account.getFunction(fn.namespace, fn.functionName)) continue;
+      const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: Object.create(null), layers: [] };
+      this.account.putFunction(
+        newFunctionRecord({ functionName: fn.functionName, namespace: fn.namespace, status: 'Active', config, code: { dir: service!.dir, size: 0 }, type: 'Event' }, now()),
+      );
     }
-    this.ctx = { account: this.account, invocations: this.store, behaviour, now, running: new Set() };
+    this.commit();
   }
 
   async handle(action: string, params: Params): Promise<Params> {
     const run = ACTIONS.get(action);
     if (!run) throw new ApiFault('InvalidAction', `The action \`${action}\` is not supported by this endpoint.`);
     return run(this.ctx, params);
+  }
+
+  /** The Tag API (version TAG_API_VERSION): ModifyResourceTags on this account's functions. */
+  async handleTag(action: string, params: Params): Promise<Params> {
+    const run = TAG_ACTIONS.get(action);
+    if (!run) throw new ApiFault('InvalidAction', `The tag action \`${action}\` is not supported by this endpoint.`);
+    return run(this.ctx, params);
+  }
+
+  /** The handler for requests `isCosRequest` picks out, verifying COS signatures with `credentials`. */
+  cosHandler(credentials: CosCredentials): CosRequestHandler {
+    return createCosHandler(this.cos, credentials, this.ctx.now);
+  }
+
+  /** True for a GET of a deployed zip (GetFunctionAddress's Url): route it to `handleCodeDownload`. */
+  static isCodeDownload(req: http.IncomingMessage): boolean {
+    return (req.url ?? '').startsWith(CODE_PATH_PREFIX);
+  }
+
+  /** Serves a deployed zip at a signed, unexpired address. */
+  handleCodeDownload(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    return serveCode(this.codeUrls, (sha256) => this.ctx.packages.zipPath(sha256), req, res);
+  }
+
+  static isCosRequest = isCosRequest;
+
+  /** The deploy faults in force (what remains of counted ones). */
+  get deployFaults(): DeployFault[] {
+    return this.lifecycle.faults;
+  }
+
+  /** Replaces the deploy faults: creates and updates of matching functions land in CreateFailed / UpdateFailed. */
+  setDeployFaults(faults: DeployFault[]): void {
+    this.lifecycle.faults = faults;
+  }
+
+  /** How long transitions last from now on, ms. */
+  setTransitionMs(ms: number): void {
+    this.lifecycle.delayMs = ms;
+  }
+
+  /** Settles every function in transition at once (tests that must not wait). */
+  settleTransitions(): void {
+    this.lifecycle.settleAll();
+  }
+
+  /** How many timer triggers are armed. */
+  get armedTimers(): number {
+    return this.timers.size;
   }
 
   /**
@@ -97,8 +207,6 @@ export class EmulatorCore {
     });
   }
 
-
-
   /** Resolves when every background (async) invocation has finished. */
   async idle(): Promise<void> {
     const running = this.ctx.running;
@@ -110,4 +218,58 @@ export class EmulatorCore {
     this.store.terminateRunning();
     await this.idle();
   }
+
+  /**
+   * Stops the timers, waits for running invocations, keeps the account (with a state directory; transitions
+   * under way settle at the next start) or removes the temporary directory. Call after the server stopped.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.stop();
+    await this.idle();
+    this.lifecycle.cancelAll();
+    this.save();
+    this.state.close();
+  }
+
+  private save(): void {
+    if (!this.state.persistent) return;
+    writeAccountFile(this.state.path, accountToJson(this.account, this.cos.snapshot()));
+  }
+
+  private commit(): void {
+    if (this.closed) return;
+    this.save();
+    this.timers.sync(this.account.functions.values());
+  }
+
+  private fireTimer(fn: FunctionRecord, trigger: TriggerRecord, atMs: number): void {
+    // A function that went away or cannot run now misses this beat, as on SCF.
+    if (this.account.getFunction(fn.namespace, fn.functionName) !== fn || !fn.triggers.includes(trigger)) return;
+    try {
+      requireInvocable(fn, trigger.qualifier);
+      startInvocation(this.ctx, fn, trigger.qualifier, 'Event', timerEvent(trigger, atMs), 'TIMER');
+    } catch {
+      // Not runnable now (or its qualifier is gone): nothing to record.
+    }
+  }
+}
+
+/** Functions that were in transition when the emulator stopped end where the transition would have. */
+function settleInterrupted(account: Account): void {
+  for (const fn of [...account.functions.values()]) {
+    if (fn.status === 'Deleting') account.deleteFunction(fn.namespace, fn.functionName);
+    else if (fn.status === 'Creating' || fn.status === 'Updating' || fn.status === 'Publishing') fn.status = 'Active';
+    for (const version of fn.versions.values()) if (version.status === 'Publishing') version.status = 'Active';
+  }
+}
+
+function referencedPackages(account: Account): Set<string> {
+  const hashes = new Set<string>();
+  for (const fn of account.functions.values()) {
+    if (fn.code.sha256) hashes.add(fn.code.sha256);
+    for (const version of fn.versions.values()) if (version.code.sha256) hashes.add(version.code.sha256);
+  }
+  return hashes;
 }

@@ -1,8 +1,12 @@
-// What every SCF action works with: the account (functions, namespaces), the invocation store, the behaviour
-// flags and the clock; and finding the function a request names.
+// What every SCF action works with: the account (functions, namespaces), the invocation store, deployed
+// packages, COS, function status transitions, the behaviour flags and the clock; and finding the function or
+// namespace a request names.
 import { ApiFault } from '../api-fault';
-import type { Account, FunctionRecord } from '../store/account';
+import type { CosStore } from '../cos/store';
+import type { Account, FunctionRecord, NamespaceRecord } from '../store/account';
 import type { InvocationStore } from '../store/invocations';
+import type { PackageStore } from '../store/packages';
+import type { DeployFault, Lifecycle } from './lifecycle';
 import { type Params, str } from './params';
 
 export interface EmulatorBehaviour {
@@ -14,6 +18,12 @@ export interface EmulatorBehaviour {
   logPageBytes?: number;
   /** How many invocations are remembered. */
   capacity?: number;
+  /** How long Creating / Updating / Publishing / Deleting last before a function settles, ms (0: at once). */
+  transitionMs?: number;
+  /** Keeps the account (functions, versions, aliases, triggers, namespaces, code, COS objects) across restarts. */
+  stateDir?: string;
+  /** Creates and updates of matching functions land in CreateFailed / UpdateFailed. */
+  deployFaults?: DeployFault[];
 }
 
 export interface ScfContext {
@@ -23,13 +33,26 @@ export interface ScfContext {
   now(): number;
   /** Background work (async invocations) that `idle()` waits for. */
   running: Set<Promise<unknown>>;
+  packages: PackageStore;
+  cos: CosStore;
+  lifecycle: Lifecycle;
+  /** The account changed: keep it (with a state directory) and re-arm the timer triggers. */
+  commit(): void;
+  /** A download address, on the emulator, of a deployed zip. */
+  codeUrl(sha256: string): string;
+}
+
+export function findNamespace(ctx: ScfContext, params: Params): NamespaceRecord {
+  const namespace = str(params, 'Namespace') ?? 'default';
+  const record = ctx.account.namespaces.get(namespace);
+  if (!record) throw new ApiFault('ResourceNotFound.Namespace', `Namespace \`${namespace.slice(0, 60)}\` does not exist.`);
+  return record;
 }
 
 export function findFunction(ctx: ScfContext, params: Params): FunctionRecord {
   const name = str(params, 'FunctionName', true)!;
-  const namespace = str(params, 'Namespace') ?? 'default';
-  if (!ctx.account.namespaces.has(namespace)) throw new ApiFault('ResourceNotFound.Namespace', `Namespace \`${namespace}\` does not exist.`);
+  const namespace = findNamespace(ctx, params).name;
   const fn = ctx.account.getFunction(namespace, name);
-  if (!fn) throw new ApiFault('ResourceNotFound.Function', `The function \`${name}\` does not exist in namespace \`${namespace}\`.`);
+  if (!fn) throw new ApiFault('ResourceNotFound.Function', `The function \`${name.slice(0, 60)}\` does not exist in namespace \`${namespace}\`.`);
   return fn;
 }

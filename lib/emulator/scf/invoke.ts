@@ -7,10 +7,12 @@ import { LIMITS } from '../../cloud/types';
 import { runHandler } from '../runner';
 import { type FunctionRecord, resolveQualifier } from '../store/account';
 import { findFunction, type ScfContext } from './context';
+import { requireInvocable } from './lifecycle';
 import { type Params, str } from './params';
 
 export async function invoke(ctx: ScfContext, params: Params): Promise<Params> {
   const fn = findFunction(ctx, params);
+  requireInvocable(fn, str(params, 'Qualifier') ?? '$LATEST');
   const type = str(params, 'InvocationType') ?? 'RequestResponse';
   if (type !== 'RequestResponse' && type !== 'Event') {
     throw new ApiFault('InvalidParameterValue.InvocationType', `InvocationType must be RequestResponse or Event, not \`${type}\`.`);

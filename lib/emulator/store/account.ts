@@ -1,6 +1,7 @@
 // The emulated account's functions and namespaces: what exists, in which state, with which configuration and
 // code. Maps only (never plain objects keyed by request data). The SCF actions read and change it; the deploy
 // actions keep it; `--service DIR` seeds it from a service directory.
+import { randomBytes } from 'crypto';
 import type { FunctionConfiguration, FunctionStatus, StatusReason } from '../../cloud/types';
 
 /** Where a function's code is on disk: the directory its handler runs in. */
@@ -14,16 +15,25 @@ export interface CodeRecord {
 export interface VersionRecord {
   version: string;
   description: string;
+  /** `Publishing` until the version settles, then `Active`. */
+  status: FunctionStatus;
   config: FunctionConfiguration;
   code: CodeRecord;
   addTime: number;
   modTime: number;
 }
 
+export interface VersionWeight {
+  version: string;
+  weight: number;
+}
+
 export interface AliasRecord {
   name: string;
   functionVersion: string;
   description: string;
+  /** Kept and reported as given; invocations of the alias run `functionVersion` alone. */
+  additionalVersionWeights: VersionWeight[];
   addTime: number;
   modTime: number;
 }
@@ -56,6 +66,8 @@ export interface FunctionRecord {
   versions: Map<string, VersionRecord>;
   aliases: Map<string, AliasRecord>;
   triggers: TriggerRecord[];
+  /** The number of the last version published: versions are numbered on, never reused. */
+  lastVersion: number;
   addTime: number;
   modTime: number;
 }
@@ -74,11 +86,22 @@ export interface ResolvedQualifier {
   code: CodeRecord;
 }
 
+/** Who the account is: the APPID suffixes its COS buckets, the UIN names its resources for the Tag API. */
+export interface AccountIdentity {
+  appId: string;
+  uin: string;
+}
+
+export const DEFAULT_IDENTITY: AccountIdentity = { appId: '1250000000', uin: '100000000001' };
+
 export class Account {
   readonly namespaces = new Map<string, NamespaceRecord>();
   readonly functions = new Map<string, FunctionRecord>();
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    readonly identity: AccountIdentity = DEFAULT_IDENTITY,
+  ) {
     this.addNamespace('default', '');
   }
 
@@ -110,6 +133,36 @@ export class Account {
   functionsIn(namespace: string): FunctionRecord[] {
     return [...this.functions.values()].filter((f) => f.namespace === namespace);
   }
+
+  findById(functionId: string): FunctionRecord | undefined {
+    for (const fn of this.functions.values()) if (fn.functionId === functionId) return fn;
+    return undefined;
+  }
+}
+
+/** A function as CreateFunction (or a service seed) leaves it: `$DEFAULT` on `$LATEST`, nothing published. */
+export function newFunctionRecord(
+  fields: Pick<FunctionRecord, 'functionName' | 'namespace' | 'status' | 'config' | 'code' | 'type'> & { tags?: Map<string, string> },
+  at: number,
+): FunctionRecord {
+  return {
+    functionName: fields.functionName,
+    namespace: fields.namespace,
+    functionId: `lam-${randomBytes(4).toString('hex')}`,
+    status: fields.status,
+    statusDesc: '',
+    statusReasons: [],
+    config: fields.config,
+    code: fields.code,
+    type: fields.type,
+    tags: fields.tags ?? new Map(),
+    versions: new Map(),
+    aliases: new Map([['$DEFAULT', { name: '$DEFAULT', functionVersion: '$LATEST', description: '', additionalVersionWeights: [], addTime: at, modTime: at }]]),
+    triggers: [],
+    lastVersion: 0,
+    addTime: at,
+    modTime: at,
+  };
 }
 
 /**
