@@ -102,8 +102,7 @@ async function main(): Promise<void> {
     secretKey = randomBytes(24).toString('base64url');
   }
   const emulator = await startEmulator({
-    // An account without a service: the HTTP layer being rewritten takes `service` as optional; until then, none.
-    service: service ?? { dir: process.cwd(), service: '', stage: '', functions: [] },
+    service,
     credentials: { secretId: secretId!, secretKey: secretKey!, token: process.env.TENCENTCLOUD_SESSION_TOKEN || undefined },
     port: count(values.port, 'port'),
     region: values.region,

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'net';
 import { BYTE_LIMITS, type ServiceName } from '../../cloud/limits';
 import { API_VERSION } from '../../cloud/types';
 import { ApiFault } from '../api-fault';
-import { type EmulatorBehaviour, EmulatorCore } from '../scf/actions';
+import { type EmulatorBehaviour, EmulatorCore, TAG_API_VERSION } from '../scf/actions';
 import type { EmulatedService } from '../service-file';
 import { type EmulatorCredentials, NonceCache, preflightTc3, verifyTc3, verifyV1 } from './auth';
 import { type Faults, FaultPlan } from './faults';
@@ -73,6 +73,8 @@ const LEGACY_ACTIONS = new Map([
 ]);
 const MAX_RECORDED = 20_000;
 const CONTROL_BODY_BYTES = 64 * 1024;
+/** The largest object the COS endpoint takes in one PUT (packages that are too large to inline). */
+const COS_BODY_BYTES = 128 * 1024 * 1024;
 const V1_RESERVED = new Set(['Action', 'Region', 'Timestamp', 'Nonce', 'SecretId', 'Signature', 'SignatureMethod', 'Token', 'Version', 'RequestClient', 'Language']);
 
 /** Host names a request may carry: the loopback names and our own address, any port. */
@@ -123,7 +125,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const nonces = new NonceCache();
   const controlToken = options.controlToken ?? randomBytes(18).toString('base64url');
   const requests: RecordedRequest[] = [];
-  const routes = new Map<string, ServiceRoute>([[API_VERSION, { service: 'scf', handle: (action, params) => core.handle(action, params) }]]);
+  const routes = new Map<string, ServiceRoute>([
+    [API_VERSION, { service: 'scf', handle: (action, params) => core.handle(action, params) }],
+    [TAG_API_VERSION, { service: 'tag', handle: (action, params) => core.handleTag(action, params) }],
+  ]);
+  const cos = core.cosHandler(options.credentials);
 
   function record(entry: RecordedRequest): void {
     requests.push(entry);
@@ -168,6 +174,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (path === '/__emulator/idle') {
       await core.idle();
       return sendJson(res, 200, {});
+    }
+    if (path === '/__emulator/deploy-faults' && req.method === 'GET') return sendJson(res, 200, core.deployFaults);
+    if (path === '/__emulator/deploy-faults' && req.method === 'PUT') {
+      let faults: unknown;
+      try {
+        faults = JSON.parse(body.toString('utf8'));
+      } catch {
+        return sendJson(res, 400, { error: 'the body must be a JSON list of {pattern, count?, errorCode?, errorMessage?}' });
+      }
+      if (!Array.isArray(faults) || faults.some((f) => typeof f?.pattern !== 'string')) return sendJson(res, 400, { error: 'the body must be a JSON list of {pattern, ...}' });
+      core.setDeployFaults(faults);
+      return sendJson(res, 200, core.deployFaults);
     }
     sendJson(res, 404, { error: 'unknown control path' });
   }
@@ -305,6 +323,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return sendJson(res, 400, { error: 'bad request target' }, true);
     }
     if (url.pathname.startsWith('/__emulator/')) return control(req, res, url.pathname);
+    if (EmulatorCore.isCodeDownload(req)) return core.handleCodeDownload(req, res);
+    if (EmulatorCore.isCosRequest(req)) {
+      // Only this account's key is worth reading a body for; the handler checks the signature itself.
+      const auth = `${req.headers.authorization ?? ''}&${url.search}`;
+      if (!auth.includes(`q-ak=${options.credentials.secretId}`)) {
+        req.resume();
+        return sendJson(res, 403, { error: 'AccessDenied: not signed with this account\'s SecretId' }, true);
+      }
+      const body = await readBody(req, COS_BODY_BYTES);
+      if (body === undefined) return sendJson(res, 413, { error: `EntityTooLarge: the emulator's COS takes objects up to ${COS_BODY_BYTES} bytes` }, true);
+      return cos(req, res, body);
+    }
     if (url.pathname === '/' || url.pathname === LEGACY_PATH) return api(req, res, url);
     req.resume();
     sendJson(res, 404, { error: 'not found' });
@@ -326,6 +356,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  core.publicUrl = `http://127.0.0.1:${port}`;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -339,6 +370,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       await core.shutdown();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await core.close();
     },
   };
 }
