@@ -13,6 +13,9 @@ import { type Invocation, InvocationStore } from '../store/invocations';
 import { PackageStore } from '../store/packages';
 import { accountFromJson, accountToJson, readAccountFile, writeAccountFile } from '../store/snapshot';
 import { StateDir } from '../store/state-dir';
+import { ClsStore } from '../cls/topics';
+import { searchLog, TopicSearchGate } from '../cls/search';
+import { globMatch } from './validate';
 import { CODE_PATH_PREFIX, CodeUrls, serveCode } from './code';
 import type { EmulatorBehaviour, ScfContext } from './context';
 import { listAsyncEvents, terminateAsyncEvent } from './events';
@@ -67,6 +70,9 @@ export class EmulatorCore {
   readonly store: InvocationStore;
   readonly account: Account;
   readonly cos: CosStore;
+  /** CLS: the logsets and topics functions log to, and SearchLog over them. */
+  readonly cls: ClsStore;
+  private readonly searches = new TopicSearchGate();
   /** Where the emulator is reachable (GetFunctionAddress's Url points here); the HTTP layer sets it. */
   publicUrl = 'http://127.0.0.1';
   private readonly ctx: ScfContext;
@@ -83,6 +89,7 @@ export class EmulatorCore {
     identity: AccountIdentity = DEFAULT_IDENTITY,
   ) {
     this.state = new StateDir(behaviour.stateDir);
+    this.cls = new ClsStore({ now, indexDelayMs: behaviour.logIndexDelayMs });
     const saved = this.state.persistent ? readAccountFile(this.state.path) : undefined;
     this.store = new InvocationStore(behaviour.capacity);
     this.account = new Account(now, saved?.identity ?? identity);
@@ -102,6 +109,7 @@ export class EmulatorCore {
       lifecycle: this.lifecycle,
       commit: () => this.commit(),
       codeUrl: (sha256) => this.publicUrl.replace(/\/$/, '') + this.codeUrls.path(sha256),
+      logTopic: (functionName, requested) => this.logTopic(functionName, requested),
     };
 
     if (saved) {
@@ -114,7 +122,7 @@ export class EmulatorCore {
     for (const fn of service?.functions ?? []) {
       this.account.addNamespace(fn.namespace, '');
       if (this.account.getFunction(fn.namespace, fn.functionName)) continue;
-      const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: Object.create(null), layers: [] };
+      const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: Object.create(null), layers: [], ...this.logTopic(fn.functionName, {}) };
       this.account.putFunction(
         newFunctionRecord({ functionName: fn.functionName, namespace: fn.namespace, status: 'Active', config, code: { dir: service!.dir, size: 0 }, type: 'Event' }, now()),
       );
@@ -126,6 +134,30 @@ export class EmulatorCore {
     const run = ACTIONS.get(action);
     if (!run) throw new ApiFault('InvalidAction', `The action \`${action}\` is not supported by this endpoint.`);
     return run(this.ctx, params);
+  }
+
+  /** CLS (version CLS_API_VERSION): SearchLog, at most 15 searches of one topic at once. */
+  async handleCls(action: string, params: Params): Promise<Params> {
+    if (action !== 'SearchLog') throw new ApiFault('InvalidAction', `The CLS action \`${action.slice(0, 60)}\` is not supported by this endpoint.`);
+    const release = typeof params.TopicId === 'string' ? this.searches.acquire(params.TopicId) : undefined;
+    try {
+      // A turn of the event loop: searches in flight at once are counted as the cloud counts them.
+      await new Promise((r) => setImmediate(r));
+      return searchLog(params, this.cls, this.ctx.now()) as unknown as Params;
+    } finally {
+      release?.();
+    }
+  }
+
+  private logTopic(functionName: string, requested: { logsetId?: string; topicId?: string }): { clsLogsetId?: string; clsTopicId?: string } {
+    if (requested.topicId) {
+      const topic = this.cls.topic(requested.topicId);
+      if (!topic) throw new ApiFault('InvalidParameterValue.ClsTopicId', `The CLS topic \`${requested.topicId.slice(0, 60)}\` does not exist.`);
+      return { clsLogsetId: topic.info.logsetId, clsTopicId: topic.info.topicId };
+    }
+    if (this.ctx.behaviour.withoutLogTopic?.some((glob) => globMatch(glob, functionName))) return { clsLogsetId: '', clsTopicId: '' };
+    const topic = this.cls.scfTopic();
+    return { clsLogsetId: topic.info.logsetId, clsTopicId: topic.info.topicId };
   }
 
   /** The Tag API (version TAG_API_VERSION): ModifyResourceTags on this account's functions. */

@@ -24,6 +24,10 @@ export interface EmulatorBehaviour {
   stateDir?: string;
   /** Creates and updates of matching functions land in CreateFailed / UpdateFailed. */
   deployFaults?: DeployFault[];
+  /** Functions whose name matches one of these globs get no CLS topic (their logs: GetFunctionLogs only). */
+  withoutLogTopic?: string[];
+  /** A record written to CLS becomes searchable this long after, ms (CLS is eventually consistent). */
+  logIndexDelayMs?: number;
 }
 
 export interface ScfContext {
@@ -40,6 +44,11 @@ export interface ScfContext {
   commit(): void;
   /** A download address, on the emulator, of a deployed zip. */
   codeUrl(sha256: string): string;
+  /**
+   * The CLS topic a function logs to: the one the request named (it must exist), else SCF's default delivery
+   * topic, else none for functions the behaviour leaves without one.
+   */
+  logTopic(functionName: string, requested: { logsetId?: string; topicId?: string }): { clsLogsetId?: string; clsTopicId?: string };
 }
 
 export function findNamespace(ctx: ScfContext, params: Params): NamespaceRecord {

@@ -134,6 +134,7 @@ export async function createFunction(ctx: ScfContext, params: Params): Promise<P
     layers: [],
     ...changes,
   };
+  Object.assign(config, ctx.logTopic(name, { logsetId: changes.clsLogsetId, topicId: changes.clsTopicId }));
   const fn = newFunctionRecord({ functionName: name, namespace, status: 'Creating', config, code, type, tags }, ctx.now());
   ctx.account.putFunction(fn);
   ctx.lifecycle.begin(fn, 'Creating', () => {
@@ -202,6 +203,9 @@ export function updateFunctionConfiguration(ctx: ScfContext, params: Params): Pa
     throw new ApiFault('InvalidParameterValue.Runtime', `The runtime is chosen at creation (${fn.config.runtime}) and cannot be changed.`);
   }
   const changes = configChanges(params);
+  if (changes.clsTopicId !== undefined || changes.clsLogsetId !== undefined) {
+    Object.assign(changes, ctx.logTopic(fn.functionName, { logsetId: changes.clsLogsetId ?? fn.config.clsLogsetId, topicId: changes.clsTopicId ?? fn.config.clsTopicId }));
+  }
   const publish = trueFalse(params.Publish, 'Publish') ?? false;
   startUpdate(ctx, fn, 'FailedOperation.UpdateFunctionConfiguration', () => (fn.config = { ...fn.config, ...changes }), publish);
   return {};
