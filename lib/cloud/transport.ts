@@ -61,7 +61,7 @@ export class Transport {
   readonly clock: Clock;
   private readonly limiter: RateLimiter;
   private readonly random: () => number;
-  private credentials?: Credentials;
+  private resolvedCredentials?: Credentials;
 
   constructor(readonly config: TransportConfig) {
     this.clock = config.clock ?? systemClock;
@@ -109,12 +109,17 @@ export class Transport {
     }
   }
 
+  /** The credentials every call signs with (for the COS upload, which the vendor's COS SDK signs). */
+  credentials(): Credentials {
+    return this.getCredentials();
+  }
+
   private getCredentials(): Credentials {
-    if (!this.credentials) {
+    if (!this.resolvedCredentials) {
       const c = this.config.credentials;
-      this.credentials = typeof c === 'function' ? c() : c;
+      this.resolvedCredentials = typeof c === 'function' ? c() : c;
     }
-    return this.credentials;
+    return this.resolvedCredentials;
   }
 
   /** Exponential backoff with full jitter; throttling waits at least a fraction of the limiter's window. */
