@@ -2,18 +2,25 @@
 // `scf-emulator [--service DIR] [--state-dir DIR] [--port N]`: serves the SCF API on 127.0.0.1 for an account
 // that accepts deployments, starting empty, with a service's functions, or with what a state directory kept.
 import { randomBytes } from 'crypto';
+import * as path from 'path';
 import { parseArgs } from 'util';
 import { parseBucketName } from './cos/store';
 import { loadService } from './service-file';
 import { type Faults, startEmulator } from './http/server';
 
 const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S] [--region R] [--port N]
+  A local Tencent Cloud account on 127.0.0.1: SCF (functions, invocations, logs, async events, deployments),
+  CLS (SearchLog) and COS objects, as strict as the cloud.
   --service DIR          start with this service's functions (its serverless.yml)  default: an empty account
   --state-dir DIR        keep the account (functions, versions, aliases, triggers, namespaces, code, COS
                          objects) in DIR across restarts                          default: a temporary directory
   --stage S              the stage to serve                                     default: provider.stage or dev
-  --region R             serve only this region (others find no functions)      default: any
+  --region R             the account's region (requests for others are refused) default: the service's, or ap-guangzhou
   --port N               port on 127.0.0.1 (0: any free port)                    default: 9000
+  --secret-id ID --secret-key KEY   the emulator's own credentials (so a restart keeps them)
+  --no-log-topic GLOB    functions named GLOB (* and ?) get no CLS topic: their logs only through GetFunctionLogs
+  --log-index-delay MS   a CLS record becomes searchable MS after it is written    default: 0
+  --version              print the version
   --status-delay MS      GetRequestStatus knows a request only after MS          default: 0
   --log-delay MS         GetFunctionLogs shows a request only after MS           default: 0
   --transition-ms MS     how long Creating/Updating/Publishing/Deleting last      default: 300
@@ -28,29 +35,58 @@ Fault injection (rates are shares, 0 to 1):
   --invalid-rate R       answer a body that is not JSON
   --slow-rate R --slow-ms MS   hold the reply MS
   --latency MS           add MS to every reply
-  --rate-limit N         refuse more than N requests a second per action (the API's is 20)
+  --rate-limit N         refuse more than N requests a second per action (default: each action's own figure
+                         from the API's table; 0: no limit)
   --fault-actions A,B    apply the faults only to these actions
   --seed N               seed of the fault dice
-Credentials: TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and TENCENTCLOUD_SESSION_TOKEN) of this
-process; without them it makes up a pair and prints it.`;
+Credentials: --secret-id and --secret-key, else TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and
+TENCENTCLOUD_SESSION_TOKEN) of this process; without either it makes up a pair and prints the lines to paste.
+The control API (/__emulator/*) wants the token printed at start in an X-Emulator-Token header.`;
+
+class UsageError extends Error {}
+
+function version(): string {
+  try {
+    return require(path.join(__dirname, '..', '..', '..', 'package.json')).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function rate(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--${name} must be a number from 0 to 1`);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--${name} must be a number from 0 to 1, not "${value}"`);
   return n;
 }
 
 function count(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number`);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, not "${value}"`);
   return n;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (0: any free port), not "${value}"`);
+  return n;
+}
+
+function parse() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\.?\s*$/, '')} (scf-emulator --help lists the options)`);
+  }
+}
+
+const OPTIONS = {
+      version: { type: 'boolean' },
+      'secret-id': { type: 'string' },
+      'secret-key': { type: 'string' },
+      'no-log-topic': { type: 'string', multiple: true },
+      'log-index-delay': { type: 'string' },
       service: { type: 'string' },
       'state-dir': { type: 'string' },
       'transition-ms': { type: 'string' },
@@ -73,9 +109,14 @@ async function main(): Promise<void> {
       'fault-actions': { type: 'string' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+} as const;
+
+async function main(): Promise<void> {
+  const values = parse();
+  if (values.version) {
+    process.stdout.write(version() + '\n');
+    return;
+  }
   if (values.help) {
     process.stdout.write(USAGE + '\n');
     return;
@@ -94,57 +135,68 @@ async function main(): Promise<void> {
     actions: values['fault-actions'] ? values['fault-actions'].split(',').map((a) => a.trim()) : undefined,
     seed: count(values.seed, 'seed'),
   };
-  let secretId = process.env.TENCENTCLOUD_SECRET_ID;
-  let secretKey = process.env.TENCENTCLOUD_SECRET_KEY;
-  const madeUp = !secretId || !secretKey;
-  if (madeUp) {
-    secretId = 'AKIDemulator' + randomBytes(12).toString('hex');
-    secretKey = randomBytes(24).toString('base64url');
-  }
-  const emulator = await startEmulator({
+  if ((values['secret-id'] === undefined) !== (values['secret-key'] === undefined)) throw new UsageError('--secret-id and --secret-key go together');
+  const fromFlags = values['secret-id'] !== undefined;
+  const fromEnvironment = !fromFlags && Boolean(process.env.TENCENTCLOUD_SECRET_ID && process.env.TENCENTCLOUD_SECRET_KEY);
+  const secretId = values['secret-id'] ?? (fromEnvironment ? process.env.TENCENTCLOUD_SECRET_ID! : 'AKIDemulator' + randomBytes(12).toString('hex'));
+  const secretKey = values['secret-key'] ?? (fromEnvironment ? process.env.TENCENTCLOUD_SECRET_KEY! : randomBytes(24).toString('base64url'));
+  const region = values.region ?? service?.region ?? 'ap-guangzhou';
+  const listenPort = port(values.port ?? '9000');
+  let emulator;
+  try {
+    emulator = await startEmulator({
     service,
-    credentials: { secretId: secretId!, secretKey: secretKey!, token: process.env.TENCENTCLOUD_SESSION_TOKEN || undefined },
-    port: count(values.port, 'port'),
-    region: values.region,
+    credentials: { secretId, secretKey, token: fromEnvironment ? process.env.TENCENTCLOUD_SESSION_TOKEN || undefined : undefined },
+    port: listenPort,
+    region,
     behaviour: {
       statusDelayMs: count(values['status-delay'], 'status-delay'),
       logDelayMs: count(values['log-delay'], 'log-delay'),
       transitionMs: count(values['transition-ms'], 'transition-ms'),
       stateDir: values['state-dir'],
       deployFaults: (values['fail-deploy'] ?? []).map((pattern) => ({ pattern })),
+      withoutLogTopic: values['no-log-topic'],
+      logIndexDelayMs: count(values['log-index-delay'], 'log-index-delay'),
     },
     faults,
   });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${listenPort} on 127.0.0.1 is in use: pick another with --port (0 picks a free one)`);
+    throw error;
+  }
   const { core } = emulator;
-  core.publicUrl = emulator.url;
   for (const bucket of values['cos-bucket'] ?? []) {
     const parsed = parseBucketName(bucket);
     if (!parsed || parsed.appId !== core.account.identity.appId) {
       await emulator.close();
-      await core.close();
-      throw new Error(`--cos-bucket ${bucket}: name a bucket <name>-${core.account.identity.appId} (lower-case letters, digits and -)`);
+      throw new UsageError(`--cos-bucket ${bucket}: name a bucket <name>-${core.account.identity.appId} (lower-case letters, digits and -)`);
     }
-    core.cos.createBucket(bucket, values.region ?? '');
+    core.cos.createBucket(bucket, region);
   }
   const names = [...core.account.functions.values()].map((f) => `${f.namespace}/${f.functionName}`).join(', ');
   const what = service ? `service ${service.service}, stage ${service.stage}` : 'account';
   const { appId, uin } = core.account.identity;
-  process.stdout.write(`SCF emulator listening on ${emulator.url} (${what}, appid ${appId}, uin ${uin}: ${names || 'no functions'})\n`);
-  if (madeUp) {
-    // The emulator's own made-up pair, printed so a client can use it: not a Tencent Cloud secret.
-    process.stdout.write(`TENCENTCLOUD_SECRET_ID=${secretId}\nTENCENTCLOUD_SECRET_KEY=${secretKey}\n`);
+  process.stdout.write(`SCF emulator listening on ${emulator.url} (${what}, region ${region}, appid ${appId}, uin ${uin}: ${names || 'no functions'})\n`);
+  process.stdout.write(`Point the plugin (or any Tencent Cloud SDK) at it, in the shell you run sls in:\n`);
+  process.stdout.write(`  export TENCENTCLOUD_SCF_ENDPOINT=${emulator.url}\n`);
+  if (fromEnvironment) {
+    // A pair from the environment may be a real one: never echoed.
+    process.stdout.write(`  (credentials: TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY as in this environment)\n`);
+  } else {
+    // The emulator's own pair (made up, or given by flags): not a Tencent Cloud secret.
+    process.stdout.write(`  export TENCENTCLOUD_SECRET_ID=${secretId}\n  export TENCENTCLOUD_SECRET_KEY=${secretKey}\n`);
   }
+  if (region !== 'ap-guangzhou') process.stdout.write(`  export TENCENTCLOUD_REGION=${region}\n`);
+  process.stdout.write(`Control API token (X-Emulator-Token): ${emulator.controlToken}\n`);
   const stop = () => {
-    emulator
-      .close()
-      .then(() => core.close())
-      .finally(() => process.exit(0));
+    // Every handler process is stopped at once; then the state is kept.
+    emulator.close().finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
 main().catch((error) => {
-  process.stderr.write(`scf-emulator: ${error?.message ?? error}\n`);
+  process.stderr.write(`scf-emulator: ${error instanceof UsageError || error?.name === 'ScfError' ? error.message : (error?.stack ?? error)}\n`);
   process.exit(2);
 });
