@@ -89,6 +89,7 @@ export class SmokeCommand {
       log.notice(`All ${results.length} smoke check(s) passed`);
       return;
     }
+    await this.showLogs(failed, checks, started);
     const message = `${failed.length} of ${results.length} smoke check(s) failed: ${failed.map((r) => r.key).join(', ')}`;
     if (trigger === 'deploy' && !settings.failDeploy) {
       log.warning(`${message} (custom.scf.smoke.failDeploy is false: the deploy stands)`);
@@ -104,4 +105,25 @@ export class SmokeCommand {
     fs.writeFileSync(file, junitReport(this.provider.serverless.service.service, results, new Date()));
     this.provider.io.log.notice(`JUnit report: ${file}`);
   }
+
+  /** The end of each failed request's log (a few of them), from CLS or GetFunctionLogs. */
+  private async showLogs(failed: SmokeResult[], checks: SmokeCheck[], invokedAtMs: number): Promise<void> {
+    const { log } = this.provider.io;
+    const { requestLog } = require('../logs/request') as typeof import('../logs/request');
+    for (const result of failed.filter((r) => r.requestId).slice(0, MAX_LOGS_SHOWN)) {
+      const check = checks.find((c) => c.key === result.key)!;
+      try {
+        const request = await requestLog(this.provider.clients(), { key: check.key, ...check.target, requestId: result.requestId!, invokedAtMs, clock: systemClock, attempts: 4 });
+        if (!request) continue;
+        const lines = request.lines.slice(-LOG_LINES_SHOWN);
+        log.notice([`Log of ${check.key} (RequestId ${result.requestId})${request.lines.length > lines.length ? `, its last ${lines.length} lines` : ''}:`, ...lines.map((l) => `  ${l}`)].join('\n'));
+      } catch (error) {
+        log.verbose(`The log of ${result.requestId} could not be read: ${(error as Error).message}`);
+      }
+    }
+  }
 }
+
+/** Failed checks whose log is shown, and how much of each. */
+const MAX_LOGS_SHOWN = 5;
+const LOG_LINES_SHOWN = 20;
