@@ -9,7 +9,7 @@ import {
   type Endpoint,
   type FunctionConfig,
   type ProviderConfig,
-  resolveClsEndpoint,
+  resolveServiceEndpoint,
   resolveEndpoint,
   resolveFunction,
   resolveRegion,
@@ -123,7 +123,12 @@ export class TencentProvider {
       const region = this.getRegion();
       const scf = this.getEndpoint();
       this.cachedClients = createClients({
-        endpoints: { scf, cls: resolveClsEndpoint(this.providerConfig, this.env, scf) },
+        endpoints: {
+          scf,
+          cls: resolveServiceEndpoint('cls', this.providerConfig, this.env, scf),
+          tag: resolveServiceEndpoint('tag', this.providerConfig, this.env, scf),
+          cos: resolveServiceEndpoint('cos', this.providerConfig, this.env, scf),
+        },
         region,
         credentials: () => this.resolveCredentials(),
         legacyApi: this.providerConfig.legacyApi === true,

@@ -2,10 +2,11 @@
 import type { Endpoint } from '../config/settings';
 import { ClsClient } from './cls';
 import { ScfClient } from './scf';
+import { TagClient } from './tag';
 import { Transport, type TransportConfig } from './transport';
 
 export interface ClientsConfig extends TransportConfig {
-  endpoints: { scf: Endpoint; cls?: Endpoint };
+  endpoints: { scf: Endpoint; cls?: Endpoint; tag?: Endpoint; cos?: Endpoint };
   legacyApi?: boolean;
   invokeTimeoutMs?: number;
 }
@@ -13,8 +14,10 @@ export interface ClientsConfig extends TransportConfig {
 export interface Clients {
   transport: Transport;
   scf: ScfClient;
-  /** CLS, when an endpoint for it is known. */
   cls: ClsClient;
+  tag: TagClient;
+  /** Where COS uploads go; undefined: the COS SDK's own domain for the bucket. */
+  cosEndpoint?: Endpoint;
 }
 
 export function createClients(config: ClientsConfig): Clients {
@@ -23,5 +26,7 @@ export function createClients(config: ClientsConfig): Clients {
     transport,
     scf: new ScfClient(transport, { endpoint: config.endpoints.scf, legacy: config.legacyApi, invokeTimeoutMs: config.invokeTimeoutMs }),
     cls: new ClsClient(transport, config.endpoints.cls ?? config.endpoints.scf),
+    tag: new TagClient(transport, config.endpoints.tag ?? config.endpoints.scf),
+    cosEndpoint: config.endpoints.cos,
   };
 }

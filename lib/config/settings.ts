@@ -16,6 +16,10 @@ export interface ProviderConfig {
   namespace?: string;
   endpoint?: string;
   clsEndpoint?: string;
+  tagEndpoint?: string;
+  cosEndpoint?: string;
+  /** COS bucket (`<name>-<appid>`) for packages too large to send inline. */
+  deploymentBucket?: string;
   legacyApi?: boolean;
   credentials?: string;
   profile?: string;
@@ -148,13 +152,23 @@ export function resolveEndpoint(provider: ProviderConfig, env: Record<string, st
   return parseEndpoint(DEFAULT_ENDPOINT);
 }
 
+/** The other services the plugin speaks: their setting, environment variable and public host. */
+const SERVICE_ENDPOINTS = {
+  cls: { setting: 'clsEndpoint', env: 'TENCENTCLOUD_CLS_ENDPOINT', host: 'https://cls.tencentcloudapi.com' },
+  tag: { setting: 'tagEndpoint', env: 'TENCENTCLOUD_TAG_ENDPOINT', host: 'https://tag.tencentcloudapi.com' },
+  cos: { setting: 'cosEndpoint', env: 'TENCENTCLOUD_COS_ENDPOINT', host: undefined },
+} as const;
+
 /**
- * CLS's endpoint: provider.clsEndpoint, TENCENTCLOUD_CLS_ENDPOINT, else the SCF endpoint when that is a loopback
- * address (the emulator serves both APIs on one port), else cls.tencentcloudapi.com.
+ * Another service's endpoint: its provider setting (provider.clsEndpoint, ...), its environment variable
+ * (TENCENTCLOUD_CLS_ENDPOINT, ...), else the SCF endpoint when that is a loopback address (the emulator serves
+ * every service on one port), else the service's public host (COS: the SDK's own, per bucket and region).
  */
-export function resolveClsEndpoint(provider: ProviderConfig, env: Record<string, string | undefined>, scf: Endpoint): Endpoint {
-  if (nonEmpty(provider.clsEndpoint)) return parseEndpoint(provider.clsEndpoint!.trim(), 'provider.clsEndpoint');
-  if (nonEmpty(env.TENCENTCLOUD_CLS_ENDPOINT)) return parseEndpoint(env.TENCENTCLOUD_CLS_ENDPOINT!.trim(), 'TENCENTCLOUD_CLS_ENDPOINT');
+export function resolveServiceEndpoint(service: keyof typeof SERVICE_ENDPOINTS, provider: ProviderConfig, env: Record<string, string | undefined>, scf: Endpoint): Endpoint | undefined {
+  const spec = SERVICE_ENDPOINTS[service];
+  const configured = (provider as Record<string, unknown>)[spec.setting];
+  if (nonEmpty(configured)) return parseEndpoint(String(configured).trim(), `provider.${spec.setting}`);
+  if (nonEmpty(env[spec.env])) return parseEndpoint(env[spec.env]!.trim(), spec.env);
   if (isLoopback(scf.hostname)) return scf;
-  return parseEndpoint(DEFAULT_CLS_ENDPOINT);
+  return spec.host ? parseEndpoint(spec.host) : undefined;
 }

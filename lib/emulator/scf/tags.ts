@@ -7,7 +7,7 @@ import type { ScfContext } from './context';
 import type { Params } from './params';
 import { checkTag, QUOTAS } from './validate';
 
-export const TAG_API_VERSION = '2018-08-13';
+export { TAG_API_VERSION } from '../../cloud/tag';
 
 type TagAction = (ctx: ScfContext, params: Params) => Params | Promise<Params>;
 
