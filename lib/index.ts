@@ -106,10 +106,46 @@ class TencentScfPlugin {
           const { EventsCommand } = require('./commands/events') as typeof import('./commands/events');
           return new EventsCommand(this.provider, this.options).run();
         }),
+      // Everything in serverless.yml is checked before anything is packaged, sent or changed.
+      'before:package:cleanup': () => this.run(async () => this.validateForDeploy()),
+      'deploy:deploy': () =>
+        this.run(async () => {
+          this.validateForDeploy();
+          const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
+          await new DeployCommand(this.provider, this.options).deployService();
+        }),
+      'deploy:function:packageFunction': () =>
+        this.run(async () => {
+          this.validateForDeploy(this.functionOption());
+          if (!this.options['update-config']) await this.serverless.pluginManager.spawn('package:function');
+        }),
+      'deploy:function:deploy': () =>
+        this.run(() => {
+          const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
+          return new DeployCommand(this.provider, this.options).deployFunction();
+        }),
+      'remove:remove': () =>
+        this.run(() => {
+          const { RemoveCommand } = require('./commands/remove') as typeof import('./commands/remove');
+          return new RemoveCommand(this.provider).run();
+        }),
+      'info:info': () =>
+        this.run(() => {
+          const { InfoCommand } = require('./commands/info') as typeof import('./commands/info');
+          return new InfoCommand(this.provider, this.options).run();
+        }),
       'smoke:smoke': () => this.smoke(this.functionOption(), 'command'),
       'after:deploy:deploy': () => this.smoke(undefined, 'deploy'),
       'after:deploy:function:deploy': () => this.smoke(this.functionOption(), 'deploy'),
     };
+  }
+
+  /** The deploy's desired state and the smoke checks, read and checked (one line per mistake); nothing is sent. */
+  private validateForDeploy(keys?: string[]): void {
+    const { readDesiredState } = require('./commands/deploy') as typeof import('./commands/deploy');
+    const { readSmokeChecks } = require('./commands/smoke') as typeof import('./commands/smoke');
+    readDesiredState(this.provider);
+    readSmokeChecks(this.provider, keys, 'deploy');
   }
 
   private functionOption(): string[] | undefined {

@@ -312,9 +312,12 @@ export class ScfClient {
     );
   }
 
-  /** Sends the whole configuration; an empty environment or layer list is sent in the form that clears it. */
-  async updateFunctionConfiguration(target: Target, config: FunctionConfiguration): Promise<void> {
-    await this.call('UpdateFunctionConfiguration', { FunctionName: target.functionName, Namespace: target.namespace, ...configurationParams(config, { forCreate: false }) }, target);
+  /**
+   * Sends the whole configuration. What is empty is sent only when `clear` says so, in the form SCF clears it
+   * with (an empty list alone leaves the old variables or layers in place).
+   */
+  async updateFunctionConfiguration(target: Target, config: FunctionConfiguration, clear: ClearSettings = {}): Promise<void> {
+    await this.call('UpdateFunctionConfiguration', { FunctionName: target.functionName, Namespace: target.namespace, ...configurationParams(config, { forCreate: false, clear }) }, target);
   }
 
   async deleteFunction(target: Target): Promise<void> {
@@ -439,8 +442,15 @@ function codeParams(code: FunctionCode): Json {
   return { CosBucketName: code.cosBucketName, CosObjectName: code.cosObjectName, CosBucketRegion: code.cosBucketRegion };
 }
 
-/** The model → UpdateFunctionConfiguration/CreateFunction fields. Empty lists are sent in their clearing form on update. */
-function configurationParams(config: FunctionConfiguration, { forCreate }: { forCreate: boolean }): Json {
+/** What an update clears: SCF needs a form of its own for each (SCF-DEPLOY.md §2.3). */
+export interface ClearSettings {
+  environment?: boolean;
+  layers?: boolean;
+  vpcConfig?: boolean;
+}
+
+/** The model → UpdateFunctionConfiguration/CreateFunction fields. */
+function configurationParams(config: FunctionConfiguration, { forCreate, clear = {} }: { forCreate: boolean; clear?: ClearSettings }): Json {
   const variables = Object.entries(config.environment).map(([Key, Value]) => ({ Key, Value }));
   const layers = config.layers.map((l) => ({ LayerName: l.name, LayerVersion: l.version }));
   return {
@@ -450,10 +460,10 @@ function configurationParams(config: FunctionConfiguration, { forCreate }: { for
     Timeout: config.timeout,
     InitTimeout: config.initTimeout,
     Description: config.description,
-    Environment: { Variables: variables.length || forCreate ? variables : [{ Key: '', Value: '' }] },
+    Environment: variables.length ? { Variables: variables } : clear.environment ? { Variables: [{ Key: '', Value: '' }] } : undefined,
     Role: config.role,
-    VpcConfig: config.vpcConfig ? { VpcId: config.vpcConfig.vpcId, SubnetId: config.vpcConfig.subnetId } : forCreate ? undefined : { VpcId: '', SubnetId: '' },
-    Layers: layers.length ? layers : forCreate ? undefined : [{ LayerName: '', LayerVersion: 0 }],
+    VpcConfig: config.vpcConfig ? { VpcId: config.vpcConfig.vpcId, SubnetId: config.vpcConfig.subnetId } : clear.vpcConfig ? { VpcId: '', SubnetId: '' } : undefined,
+    Layers: layers.length ? layers : clear.layers ? [{ LayerName: '', LayerVersion: 0 }] : undefined,
     InstallDependency: config.installDependency === undefined ? undefined : config.installDependency ? 'TRUE' : 'FALSE',
     ClsLogsetId: config.clsLogsetId,
     ClsTopicId: config.clsTopicId,

@@ -5,10 +5,32 @@ import * as path from 'path';
 import { ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import type { Progress, TencentProvider } from '../provider';
-import { readSmokeCheck, readSmokeSettings, type SmokeCheck } from '../smoke/config';
+import { readSmokeCheck, readSmokeSettings, type SmokeCheck, type SmokeSettings } from '../smoke/config';
 import { runSmokeChecks, type SmokeResult, type SmokeState } from '../smoke/run';
 import { onInterrupt } from './interrupt';
 import { formatSmokeSummary, junitReport } from '../render/smoke';
+
+/**
+ * The smoke settings and the checks of `keys` (every function when undefined), read and checked: one line per
+ * mistake, before anything is sent. A deploy calls it before it packages anything.
+ */
+export function readSmokeChecks(provider: TencentProvider, keys?: string[], trigger: 'deploy' | 'command' = 'command'): { settings: SmokeSettings; checks: SmokeCheck[] } {
+  const settings = readSmokeSettings(provider.serverless.service.custom);
+  const checks: SmokeCheck[] = [];
+  for (const key of keys ?? provider.functionKeys()) {
+    const target = provider.functionTarget(key);
+    const config = provider.functionConfig(key);
+    const configured = config.timeout ?? provider.serverless.service.provider?.timeout;
+    const functionTimeout = Number(configured ?? 3);
+    if (!Number.isFinite(functionTimeout) || functionTimeout <= 0) {
+      throw new ScfError('Plugin.InvalidInput', `functions.${key}.timeout must be a positive number of seconds, not ${JSON.stringify(configured)}.`);
+    }
+    const check = readSmokeCheck({ key, target, smoke: config.smoke, functionTimeout }, settings, provider.serviceDir);
+    if (check) checks.push(check);
+    else if (keys && trigger === 'command') throw new ScfError('Plugin.InvalidInput', `Function "${key}" has no smoke check: add \`smoke: true\` (or a smoke mapping) to it in serverless.yml.`);
+  }
+  return { settings, checks };
+}
 
 export class SmokeCommand {
   constructor(private readonly provider: TencentProvider) {}
@@ -17,22 +39,7 @@ export class SmokeCommand {
   async run(keys?: string[], trigger: 'deploy' | 'command' = 'command'): Promise<void> {
     const { provider } = this;
     const { log, progress } = provider.io;
-    const custom = provider.serverless.service.custom;
-    const settings = readSmokeSettings(custom);
-    const selected = keys ?? provider.functionKeys();
-    const checks: SmokeCheck[] = [];
-    for (const key of selected) {
-      const target = provider.functionTarget(key);
-      const config = provider.functionConfig(key);
-      const configured = config.timeout ?? provider.serverless.service.provider?.timeout;
-      const functionTimeout = Number(configured ?? 3);
-      if (!Number.isFinite(functionTimeout) || functionTimeout <= 0) {
-        throw new ScfError('Plugin.InvalidInput', `functions.${key}.timeout must be a positive number of seconds, not ${JSON.stringify(configured)}.`);
-      }
-      const check = readSmokeCheck({ key, target, smoke: config.smoke, functionTimeout }, settings, provider.serviceDir);
-      if (check) checks.push(check);
-      else if (keys && trigger === 'command') throw new ScfError('Plugin.InvalidInput', `Function "${key}" has no smoke check: add \`smoke: true\` (or a smoke mapping) to it in serverless.yml.`);
-    }
+    const { settings, checks } = readSmokeChecks(provider, keys, trigger);
     if (!checks.length) {
       if (trigger === 'command') log.notice('No function has a smoke check (add `smoke: true` to a function in serverless.yml).');
       return;

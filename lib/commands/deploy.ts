@@ -1,0 +1,216 @@
+// `sls deploy` and `sls deploy function -f FN`: serverless.yml → the desired state (checked, before anything is
+// sent) → what is deployed (reads only) → the plan → nothing at all when nothing changed; else the packages too
+// large to inline go to COS, namespaces are made, each function's plan is carried out (several at once, a
+// progress line each), functions that left serverless.yml are removed → a line per function.
+import { inputError, ScfError } from '../cloud/errors';
+import { shortBucketName, uploadToCos } from '../cloud/cos';
+import { systemClock } from '../cloud/limiter';
+import type { FunctionCode, FunctionInfo, FunctionSummary } from '../cloud/types';
+import type { Clients } from '../cloud/clients';
+import type { Progress, TencentProvider } from '../provider';
+import { type Artifact, artifactPath, codeRoute, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
+import { eachLimited, PlanRunner } from '../deploy/apply';
+import { type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
+import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type RemovalStep } from '../deploy/plan';
+import { stepLines, summaryLines } from '../deploy/summary';
+import { onInterrupt } from './interrupt';
+
+export interface DeployOptions {
+  function?: string;
+  package?: string;
+  force?: boolean;
+  'update-config'?: boolean;
+}
+
+/** Functions deployed at once; each waits on its own status, and the client holds every action to its rate. */
+const FUNCTIONS_AT_ONCE = 5;
+
+/** serverless.yml as the deploy reads it: the desired state, checked. */
+export function readDesiredState(provider: TencentProvider): DesiredState {
+  const service = provider.serverless.service;
+  return desiredState({
+    service: service.service,
+    stage: provider.getStage(),
+    region: provider.getRegion(),
+    provider: service.provider,
+    functions: service.functions,
+    deploy: service.custom?.scf?.deploy,
+  });
+}
+
+/** Every function this service and stage deployed (found by the plugin's tags), in every namespace. */
+export async function deployedOfService(clients: Clients, service: string, stage: string): Promise<FunctionSummary[]> {
+  const namespaces = await clients.scf.listNamespaces();
+  const lists = await Promise.all(namespaces.map((ns) => clients.scf.listFunctions(ns.name, { [SERVICE_TAG]: service, [STAGE_TAG]: stage })));
+  return lists.flat();
+}
+
+export class DeployCommand {
+  private readonly progress = new Map<string, Progress>();
+
+  constructor(
+    private readonly provider: TencentProvider,
+    private readonly options: DeployOptions,
+  ) {}
+
+  /** `sls deploy`: every function, and the removal of those that left serverless.yml. */
+  async deployService(): Promise<void> {
+    const desired = readDesiredState(this.provider);
+    await this.deploy(desired, desired.functions, true);
+  }
+
+  /** `sls deploy function -f FN`: that function's code and configuration (only the configuration with --update-config). */
+  async deployFunction(): Promise<void> {
+    const key = String(this.options.function ?? '');
+    const desired = readDesiredState(this.provider);
+    const fn = desired.functions.find((f) => f.key === key);
+    if (!fn) throw inputError(`Function "${key}" is not defined in serverless.yml. Known functions: ${desired.functions.map((f) => f.key).join(', ') || 'none'}.`);
+    await this.deploy(desired, [fn], false);
+  }
+
+  private async deploy(desired: DesiredState, functions: DesiredFunction[], removeOthers: boolean): Promise<void> {
+    const { provider } = this;
+    const { log } = provider.io;
+    const configOnly = this.options['update-config'] === true;
+    const artifacts = new Map<string, Artifact>();
+    if (!configOnly) {
+      const packaging = this.packaging();
+      for (const fn of functions) artifacts.set(fn.key, await readArtifact(artifactPath(packaging, fn.key)));
+    }
+    const clients = provider.clients();
+    if (clients.scf.legacy) throw inputError('sls deploy speaks SCF API 3.0: remove provider.legacyApi to deploy (the legacy API stays available to invoke and logs).');
+
+    const reading = provider.io.progress.create({ message: `Reading what is deployed of ${functions.length} function(s)` });
+    let plans: FunctionPlan[];
+    let removals: RemovalStep[] = [];
+    let missingNamespaces: string[];
+    try {
+      const namespaces = new Set((await clients.scf.listNamespaces()).map((n) => n.name));
+      missingNamespaces = [...new Set(functions.map((f) => f.namespace))].filter((ns) => !namespaces.has(ns));
+      const deployed = new Map<string, FunctionInfo | undefined>();
+      const code = new Map<string, CodeState>();
+      await eachLimited(functions, 10, async (fn) => {
+        const info = namespaces.has(fn.namespace) ? await clients.scf.getFunction({ functionName: fn.functionName, namespace: fn.namespace }) : undefined;
+        deployed.set(fn.key, info);
+        if (configOnly) {
+          // --update-config: the code stays as it is deployed, whatever the package says.
+          code.set(fn.key, { sha256: 'unchanged', deployedSha256: 'unchanged' });
+          return;
+        }
+        const deployedSha256 = info && info.status !== 'CreateFailed' ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
+        code.set(fn.key, { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true });
+      });
+      if (configOnly) {
+        for (const fn of functions) if (!deployed.get(fn.key)) throw inputError(`--update-config changes a deployed function, and ${fn.key} (${fn.functionName}) is not deployed: run sls deploy function -f ${fn.key} without it.`);
+      }
+      plans = planDeploy({ ...desired, functions }, deployed, code);
+      if (configOnly) for (const plan of plans) plan.steps = plan.steps.filter((s) => s.action !== 'updateCode');
+      if (removeOthers) removals = planRemovals(desired, await deployedOfService(clients, desired.service, desired.stage));
+    } finally {
+      reading.remove();
+    }
+
+    const changing = plans.filter((p) => p.steps.length);
+    if (!changing.length && !removals.length && !missingNamespaces.length) {
+      log.notice(`No changes: ${functions.length} function(s) match serverless.yml, nothing was sent.`);
+      return;
+    }
+    log.verbose(stepLines(plans, removals).join('\n'));
+
+    // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
+    const codes = await this.codes(clients, desired, changing, artifacts);
+
+    const runner = new PlanRunner({
+      scf: clients.scf,
+      tag: clients.tag,
+      region: desired.region,
+      clock: systemClock,
+      timeoutMs: desired.settings.timeout * 1000,
+      code: (key) => {
+        const code = codes.get(key);
+        if (!code) throw new ScfError('Plugin.Internal', `No code was prepared for ${key}.`);
+        return code;
+      },
+      onProgress: (key, text) => this.line(key, `${key}: ${text}`),
+    });
+    const underway = new Set<string>();
+    const stopWatching = onInterrupt(() => {
+      for (const line of this.progress.values()) line.remove();
+      log.warning(
+        `Deploy interrupted${underway.size ? ` while changing ${[...underway].join(', ')}` : ''}. What was done stays done; run sls deploy again and it picks up from what it finds.`,
+      );
+    });
+    try {
+      for (const namespace of missingNamespaces) await this.createNamespace(clients, namespace);
+      await eachLimited(changing, FUNCTIONS_AT_ONCE, async (plan) => {
+        underway.add(plan.key);
+        await runner.run(plan);
+        underway.delete(plan.key);
+        this.done(plan.key);
+      });
+      await eachLimited(removals, FUNCTIONS_AT_ONCE, async (removal) => {
+        this.line(removal.functionName, `${removal.functionName}: removing (no longer in serverless.yml)`);
+        await runner.remove(removal);
+        this.done(removal.functionName);
+      });
+    } finally {
+      stopWatching();
+      for (const line of this.progress.values()) line.remove();
+    }
+    log.notice([`Deployed ${desired.service} (stage ${desired.stage}, region ${desired.region}):`, ...summaryLines(plans, removals).map((l) => `  ${l}`)].join('\n'));
+  }
+
+  private packaging() {
+    const service = this.provider.serverless.service;
+    return {
+      serviceDir: this.provider.serviceDir,
+      service: service.service,
+      serviceArtifact: service.package?.artifact,
+      functionArtifact: (key: string) => service.functions?.[key]?.package?.artifact,
+      packageDir: this.options.package ?? service.package?.path,
+    };
+  }
+
+  /** The Code of every function that sends code: inline, or uploaded to COS now. */
+  private async codes(clients: Clients, desired: DesiredState, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, FunctionCode>> {
+    const needsCode = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate' || s.action === 'updateCode'));
+    const bucket = deploymentBucket(this.provider.providerConfig.deploymentBucket);
+    const cos: CosTarget | undefined = bucket ? { bucket, region: desired.region, prefix: `sls-tencent-scf/${desired.service}/${desired.stage}` } : undefined;
+    const routes = new Map(needsCode.map((p) => [p.key, codeRoute(artifacts.get(p.key)!, cos)] as const));
+    const uploaded = new Set<string>();
+    for (const [key, route] of routes) {
+      if (route.inline || uploaded.has(route.key)) continue;
+      uploaded.add(route.key);
+      const progress = this.provider.io.progress.create({ message: `Uploading ${key}'s package to COS bucket ${cos!.bucket}` });
+      try {
+        await uploadToCos({ bucket: cos!.bucket, region: cos!.region, key: route.key }, artifacts.get(key)!.file, clients.transport.credentials(), clients.cosEndpoint);
+      } finally {
+        progress.remove();
+      }
+    }
+    const codes = new Map<string, FunctionCode>();
+    for (const [key, route] of routes) codes.set(key, functionCode(artifacts.get(key)!, route, cos, shortBucketName));
+    return codes;
+  }
+
+  private async createNamespace(clients: Clients, namespace: string): Promise<void> {
+    try {
+      await clients.scf.createNamespace(namespace, 'created by sls deploy');
+    } catch (error) {
+      // Made meanwhile (another deploy): as good as made by us.
+      if (error instanceof ScfError && (error.code === 'ResourceInUse.Namespace' || error.code === 'FailedOperation.Namespace')) return;
+      throw error;
+    }
+  }
+
+  private line(key: string, text: string): void {
+    const line = this.progress.get(key);
+    if (line) line.update(text);
+    else this.progress.set(key, this.provider.io.progress.create({ message: text }));
+  }
+
+  private done(key: string): void {
+    this.progress.get(key)?.remove();
+    this.progress.delete(key);
+  }
+}

@@ -1,0 +1,85 @@
+// `sls info`: the service as deployed: per function its SCF name, namespace, runtime, memory, timeout, status,
+// last change and triggers (cron, function URL), and the functions this service and stage deployed that
+// serverless.yml no longer lists. `--json` for pipelines.
+import type { DeployedTrigger, FunctionInfo } from '../cloud/types';
+import type { TencentProvider } from '../provider';
+import { eachLimited } from '../deploy/apply';
+import { formatTable } from '../render/table';
+import { deployedOfService } from './deploy';
+
+export interface InfoOptions {
+  json?: boolean;
+}
+
+/** What a trigger is, in a few words: the cron of a timer, the URL of a function URL, the bucket of COS. */
+export function triggerSummary(trigger: DeployedTrigger): string {
+  let desc: any;
+  try {
+    desc = JSON.parse(trigger.desc);
+  } catch {
+    desc = undefined;
+  }
+  const off = trigger.enable ? '' : ' (disabled)';
+  if (trigger.type === 'timer') return `timer ${desc?.cron ?? trigger.desc}${off}`;
+  if (trigger.type === 'http') {
+    const url = JSON.stringify(desc ?? {}).match(/"(https?:\/\/[^"]+)"/)?.[1];
+    return `http ${url ?? trigger.name}${off}`;
+  }
+  if (trigger.type === 'cos') return `cos ${trigger.name} ${desc?.event ?? ''}`.trim() + off;
+  return `${trigger.type} ${trigger.name}${off}`;
+}
+
+export class InfoCommand {
+  constructor(
+    private readonly provider: TencentProvider,
+    private readonly options: InfoOptions,
+  ) {}
+
+  async run(): Promise<void> {
+    const { provider } = this;
+    const service = provider.serverless.service.service as string;
+    const stage = provider.getStage();
+    const region = provider.getRegion();
+    const clients = provider.clients();
+    const keys = provider.functionKeys();
+    const infos = new Map<string, FunctionInfo | undefined>();
+    await eachLimited(keys, 10, async (key) => infos.set(key, await clients.scf.getFunction(provider.functionTarget(key))));
+    const listed = new Set(keys.map((key) => `${provider.functionTarget(key).namespace}/${provider.functionTarget(key).functionName}`));
+    const strays = (await deployedOfService(clients, service, stage)).filter((f) => !listed.has(`${f.namespace}/${f.functionName}`));
+
+    const functions = keys.map((key) => {
+      const target = provider.functionTarget(key);
+      const info = infos.get(key);
+      return {
+        key,
+        functionName: target.functionName,
+        namespace: target.namespace,
+        deployed: Boolean(info),
+        status: info?.status ?? 'not deployed',
+        runtime: info?.runtime ?? null,
+        memorySize: info?.memorySize ?? null,
+        timeout: info?.timeout ?? null,
+        modTime: info?.modTime ?? null,
+        triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier })),
+      };
+    });
+    if (this.options.json) {
+      provider.io.writeText(JSON.stringify({ service, stage, region, functions, notInServerlessYml: strays.map((f) => ({ functionName: f.functionName, namespace: f.namespace, status: f.status })) }, null, 2));
+      return;
+    }
+    const rows = functions.map((f) => [
+      f.key,
+      f.functionName,
+      f.namespace,
+      f.runtime ?? '-',
+      f.memorySize ? `${f.memorySize} MB` : '-',
+      f.timeout ? `${f.timeout} s` : '-',
+      f.status,
+      f.modTime ?? '-',
+      f.triggers.map((t) => t.summary).join('; ') || '-',
+    ]);
+    const lines = [`service: ${service}`, `stage: ${stage}`, `region: ${region}`, '', formatTable(['FUNCTION', 'SCF NAME', 'NAMESPACE', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'STATUS', 'LAST CHANGE (UTC+8)', 'TRIGGERS'], rows)];
+    if (strays.length) lines.push('', `Deployed by this service and stage but no longer in serverless.yml (the next sls deploy removes them): ${strays.map((f) => f.functionName).join(', ')}`);
+    provider.io.writeText(lines.join('\n'));
+  }
+}

@@ -1,0 +1,66 @@
+// `sls remove`: every function this service and stage deployed (found by the plugin's tags, and those
+// serverless.yml names) is deleted, each waited for until it is gone. A function already gone counts as
+// removed, so a second remove is a quiet no-op; any other failure exits non-zero.
+import { systemClock } from '../cloud/limiter';
+import type { TencentProvider } from '../provider';
+import { eachLimited, PlanRunner } from '../deploy/apply';
+import { SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
+import { deployedOfService } from './deploy';
+
+const FUNCTIONS_AT_ONCE = 5;
+/** How long a function may take to settle or go, ms. */
+const WAIT_MS = 300_000;
+
+export class RemoveCommand {
+  constructor(private readonly provider: TencentProvider) {}
+
+  async run(): Promise<void> {
+    const { provider } = this;
+    const { log } = provider.io;
+    const service = provider.serverless.service.service as string;
+    const stage = provider.getStage();
+    const named = provider.functionKeys().map((key) => ({ key, ...provider.functionTarget(key) }));
+    const clients = provider.clients();
+    const tagged = await deployedOfService(clients, service, stage);
+    const targets = new Map<string, { functionName: string; namespace: string; busy: boolean }>();
+    for (const fn of tagged) targets.set(`${fn.namespace}/${fn.functionName}`, { functionName: fn.functionName, namespace: fn.namespace, busy: ['Creating', 'Updating', 'Publishing'].includes(String(fn.status)) });
+    for (const fn of named) {
+      const id = `${fn.namespace}/${fn.functionName}`;
+      if (targets.has(id)) continue;
+      const info = await clients.scf.getFunction(fn);
+      if (!info) continue;
+      const owner = info.tags[SERVICE_TAG];
+      if ((owner !== undefined && owner !== service) || (info.tags[STAGE_TAG] !== undefined && info.tags[STAGE_TAG] !== stage)) {
+        log.warning(`${fn.functionName} (${fn.key}) belongs to service "${owner}" stage "${info.tags[STAGE_TAG]}": left alone.`);
+        continue;
+      }
+      targets.set(id, { functionName: fn.functionName, namespace: fn.namespace, busy: ['Creating', 'Updating', 'Publishing'].includes(String(info.status)) });
+    }
+    if (!targets.size) {
+      log.notice(`Nothing to remove: no function of ${service} (stage ${stage}) is deployed in ${provider.getRegion()}.`);
+      return;
+    }
+    const runner = new PlanRunner({
+      scf: clients.scf,
+      tag: clients.tag,
+      region: provider.getRegion(),
+      clock: systemClock,
+      timeoutMs: WAIT_MS,
+      code: () => {
+        throw new Error('remove sends no code');
+      },
+    });
+    const progress = provider.io.progress.create({ message: `Removing ${targets.size} function(s)` });
+    const removed: string[] = [];
+    try {
+      await eachLimited([...targets.values()], FUNCTIONS_AT_ONCE, async (fn) => {
+        await runner.remove({ action: 'deleteFunction', functionName: fn.functionName, namespace: fn.namespace, waitFirst: fn.busy, reason: 'sls remove' });
+        removed.push(fn.namespace === 'default' ? fn.functionName : `${fn.functionName} (namespace ${fn.namespace})`);
+        progress.update(`Removed ${removed.length} of ${targets.size} function(s)`);
+      });
+    } finally {
+      progress.remove();
+    }
+    log.notice([`Removed ${service} (stage ${stage}, region ${provider.getRegion()}):`, ...removed.sort().map((name) => `  ${name}`)].join('\n'));
+  }
+}

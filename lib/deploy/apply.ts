@@ -1,0 +1,178 @@
+// Carries out a function's plan through the SCF and Tag facades, waiting after every mutating call until the
+// function is Active again (SCF refuses the next change otherwise). A step that fails ends the deploy with the
+// function, the step, the API's error code and its request id; what was done stays done, and the next deploy
+// plans from what it finds.
+import { ScfError } from '../cloud/errors';
+import type { Clock } from '../cloud/limiter';
+import type { ScfClient } from '../cloud/scf';
+import { TagClient } from '../cloud/tag';
+import type { FunctionCode, FunctionInfo } from '../cloud/types';
+import type { FunctionPlan, PlanStep, RemovalStep } from './plan';
+import { waitUntilActive, waitUntilGone, type WaitOptions } from './wait';
+
+export interface ApplyContext {
+  scf: ScfClient;
+  tag: Pick<TagClient, 'modifyResourceTags'>;
+  region: string;
+  clock: Clock;
+  /** Seconds a function may take to become Active after a step (custom.scf.deploy.timeout). */
+  timeoutMs: number;
+  /** The code of a function (inline or COS), by its serverless.yml key. */
+  code(key: string): FunctionCode;
+  /** What is going on now, for the function's progress line. */
+  onProgress?(key: string, text: string): void;
+}
+
+type Target = { functionName: string; namespace: string };
+
+function describe(step: PlanStep): string {
+  switch (step.action) {
+    case 'create':
+      return 'CreateFunction';
+    case 'recreate':
+      return 'DeleteFunction, then CreateFunction (it was CreateFailed)';
+    case 'wait':
+      return `waiting for it to be ${step.until === 'gone' ? 'deleted' : 'Active'} (found ${step.status})`;
+    case 'updateCode':
+      return 'UpdateFunctionCode';
+    case 'updateConfiguration':
+      return 'UpdateFunctionConfiguration';
+    case 'updateTags':
+      return 'ModifyResourceTags';
+    case 'publish':
+      return step.alias ? `PublishVersion and alias ${step.alias}` : 'PublishVersion';
+    case 'createTrigger':
+      return `CreateTrigger ${step.trigger.type} ${step.trigger.name}`;
+    case 'updateTrigger':
+      return `UpdateTrigger ${step.trigger.type} ${step.trigger.name}`;
+    case 'deleteTrigger':
+      return `DeleteTrigger ${step.trigger.type} ${step.trigger.name}`;
+  }
+}
+
+/** The error that ends a deploy: which function, which step, and the API's own code and request id. */
+function stepError(key: string, target: Target, step: string, error: unknown): ScfError {
+  if (!(error instanceof ScfError)) return error as ScfError;
+  const requestId = error.requestId ? ` (${error.action ?? 'request'} RequestId ${error.requestId})` : '';
+  const code = error.code.startsWith('Plugin.') || error.code.startsWith('Transport.') ? '' : ` [${error.code}]`;
+  const message = error.message.replace(/ \([A-Za-z]+ RequestId [^)]+\)$/, '');
+  return new ScfError(error.code, `Deploying ${key} (${target.functionName}) failed at ${step}${code}: ${message}${requestId}`, { ...error.context, functionName: target.functionName, namespace: target.namespace });
+}
+
+export class PlanRunner {
+  constructor(private readonly ctx: ApplyContext) {}
+
+  private waitOptions(key: string, extra: Partial<WaitOptions> = {}): WaitOptions {
+    return { timeoutMs: this.ctx.timeoutMs, clock: this.ctx.clock, onStatus: (status) => this.ctx.onProgress?.(key, status), ...extra };
+  }
+
+  private active(key: string, target: Target, step: string, qualifier?: string): Promise<FunctionInfo> {
+    return waitUntilActive(this.ctx.scf, target, step, this.waitOptions(key, { qualifier }));
+  }
+
+  /** Runs every step of a function's plan, in order. */
+  async run(plan: FunctionPlan): Promise<void> {
+    const target = { functionName: plan.functionName, namespace: plan.namespace };
+    for (const step of plan.steps) {
+      const what = describe(step);
+      this.ctx.onProgress?.(plan.key, what);
+      try {
+        await this.step(plan.key, target, step);
+      } catch (error) {
+        throw stepError(plan.key, target, what, error);
+      }
+    }
+  }
+
+  private async step(key: string, target: Target, step: PlanStep): Promise<void> {
+    const { scf } = this.ctx;
+    switch (step.action) {
+      case 'wait':
+        if (step.until === 'gone') await waitUntilGone(scf, target, this.waitOptions(key));
+        else await this.active(key, target, 'a change made before this deploy');
+        return;
+      case 'recreate':
+        await this.delete(key, target);
+        await scf.createFunction(target, step.configuration, this.ctx.code(key), step.tags);
+        await this.active(key, target, 'CreateFunction');
+        return;
+      case 'create':
+        await scf.createFunction(target, step.configuration, this.ctx.code(key), step.tags);
+        await this.active(key, target, 'CreateFunction');
+        return;
+      case 'updateCode':
+        await scf.updateFunctionCode(target, step.handler, this.ctx.code(key), step.installDependency);
+        await this.active(key, target, 'UpdateFunctionCode');
+        return;
+      case 'updateConfiguration':
+        await scf.updateFunctionConfiguration(target, step.configuration, { environment: step.clearEnvironment, layers: step.clearLayers, vpcConfig: step.clearVpcConfig });
+        await this.active(key, target, 'UpdateFunctionConfiguration');
+        return;
+      case 'updateTags': {
+        const info = await scf.getFunction(target);
+        if (!info) throw new ScfError('Plugin.FunctionGone', `${target.functionName} disappeared before its tags were set.`, target);
+        await this.ctx.tag.modifyResourceTags(TagClient.functionResource(this.ctx.region, info.functionId), step.replace, step.remove, target);
+        return;
+      }
+      case 'publish': {
+        const version = await scf.publishVersion(target, 'published by sls deploy');
+        await this.active(key, target, `PublishVersion ${version}`, version);
+        if (step.alias) {
+          const alias = await scf.getAlias(target, step.alias);
+          if (alias) await scf.updateAlias(target, step.alias, version, alias.description);
+          else await scf.createAlias(target, step.alias, version, 'managed by sls deploy');
+        }
+        return;
+      }
+      case 'createTrigger':
+        await scf.createTrigger(target, step.trigger);
+        return;
+      case 'updateTrigger':
+        await scf.updateTrigger(target, step.trigger);
+        return;
+      case 'deleteTrigger':
+        await scf.deleteTrigger(target, step.trigger);
+        return;
+    }
+  }
+
+  /** DeleteFunction (not found counts as deleted), then wait until it is gone. */
+  async delete(key: string, target: Target): Promise<void> {
+    try {
+      await this.ctx.scf.deleteFunction(target);
+    } catch (error) {
+      if (!(error instanceof ScfError && (error.code === 'ResourceNotFound.Function' || error.code === 'ResourceNotFound.FunctionName'))) throw error;
+      return;
+    }
+    await waitUntilGone(this.ctx.scf, target, this.waitOptions(key));
+  }
+
+  /** A function that left serverless.yml: wait if it is busy, then delete it. */
+  async remove(removal: RemovalStep): Promise<void> {
+    const target = { functionName: removal.functionName, namespace: removal.namespace };
+    try {
+      if (removal.waitFirst) await this.active(removal.functionName, target, 'a change made before this deploy');
+      await this.delete(removal.functionName, target);
+    } catch (error) {
+      throw stepError(removal.functionName, target, 'DeleteFunction', error);
+    }
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; the first failure is thrown once all started work ends. */
+export async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < items.length && failure === undefined) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
