@@ -391,6 +391,11 @@ function defaultHandler(family: RuntimeFamily): string | undefined {
   return family === 'go' ? 'main' : DEFAULT_HANDLER;
 }
 
+/** A key present in the map, even with a null value. */
+function given(map: Record<string, unknown>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(map, key) && map[key] !== undefined;
+}
+
 function namespaceCheck(value: unknown, where: string, problems: Problems): string | undefined {
   if (typeof value === 'string' && NAMESPACE.test(value)) return value;
   problems.add(where, `must be a string of 1 to ${LIMITS.namespaceChars} letters, digits, - or _, not ${show(value)}`);
@@ -406,7 +411,8 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
   const fn: Record<string, unknown> = raw ?? {};
   const before = problems.lines.length;
 
-  const namespace = has(fn, 'namespace') || Object.prototype.hasOwnProperty.call(fn, 'namespace') ? namespaceCheck(fn.namespace, `${where}.namespace`, problems) : (providerNamespace ?? DEFAULT_NAMESPACE);
+  // A namespace key that is there but not a name (`namespace:` left empty, a list, a number) is refused, not skipped.
+  const namespace = given(fn, 'namespace') ? namespaceCheck(fn.namespace, `${where}.namespace`, problems) : (providerNamespace ?? DEFAULT_NAMESPACE);
 
   let functionName: string | undefined = `${input.service}-${input.stage}-${key}`;
   const nameWhere = has(fn, 'name') ? `${where}.name` : where;
@@ -518,7 +524,7 @@ export function desiredState(input: DeployInput): DesiredState {
   const defaults = new Defaults(provider, problems);
   const providerEnv = environmentOf(provider.environment, 'provider.environment', problems);
   const providerTags = tagsOf(provider.tags, 'provider.tags', problems);
-  const providerNamespace = Object.prototype.hasOwnProperty.call(provider, 'namespace') && provider.namespace !== undefined ? namespaceCheck(provider.namespace, 'provider.namespace', problems) : undefined;
+  const providerNamespace = given(provider, 'namespace') ? namespaceCheck(provider.namespace, 'provider.namespace', problems) : undefined;
 
   const desired: DesiredFunction[] = [];
   if (!isPlainObject(functions)) problems.add('functions', `must be a map of function keys to their settings, not ${show(functions)}`);

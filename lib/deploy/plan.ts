@@ -6,7 +6,7 @@
 // creates; after publish, so a trigger on the alias finds it).
 import { inputError, isScfError, plainText } from '../cloud/errors';
 import type { DeployedTrigger, FunctionConfiguration, FunctionInfo, FunctionSummary, TriggerSpec } from '../cloud/types';
-import { type DeploySettings, type DesiredFunction, type DesiredState, SERVICE_TAG, STAGE_TAG } from './desired';
+import { type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, SERVICE_TAG, STAGE_TAG } from './desired';
 import { describeTrigger, isManagedTrigger, triggerDifferences, triggerIdentity, triggerKey, updatableInPlace } from './triggers';
 
 /** The package of one function and what GetFunctionAddress said of the deployed one. */
@@ -317,7 +317,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
       ...createTriggers(desired),
     ];
   }
-  if (deployed.runtime && deployed.runtime !== desired.configuration.runtime) {
+  if (deployed.runtime && (normaliseRuntime(deployed.runtime) ?? deployed.runtime) !== desired.configuration.runtime) {
     throw inputError(
       `functions.${desired.key}: ${where} runs ${deployed.runtime} and serverless.yml says ${desired.configuration.runtime}, but SCF cannot change a function's runtime: set runtime back to ${deployed.runtime}, or delete the function and deploy again.`,
     );

@@ -526,23 +526,24 @@ export function triggersFromEvents(events: unknown, where: string, region: strin
 /** Two triggers SCF would refuse together: the same type and name (COS: the same rule), or two URLs on one qualifier. */
 function refuseClashes(specs: Array<{ spec: TriggerSpec; where: string }>, problems: Problems): void {
   const seen = new Map<string, string>();
+  const reported = new Set<string>();
   for (const { spec, where } of specs) {
     const identity = triggerIdentity(spec);
     const first = seen.get(identity);
-    if (first !== undefined) {
-      const what = spec.type === 'cos' ? 'the same COS rule on the same bucket' : `a second ${spec.type} trigger named "${spec.name}"${qualifierNote(spec.qualifier)}`;
-      problems.add(where, `is ${what} (${first} is the first): ${spec.type === 'cos' ? 'give it once' : 'give each a distinct name'}`);
+    if (first === undefined) {
+      seen.set(identity, where);
       continue;
     }
-    seen.set(identity, where);
+    const what = spec.type === 'cos' ? 'the same COS rule on the same bucket' : `a second ${spec.type} trigger named "${spec.name}"${qualifierNote(spec.qualifier)}`;
+    problems.add(where, `is ${what} (${first} is the first): ${spec.type === 'cos' ? 'give it once' : 'give each a distinct name'}`);
+    reported.add(where);
   }
   const urls = new Map<string, string>();
-  for (const { spec, where } of specs.filter((s) => s.spec.type === 'http')) {
+  for (const { spec, where } of specs) {
+    if (spec.type !== 'http' || reported.has(where)) continue;
     const first = urls.get(spec.qualifier);
-    if (first !== undefined && seen.get(triggerIdentity(spec)) === where) {
-      problems.add(where, `is a second function URL on ${spec.qualifier} (${first} is the first): SCF gives a version or alias one URL`);
-    }
     if (first === undefined) urls.set(spec.qualifier, where);
+    else problems.add(where, `is a second function URL on ${spec.qualifier} (${first} is the first): SCF gives a version or alias one URL`);
   }
   const rules = specs.filter((s) => s.spec.type === 'cos').map((s) => ({ ...s, rule: cosRule(s.spec.desc) }));
   for (let i = 0; i < rules.length; i++) {

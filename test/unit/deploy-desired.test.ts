@@ -70,6 +70,7 @@ const rules: Array<[string, Partial<DeployInput>, string | RegExp]> = [
   ['namespace a list', fn({ namespace: ['a', 'b'] }), 'functions.api.namespace must be a string of 1 to 30 letters, digits, - or _, not ["a","b"]'],
   ['namespace a number', fn({ namespace: 123 }), 'functions.api.namespace must be a string of 1 to 30 letters, digits, - or _, not 123'],
   ['namespace empty', fn({ namespace: '' }), 'functions.api.namespace must be a string of 1 to 30 letters, digits, - or _, not ""'],
+  ['namespace left empty', fn({ namespace: null }), 'functions.api.namespace must be a string of 1 to 30 letters, digits, - or _, not null'],
   ['namespace too long', fn({}, { namespace: 'n'.repeat(31) }), /^provider\.namespace must be a string of 1 to 30 .*not "n{31}"$/],
   ['deploy timeout', { deploy: { timeout: -1 }, functions: {} }, 'custom.scf.deploy.timeout must be a number of seconds above 0, not -1'],
   ['deploy publish', { deploy: { publish: 'x' }, functions: {} }, 'custom.scf.deploy.publish must be true or false, not "x"'],
