@@ -329,10 +329,12 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   const steps: PlanStep[] = [];
   if (BUSY.includes(status)) steps.push({ action: 'wait', until: 'Active', status, reason: `found ${status}: wait until it is Active before changing it` });
   const failedUpdate = status === 'UpdateFailed';
+  // UpdateFailed: which part failed is unknown, so both go again. PublishFailed, DeleteFailed: $LATEST is as
+  // it was, so a plain update (of what differs) follows, its reasons saying what was found.
   const failedNote = failedUpdate
     ? `found UpdateFailed${statusNote(deployed)}: send code and configuration again`
-    : status === 'DeleteFailed'
-      ? `found DeleteFailed${statusNote(deployed)}: update it as it is`
+    : status === 'DeleteFailed' || status === 'PublishFailed'
+      ? `found ${status}${statusNote(deployed)}: update it as it is`
       : undefined;
 
   const codeReasons: string[] = [];
@@ -368,8 +370,10 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   const tags = tagStep(desired, deployed);
   if (tags) steps.push(tags);
   steps.push(...planTriggers(desired.triggers, deployed.triggers));
-  if (failedNote && !failedUpdate) {
-    for (const step of steps) if (step.action === 'updateCode' || step.action === 'updateConfiguration') step.reason = `${failedNote}; ${step.reason}`;
+  if (failedNote) {
+    for (const step of steps) {
+      if ((step.action === 'updateCode' || step.action === 'updateConfiguration') && step.reason !== failedNote) step.reason = `${failedNote}; ${step.reason}`;
+    }
   }
   return steps;
 }

@@ -137,10 +137,12 @@ const cases: Case[] = [
   { name: 'busy and changed: wait first', desired: API, deployed: readBack(API, { status: 'Publishing', memorySize: 512 }), actions: ['wait', 'updateConfiguration'] },
   { name: 'Deleting: wait until gone, then create', desired: API, deployed: readBack(API, { status: 'Deleting' }), actions: ['wait', 'create', 'createTrigger', 'createTrigger', 'createTrigger', 'createTrigger'] },
   { name: 'UpdateFailed: code and configuration again', desired: API, deployed: readBack(API, { status: 'UpdateFailed', statusDesc: 'layer missing' }), actions: ['updateCode', 'updateConfiguration'], reasons: [/^found UpdateFailed \(layer missing\): send code and configuration again$/, /^found UpdateFailed/] },
+  { name: 'UpdateFailed with a change says both', desired: API, deployed: readBack(API, { status: 'UpdateFailed', handler: 'old.main' }), actions: ['updateCode', 'updateConfiguration'], reasons: [/^found UpdateFailed: send code and configuration again; handler old\.main → index\.main$/, /^found UpdateFailed: send code and configuration again$/] },
   { name: 'DeleteFailed: a plain update', desired: API, deployed: readBack(API, { status: 'DeleteFailed', timeout: 9 }), actions: ['updateConfiguration'], reasons: [/^found DeleteFailed: update it as it is; configuration changed: timeout 9 → 3$/] },
   { name: 'publish after a change, before triggers', desired: API, deployed: readBack(API, { memorySize: 256, triggers: [] }), settings: { timeout: 300, publish: true, alias: 'live' }, actions: ['updateConfiguration', 'publish', 'createTrigger', 'createTrigger', 'createTrigger', 'createTrigger'], reasons: [/./, /^changed: publish a version and point alias live at it$/] },
   { name: 'a runtime SCF reports in another case is the same runtime', desired: API, deployed: readBack(API, { runtime: 'nodejs18.15' }), actions: [] },
   { name: 'no publish when nothing changed', desired: API, deployed: readBack(API), settings: { timeout: 300, publish: true }, actions: [] },
+  { name: 'PublishFailed: a plain update', desired: API, deployed: readBack(API, { status: 'PublishFailed', memorySize: 256 }), actions: ['updateConfiguration'], reasons: [/^found PublishFailed: update it as it is; configuration changed: memorySize 256 → 128$/] },
   { name: 'PublishFailed with publish on: publish again', desired: API, deployed: readBack(API, { status: 'PublishFailed' }), settings: { timeout: 300, publish: true }, actions: ['publish'], reasons: [/^found PublishFailed: publish a version$/] },
 ];
 
