@@ -25,6 +25,7 @@ class TencentScfPlugin {
     adjustCoreCommandSchema(serverless);
     const schema = serverless.configSchemaHandler;
     schema?.defineProvider?.('tencent', configSchema.provider);
+    for (const [type, eventSchema] of Object.entries(configSchema.functionEvents)) schema?.defineFunctionEvent?.('tencent', type, eventSchema);
     schema?.defineCustomProperties?.(configSchema.custom);
 
     this.commands = {

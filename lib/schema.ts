@@ -1,5 +1,7 @@
 // The configuration schema serverless validates serverless.yml against, so users get its warnings for typos
-// and no "provider defined by a plugin which doesn't provide a validation schema" warning.
+// and no "provider defined by a plugin which doesn't provide a validation schema" warning. The older plugins'
+// spellings (environment.variables, events with `parameters`) are part of it: services move over without a
+// warning. lib/deploy/desired.ts checks the values themselves (ranges, names, combinations) and refuses.
 
 const expect = {
   type: 'object',
@@ -30,14 +32,172 @@ const smoke = {
 };
 
 const positive = { type: 'number', exclusiveMinimum: 0 };
+const scalar = { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] };
+const stringOrList = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
+const wholeNumber = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
 
-/** Keys both provider and functions take. */
-const runtimeProperties = {
+/** `{K: V}`, or the older plugin's `{ variables: {K: V} }`. */
+const environment = {
+  type: 'object',
+  properties: { variables: { anyOf: [{ type: 'object', additionalProperties: scalar }, scalar] } },
+  additionalProperties: scalar,
+};
+
+/** Keys both provider and functions take: the provider's are defaults. */
+const functionSettings = {
   runtime: { type: 'string' },
-  memorySize: positive,
-  timeout: positive,
-  environment: { type: 'object' },
-  description: { type: 'string' },
+  memorySize: { anyOf: [{ const: 64 }, { type: 'integer', minimum: 128, maximum: 3072, multipleOf: 128 }] },
+  timeout: wholeNumber(1, 900),
+  initTimeout: wholeNumber(1, 300),
+  description: { type: 'string', maxLength: 1000 },
+  environment,
+  role: { type: 'string' },
+  vpcConfig: {
+    type: 'object',
+    properties: { vpcId: { type: 'string' }, subnetId: { type: 'string' } },
+    additionalProperties: false,
+  },
+  layers: {
+    type: 'array',
+    maxItems: 5,
+    items: {
+      type: 'object',
+      properties: { name: { type: 'string' }, version: { type: 'integer', minimum: 1 } },
+      required: ['name', 'version'],
+      additionalProperties: false,
+    },
+  },
+  installDependency: { type: 'boolean' },
+  cls: {
+    type: 'object',
+    properties: { logsetId: { type: 'string' }, topicId: { type: 'string' } },
+    additionalProperties: false,
+  },
+  tags: { type: 'object', additionalProperties: scalar },
+};
+
+const enable = { type: 'boolean' };
+const qualifier = { type: 'string' };
+const triggerName = { type: 'string' };
+
+/** Each event type's schema: the plugin's short form beside the older plugins' `{ name, parameters }`. */
+export const functionEvents: Record<string, object> = {
+  timer: {
+    anyOf: [
+      { type: 'string' },
+      {
+        type: 'object',
+        properties: {
+          cron: { type: 'string' },
+          name: triggerName,
+          enable,
+          argument: {},
+          qualifier,
+          parameters: {
+            type: 'object',
+            properties: { cronExpression: { type: 'string' }, name: triggerName, enable, argument: {}, qualifier },
+            additionalProperties: false,
+          },
+        },
+        additionalProperties: false,
+      },
+    ],
+  },
+  cos: {
+    type: 'object',
+    properties: {
+      bucket: { type: 'string' },
+      events: stringOrList,
+      event: stringOrList,
+      prefix: { type: 'string' },
+      suffix: { type: 'string' },
+      name: triggerName,
+      enable,
+      qualifier,
+      parameters: {
+        type: 'object',
+        properties: {
+          bucket: { type: 'string' },
+          events: stringOrList,
+          event: stringOrList,
+          filter: {
+            type: 'object',
+            properties: { prefix: { type: 'string' }, suffix: { type: 'string' } },
+            additionalProperties: false,
+          },
+          enable,
+          qualifier,
+        },
+        additionalProperties: false,
+      },
+    },
+    additionalProperties: false,
+  },
+  ckafka: {
+    type: 'object',
+    properties: {
+      instance: { type: 'string' },
+      topic: { type: 'string' },
+      maxMsgNum: wholeNumber(1, 10000),
+      offset: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+      retry: wholeNumber(1, 10000),
+      timeout: wholeNumber(1, 60),
+      consumerGroupName: { type: 'string' },
+      name: triggerName,
+      enable,
+      qualifier,
+      parameters: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          topic: { type: 'string' },
+          maxMsgNum: wholeNumber(1, 10000),
+          offset: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+          retry: wholeNumber(1, 10000),
+          timeout: wholeNumber(1, 60),
+          consumerGroupName: { type: 'string' },
+          enable,
+          qualifier,
+        },
+        additionalProperties: false,
+      },
+    },
+    additionalProperties: false,
+  },
+  http: {
+    anyOf: [
+      { const: true },
+      {
+        type: 'object',
+        properties: {
+          name: triggerName,
+          authType: { type: 'string', enum: ['NONE', 'CAM', 'none', 'cam'] },
+          intranet: { type: 'boolean' },
+          extranet: { type: 'boolean' },
+          cors: {
+            anyOf: [
+              { type: 'boolean' },
+              {
+                type: 'object',
+                properties: {
+                  origins: stringOrList,
+                  methods: stringOrList,
+                  headers: stringOrList,
+                  exposeHeaders: stringOrList,
+                  credentials: { type: 'boolean' },
+                  maxAge: wholeNumber(0, 86400),
+                },
+                additionalProperties: false,
+              },
+            ],
+          },
+          enable,
+          qualifier,
+        },
+        additionalProperties: false,
+      },
+    ],
+  },
 };
 
 export const configSchema = {
@@ -48,21 +208,34 @@ export const configSchema = {
         stage: { type: 'string' },
         namespace: { type: 'string' },
         endpoint: { type: 'string', pattern: '^https?://' },
+        clsEndpoint: { type: 'string', pattern: '^https?://' },
         legacyApi: { type: 'boolean' },
         credentials: { type: 'string' },
         profile: { type: 'string' },
-        ...runtimeProperties,
+        ...functionSettings,
       },
     },
     function: {
       properties: {
         handler: { type: 'string' },
         namespace: { type: 'string' },
-        ...runtimeProperties,
+        ...functionSettings,
+        package: {
+          type: 'object',
+          properties: {
+            artifact: { type: 'string' },
+            individually: { type: 'boolean' },
+            patterns: { type: 'array', items: { type: 'string' } },
+            include: { type: 'array', items: { type: 'string' } },
+            exclude: { type: 'array', items: { type: 'string' } },
+          },
+          additionalProperties: false,
+        },
         smoke,
       },
     },
   },
+  functionEvents,
   custom: {
     type: 'object',
     properties: {
@@ -76,6 +249,15 @@ export const configSchema = {
               timeout: positive,
               failDeploy: { type: 'boolean' },
               junit: { type: 'string' },
+            },
+            additionalProperties: false,
+          },
+          deploy: {
+            type: 'object',
+            properties: {
+              timeout: positive,
+              publish: { type: 'boolean' },
+              alias: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' },
             },
             additionalProperties: false,
           },

@@ -1,0 +1,90 @@
+// A plan in words: one line per function for the deploy's summary ("api (shop-dev-api): code updated,
+// configuration updated (memorySize, environment), 1 trigger removed"), and every step with its reason for
+// --verbose. Pure: the command prints the lines.
+import type { FunctionPlan, PlanStep, RemovalStep } from './plan';
+
+function count(n: number, what: string, done: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'} ${done}`;
+}
+
+/** What a function's steps did, in a few words each, in step order. */
+export function describeSteps(steps: readonly PlanStep[]): string[] {
+  const parts: string[] = [];
+  const triggers = { created: 0, updated: 0, removed: 0, replaced: 0 };
+  const replacedTriggers = new Set<string>();
+  for (const step of steps) {
+    switch (step.action) {
+      case 'create':
+        parts.push('created');
+        break;
+      case 'recreate':
+        parts.push('re-created (was CreateFailed)');
+        break;
+      case 'updateCode':
+        parts.push('code updated');
+        break;
+      case 'updateConfiguration':
+        parts.push(step.changed.length ? `configuration updated (${step.changed.join(', ')})` : 'configuration sent again');
+        break;
+      case 'updateTags':
+        parts.push('tags updated');
+        break;
+      case 'publish':
+        parts.push(step.alias ? `version published (alias ${step.alias})` : 'version published');
+        break;
+      case 'createTrigger': {
+        // A delete and a create of the same trigger is one replacement.
+        const key = `${step.trigger.type}/${step.trigger.name}/${step.trigger.qualifier}`;
+        if (replacedTriggers.has(key)) {
+          replacedTriggers.delete(key);
+          triggers.removed--;
+          triggers.replaced++;
+        } else triggers.created++;
+        break;
+      }
+      case 'updateTrigger':
+        triggers.updated++;
+        break;
+      case 'deleteTrigger':
+        replacedTriggers.add(`${step.trigger.type}/${step.trigger.name}/${step.trigger.qualifier || '$LATEST'}`);
+        triggers.removed++;
+        break;
+      case 'wait':
+        break;
+    }
+  }
+  if (triggers.created) parts.push(count(triggers.created, 'trigger', 'created'));
+  if (triggers.updated) parts.push(count(triggers.updated, 'trigger', 'updated'));
+  if (triggers.replaced) parts.push(count(triggers.replaced, 'trigger', 'replaced'));
+  if (triggers.removed) parts.push(count(triggers.removed, 'trigger', 'removed'));
+  return parts;
+}
+
+function label(plan: Pick<FunctionPlan, 'key' | 'functionName' | 'namespace'>): string {
+  const namespace = plan.namespace === 'default' ? '' : `, namespace ${plan.namespace}`;
+  return `${plan.key} (${plan.functionName}${namespace})`;
+}
+
+/** One line per function of the plan, then one per function removed. */
+export function summaryLines(plans: readonly FunctionPlan[], removals: readonly RemovalStep[] = []): string[] {
+  const lines = plans.map((plan) => {
+    const parts = describeSteps(plan.steps);
+    return `${label(plan)}: ${parts.length ? parts.join(', ') : 'unchanged'}`;
+  });
+  for (const removal of removals) {
+    const namespace = removal.namespace === 'default' ? '' : ` (namespace ${removal.namespace})`;
+    lines.push(`${removal.functionName}${namespace}: removed (no longer in serverless.yml)`);
+  }
+  return lines;
+}
+
+/** Every step of every function with its reason, for --verbose and a dry run. */
+export function stepLines(plans: readonly FunctionPlan[], removals: readonly RemovalStep[] = []): string[] {
+  const lines: string[] = [];
+  for (const plan of plans) {
+    lines.push(`${label(plan)}:${plan.steps.length ? '' : ' nothing to do'}`);
+    for (const step of plan.steps) lines.push(`  ${step.action}: ${step.reason}`);
+  }
+  for (const removal of removals) lines.push(`${removal.functionName}: deleteFunction: ${removal.reason}`);
+  return lines;
+}
