@@ -43,7 +43,9 @@ export class InfoCommand {
     const clients = provider.clients();
     const keys = provider.functionKeys();
     const infos = new Map<string, FunctionInfo | undefined>();
-    await eachLimited(keys, 10, async (key) => infos.set(key, await clients.scf.getFunction(provider.functionTarget(key))));
+    await eachLimited(keys, 10, async (key) => {
+      infos.set(key, await clients.scf.getFunction(provider.functionTarget(key)));
+    });
     const listed = new Set(keys.map((key) => `${provider.functionTarget(key).namespace}/${provider.functionTarget(key).functionName}`));
     const strays = (await deployedOfService(clients, service, stage)).filter((f) => !listed.has(`${f.namespace}/${f.functionName}`));
 
