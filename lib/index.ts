@@ -74,6 +74,14 @@ class TencentScfPlugin {
           region: regionOption,
         },
       },
+      info: {
+        options: {
+          region: regionOption,
+          json: { usage: 'The service as deployed, as one JSON document', type: 'boolean' },
+        },
+      },
+      remove: { options: { region: regionOption } },
+      package: { options: { region: regionOption } },
       deploy: {
         options: {
           smoke: { usage: 'Run the smoke checks after the deploy (default: on; --no-smoke skips them)', type: 'boolean' },
