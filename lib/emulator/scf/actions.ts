@@ -39,7 +39,7 @@ export class EmulatorCore {
     for (const fn of service.functions) {
       this.account.addNamespace(fn.namespace, '');
       const at = now();
-      const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: {}, layers: [] };
+      const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: Object.assign(Object.create(null), fn.environment), layers: [] };
       this.account.putFunction({
         functionName: fn.functionName,
         namespace: fn.namespace,
