@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { resolveFunction, resolveStage, type ServiceConfig } from '../config/settings';
 import { ScfError } from '../cloud/errors';
+import { DEFAULT_RUNTIME } from '../runtime/runtimes';
 
 export interface EmulatedFunction {
   key: string;
@@ -221,7 +222,7 @@ export function loadService(dir: string, options: LoadOptions = {}): EmulatedSer
       functionName: target.functionName,
       namespace: target.namespace,
       handler,
-      runtime: resolvedString(fn?.runtime ?? provider.runtime, ctx, `functions.${key}.runtime`) ?? 'Nodejs18.15',
+      runtime: resolvedString(fn?.runtime ?? provider.runtime, ctx, `functions.${key}.runtime`) ?? DEFAULT_RUNTIME,
       timeout: resolvedNumber(fn?.timeout ?? provider.timeout, ctx, `functions.${key}.timeout`, 3),
       memorySize: resolvedNumber(fn?.memorySize ?? provider.memorySize, ctx, `functions.${key}.memorySize`, 128),
       environment,

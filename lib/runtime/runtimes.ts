@@ -17,6 +17,9 @@ export const RUNNABLE_RUNTIMES: readonly string[] = [
   'Python3.12',
 ];
 
+/** What a function runs on when serverless.yml names no runtime. */
+export const DEFAULT_RUNTIME = 'Nodejs18.15';
+
 /** For messages that refuse a runtime: what does run. */
 export const RUNNABLE_DESCRIPTION = `${RUNNABLE_RUNTIMES.join(', ')} (any NodejsX.Y or Python3.X)`;
 
