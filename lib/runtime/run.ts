@@ -98,7 +98,7 @@ export function runFunction(spec: FunctionSpec, run: RunOptions): RunningInvocat
       }
       const [preferred] = pythonCommands(spec.runtime);
       if (found.interpreter.name !== preferred) {
-        warnings.push(`${preferred} is not on PATH: ${spec.runtime} runs with ${found.interpreter.name}.`);
+        warnings.push(`${preferred} is not on PATH (or does not run): ${spec.runtime} runs with ${found.interpreter.name}.`);
       }
       launch = {
         family,

@@ -45,6 +45,13 @@ exports.sleeper = async () => {
   console.log('grandchild ' + child.pid);
   await new Promise(() => setInterval(() => undefined, 1000));
 };
+exports.leaveBehind = async () => {
+  const { spawn } = require('child_process');
+  const inGroup = spawn('sleep', ['30'], { stdio: 'inherit' });
+  const escaped = spawn('sleep', ['31'], { stdio: 'inherit', detached: true });
+  console.log('pids ' + inGroup.pid + ' ' + escaped.pid);
+  return 'returned';
+};
 exports.hog = async () => {
   const kept = [];
   for (;;) kept.push(new Array(100000).fill({ n: Math.random() }));
@@ -218,6 +225,23 @@ test('a timeout is 433 and kills the whole process group: the grandchild the han
   assert.match(result.log, /\tInvoking task timed out after 1 seconds\nEND RequestId/);
   const pid = Number(/grandchild (\d+)/.exec(result.log)![1]);
   assert.ok(await waitUntilGone(pid), `sleep ${pid} is still running`);
+});
+
+test('children holding the pipes do not keep a finished run alive; those in its group end with it', async () => {
+  const started = Date.now();
+  const result = await run('index.leaveBehind');
+  assert.equal(result.retMsg, '"returned"');
+  const [inGroup, escaped] = /pids (\d+) (\d+)/.exec(result.log)!.slice(1).map(Number);
+  try {
+    assert.ok(Date.now() - started < 4000, `the run took ${Date.now() - started} ms`);
+    assert.ok(await waitUntilGone(inGroup), `sleep ${inGroup} is still running`);
+  } finally {
+    try {
+      process.kill(escaped, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
 });
 
 test('a handler over its memory is 434, named', async () => {
