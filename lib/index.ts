@@ -36,6 +36,15 @@ class TencentScfPlugin {
           wait: { usage: 'With --type Event: wait for the result and print it as a sync call would', type: 'boolean' },
           timeout: { usage: 'With --wait: seconds to wait for the result (default 900)', type: 'string' },
         },
+        commands: {
+          local: {
+            options: {
+              event: { usage: 'Start from a trigger\'s sample event: timer, cos, apigw, ckafka or cmq (--data/--path fields win)', type: 'string' },
+              namespace: namespaceOption,
+              region: regionOption,
+            },
+          },
+        },
       },
       logs: {
         options: {
@@ -104,6 +113,11 @@ class TencentScfPlugin {
         this.run(() => {
           const { InvokeCommand } = require('./commands/invoke') as typeof import('./commands/invoke');
           return new InvokeCommand(this.provider, this.options).run();
+        }),
+      'invoke:local:invoke': () =>
+        this.run(() => {
+          const { InvokeLocalCommand } = require('./commands/invoke-local') as typeof import('./commands/invoke-local');
+          return new InvokeLocalCommand(this.provider, this.options).run();
         }),
       'logs:logs': () =>
         this.run(() => {

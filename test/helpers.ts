@@ -67,13 +67,15 @@ export interface SlsRun {
 
 /**
  * Runs the real serverless v3 CLI in `cwd` against the emulator, with a clean, isolated environment. Every run's
- * output is scanned for the secret key and token: the whole end-to-end suite is the secrets check.
+ * output is scanned for the secret key and token: the whole end-to-end suite is the secrets check. Its stdin
+ * carries `input` and is then closed (an open, silent stdin would be waited on as a possible event).
  */
 export function sls(
   cwd: string,
   args: string[],
   emulator: { url: string; credentials: TestCredentials },
   env: Record<string, string | undefined> = {},
+  input = '',
 ): Promise<SlsRun> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-home-'));
   const base: Record<string, string | undefined> = {
@@ -91,13 +93,15 @@ export function sls(
   };
   const clean = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
   return new Promise((resolve) => {
-    execFile(SLS, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+    const child = execFile(SLS, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
       fs.rmSync(home, { recursive: true, force: true });
       const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
       const run = { code, stdout, stderr };
       assertNoSecrets(run, { ...emulator.credentials, secretKey: clean.TENCENTCLOUD_SECRET_KEY ?? emulator.credentials.secretKey });
       resolve(run);
     });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
   });
 }
 

@@ -1,19 +1,15 @@
-// `sls invoke -f FN`: read options → invoke (and wait, with --wait) → print. The return value alone goes to
-// stdout; request id, durations, memory and the log go to stderr.
-import * as fs from 'fs';
-import * as path from 'path';
+// `sls invoke -f FN`: read options (the event through ./event-input) → invoke (and wait, with --wait) → print.
+// The return value alone goes to stdout; request id, durations, memory and the log go to stderr.
 import { inputError, ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import { type InvocationType, type InvokeResult, LIMITS } from '../cloud/types';
 import type { TencentProvider } from '../provider';
 import { onInterrupt } from './interrupt';
 import { formatResult, functionErrorMessage, invokeSummary, statusSummary } from '../render/invoke';
+import { type EventInputOptions, readEventInput } from './event-input';
 
-export interface InvokeOptions {
+export interface InvokeOptions extends EventInputOptions {
   function?: string;
-  data?: string;
-  path?: string;
-  raw?: boolean;
   type?: string;
   log?: boolean;
   qualifier?: string;
@@ -24,47 +20,10 @@ export interface InvokeOptions {
   contextPath?: string;
 }
 
-/** `--data`/`--path`/`--raw` → the ClientContext JSON text. Throws a one-line error on bad input. */
-export function readEvent(options: InvokeOptions, serviceDir: string): string {
-  if (options.data !== undefined && options.path !== undefined) throw inputError('Give the event with --data or --path, not both.');
-  if (options.path !== undefined) {
-    const file = path.resolve(serviceDir, String(options.path));
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (error: any) {
-      throw inputError(`--path ${options.path}: ${error?.code === 'ENOENT' ? 'the file does not exist' : error?.message}.`);
-    }
-    if (options.raw) return JSON.stringify(text);
-    return JSON.stringify(parseEventFile(text, file, String(options.path)));
-  }
-  if (options.data !== undefined) {
-    const data = String(options.data);
-    if (options.raw) return JSON.stringify(data);
-    try {
-      return JSON.stringify(JSON.parse(data));
-    } catch (error) {
-      throw inputError(`--data is not valid JSON (${(error as Error).message}); add --raw to send it as a string.`);
-    }
-  }
-  return '{}';
-}
-
-function parseEventFile(text: string, file: string, shown: string): unknown {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.json') {
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw inputError(`--path ${shown} is not valid JSON: ${(error as Error).message}.`);
-    }
-  }
-  const yaml = require('js-yaml') as typeof import('js-yaml');
-  try {
-    return yaml.load(text) ?? {};
-  } catch (error: any) {
-    throw inputError(`--path ${shown} is not valid JSON or YAML: ${String(error?.reason ?? error?.message).split('\n')[0]}.`);
-  }
+/** `--data`/`--path`/stdin (`--raw`) → the ClientContext JSON text. Throws a one-line error on bad input. */
+export async function readEvent(options: InvokeOptions, serviceDir: string): Promise<string> {
+  const event = await readEventInput(options, serviceDir);
+  return JSON.stringify(event === undefined ? {} : event);
 }
 
 export function parseInvocationType(type: string | undefined): InvocationType {
@@ -98,7 +57,7 @@ export class InvokeCommand {
     const invocationType = parseInvocationType(options.type);
     if (options.wait && invocationType !== 'Event') throw inputError('--wait goes with --type Event: a sync invoke already waits.');
     const waitTimeoutMs = parseWaitTimeout(options.timeout);
-    const clientContext = readEvent(options, provider.serviceDir);
+    const clientContext = await readEvent(options, provider.serviceDir);
     const limit = invocationType === 'Event' ? LIMITS.asyncEventBytes : LIMITS.syncEventBytes;
     const size = Buffer.byteLength(clientContext);
     if (size > limit) {

@@ -1,20 +1,19 @@
 // Reads a service's serverless.yml the way serverless would for the fields that decide what is deployed where:
-// service name, stage, region, namespaces, function names, handlers, timeouts. Variables in those fields
-// (`${opt:stage, 'dev'}`, `${sls:stage}`, `${self:...}`, `${env:X}`) are resolved; everything else is left alone.
+// service name, stage, region, namespaces, function names, handlers, runtimes, limits and environments.
+// Variables in those fields (`${opt:stage, 'dev'}`, `${sls:stage}`, `${self:...}`, `${env:X}`) are resolved;
+// everything else is left alone.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { resolveFunction, resolveStage, type ServiceConfig } from '../config/settings';
 import { ScfError } from '../cloud/errors';
+import { DEFAULT_RUNTIME } from '../runtime/runtimes';
 
 export interface EmulatedFunction {
   key: string;
   functionName: string;
   namespace: string;
-  /** Absolute path of the handler module, without extension resolution. */
-  handlerModule: string;
-  handlerExport: string;
-  /** `file.export`, as serverless.yml gives it. */
+  /** `file.export`, as serverless.yml gives it (the file relative to the service directory). */
   handler: string;
   /** SCF runtime name (function, else provider `runtime`). */
   runtime: string;
@@ -22,6 +21,8 @@ export interface EmulatedFunction {
   timeout: number;
   /** MB. */
   memorySize: number;
+  /** provider.environment merged with the function's (the function's win), values as strings. */
+  environment: Record<string, string>;
 }
 
 export interface EmulatedService {
@@ -140,6 +141,31 @@ function resolvedNumber(value: unknown, ctx: VariableContext, what: string, fall
   return n;
 }
 
+/**
+ * An `environment:` mapping, its values resolved and made strings; a `null` value leaves the variable out (as
+ * serverless does), a mapping or list is refused rather than passed on as "[object Object]".
+ */
+function resolvedEnvironment(value: unknown, ctx: VariableContext, where: string, into: Record<string, string>): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ScfError('Plugin.InvalidService', `${where} must be a mapping of variable names to values.`);
+  }
+  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+    const resolved = typeof raw === 'string' ? resolveString(raw, ctx) : raw;
+    if (resolved === undefined || resolved === null) {
+      delete into[key];
+      continue;
+    }
+    if (typeof resolved === 'object') {
+      throw new ScfError('Plugin.InvalidService', `${where}.${key} must be a string, a number or a boolean.`);
+    }
+    if (typeof resolved === 'string' && VARIABLE.test(resolved)) {
+      throw new ScfError('Plugin.InvalidService', `Cannot resolve ${where}.${key} "${resolved}" in serverless.yml.`);
+    }
+    into[key] = String(resolved);
+  }
+}
+
 export interface LoadOptions {
   stage?: string;
   region?: string;
@@ -188,16 +214,18 @@ export function loadService(dir: string, options: LoadOptions = {}): EmulatedSer
     if (!handler || dot <= 0) {
       throw new ScfError('Plugin.InvalidService', `functions.${key}.handler must be "file.export" (like index.main), not "${handler ?? ''}".`);
     }
+    const environment: Record<string, string> = Object.create(null);
+    resolvedEnvironment(provider.environment, ctx, 'provider.environment', environment);
+    resolvedEnvironment(fn?.environment, ctx, `functions.${key}.environment`, environment);
     return {
       key,
       functionName: target.functionName,
       namespace: target.namespace,
-      handlerModule: path.resolve(absDir, handler.slice(0, dot)),
-      handlerExport: handler.slice(dot + 1),
       handler,
-      runtime: resolvedString(fn?.runtime ?? provider.runtime, ctx, `functions.${key}.runtime`) ?? 'Nodejs18.15',
+      runtime: resolvedString(fn?.runtime ?? provider.runtime, ctx, `functions.${key}.runtime`) ?? DEFAULT_RUNTIME,
       timeout: resolvedNumber(fn?.timeout ?? provider.timeout, ctx, `functions.${key}.timeout`, 3),
       memorySize: resolvedNumber(fn?.memorySize ?? provider.memorySize, ctx, `functions.${key}.memorySize`, 128),
+      environment,
     };
   });
   return { dir: absDir, service, stage, region: resolvedString(provider.region, ctx, 'provider.region'), functions };

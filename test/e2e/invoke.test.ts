@@ -16,8 +16,8 @@ before(async () => {
 after(() => emulator.close());
 beforeEach(() => emulator.reset());
 
-async function invoke(args: string[], env: Record<string, string | undefined> = {}, cwd = EXAMPLE, schemaWarning = false): Promise<SlsRun> {
-  const run = await sls(cwd, ['invoke', ...args], emulator, env);
+async function invoke(args: string[], env: Record<string, string | undefined> = {}, cwd = EXAMPLE, schemaWarning = false, input = ''): Promise<SlsRun> {
+  const run = await sls(cwd, ['invoke', ...args], emulator, env, input);
   assertNoSecrets(run, emulator.credentials);
   if (!schemaWarning) assert.doesNotMatch(run.stderr, /validation schema|Warning/i, run.stderr);
   return run;
@@ -111,6 +111,15 @@ test('--raw sends the data as a string', async () => {
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, '"not json at all"\n');
   assert.equal(emulator.requests[0].params.ClientContext, '"not json at all"');
+});
+
+test('the event from stdin when neither --data nor --path is given', async () => {
+  const run = await invoke(['-f', 'echo'], {}, EXAMPLE, false, '{"from":"stdin"}\n');
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), { from: 'stdin' });
+  assert.equal(emulator.requests[0].params.ClientContext, '{"from":"stdin"}');
+  const given = await invoke(['-f', 'echo', '-d', '{"from":"data"}'], {}, EXAMPLE, false, '{"from":"stdin"}');
+  assert.deepEqual(JSON.parse(given.stdout), { from: 'data' });
 });
 
 test('bad input: one line, non-zero exit, nothing sent', async () => {

@@ -122,7 +122,7 @@ export class EmulatorCore {
     for (const fn of service?.functions ?? []) {
       this.account.addNamespace(fn.namespace, '');
       if (this.account.getFunction(fn.namespace, fn.functionName)) continue;
-      const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: Object.create(null), layers: [], ...this.logTopic(fn.functionName, {}) };
+      const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: Object.assign(Object.create(null), fn.environment), layers: [], ...this.logTopic(fn.functionName, {}) };
       this.account.putFunction(
         newFunctionRecord({ functionName: fn.functionName, namespace: fn.namespace, status: 'Active', config, code: { dir: service!.dir, size: 0 }, type: 'Event' }, now()),
       );

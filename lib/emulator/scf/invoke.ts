@@ -1,14 +1,17 @@
 // Invoke: sync and async invocations of a function's `$LATEST` (or a version or alias), run in a process of
 // their own; the invocation store records each for the logs, status and events actions.
 import { randomUUID } from 'crypto';
-import * as path from 'path';
 import { ApiFault } from '../api-fault';
 import { LIMITS } from '../../cloud/types';
-import { runHandler } from '../runner';
+import { DEFAULT_REGION } from '../../config/settings';
+import { runFunction, type RunStatus } from '../../runtime';
 import { type FunctionRecord, resolveQualifier } from '../store/account';
 import { findFunction, type ScfContext } from './context';
 import { requireInvocable } from './lifecycle';
 import { type Params, str } from './params';
+
+/** GetFunctionLogs' RetCode for each way a run ends: 1 is any error of the user's code. */
+const RET_CODES: Record<RunStatus, number> = { succeeded: 0, failed: 1, exited: 1, timeout: 433, memory: 434, terminated: 3 };
 
 export async function invoke(ctx: ScfContext, params: Params): Promise<Params> {
   const fn = findFunction(ctx, params);
@@ -55,7 +58,7 @@ export async function invoke(ctx: ScfContext, params: Params): Promise<Params> {
 }
 /** Starts one run of `fn` (its `qualifier`) in a process of its own; `trigger` is the InvokeType events report. */
 export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: string, type: 'RequestResponse' | 'Event', event: unknown, trigger = 'CLI') {
-  const { config, code } = resolveQualifier(fn, qualifier)!;
+  const { version, config, code } = resolveQualifier(fn, qualifier)!;
   const requestId = randomUUID();
   const record = ctx.invocations.add({
     requestId,
@@ -75,40 +78,34 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
     memUsage: 0,
     retryNum: 0,
   });
-  const dot = config.handler.lastIndexOf('.');
-  const run = runHandler(
+  const run = runFunction(
     {
-      key: fn.functionName,
       functionName: fn.functionName,
       namespace: fn.namespace,
-      handlerModule: path.resolve(code.dir, config.handler.slice(0, dot)),
-      handlerExport: config.handler.slice(dot + 1),
-      timeout: config.timeout,
-      memorySize: config.memorySize,
-      handler: config.handler,
+      version,
       runtime: config.runtime,
+      handler: config.handler,
+      codeDir: code.dir,
+      memorySize: config.memorySize,
+      timeout: config.timeout,
+      environment: config.environment,
+      region: DEFAULT_REGION,
     },
-    event,
-    requestId,
-    code.dir,
+    { requestId, event, onLine: (line) => record.onLine?.(line) },
   );
   record.terminate = run.terminate;
   const finished = run.done.then((result) => {
-    const duration = Math.round(result.durationMs * 1000) / 1000;
     record.endMs = ctx.now();
-    record.durationMs = duration;
-    record.billDurationMs = Math.max(1, Math.ceil(duration));
-    record.memUsage = result.memUsage;
+    record.durationMs = result.durationMs;
+    record.billDurationMs = result.billDurationMs;
+    record.memUsage = result.memUsageBytes;
     record.retMsg = result.status === 'succeeded' ? result.retMsg : result.errMsg;
     record.errMsg = result.errMsg;
-    record.retCode = { succeeded: 0, failed: 1, timeout: 433, terminated: 3 }[result.status];
+    record.retCode = RET_CODES[result.status];
     record.status = result.status === 'succeeded' ? 'FINISHED' : result.status === 'terminated' ? 'ABORTED' : 'FAILED';
-    record.log =
-      `START RequestId: ${requestId}\nEvent RequestId: ${requestId}\n` +
-      result.output +
-      (result.status === 'timeout' ? `${new Date().toISOString()}\t${requestId}\tInvoking task timed out after ${config.timeout} seconds\n` : '') +
-      `END RequestId: ${requestId}\n` +
-      `Report RequestId: ${requestId} Duration:${duration}ms Memory:${config.memorySize}MB MemUsage:${(result.memUsage / 1048576).toFixed(6)}MB\n`;
+    record.statusCode = result.statusCode;
+    record.lines = result.lines;
+    record.log = result.log;
     record.terminate = undefined;
   });
   ctx.running.add(finished);

@@ -1,6 +1,7 @@
 // What the emulator remembers of invocations: the source of GetFunctionLogs, GetRequestStatus and
 // ListAsyncEvents. Bounded: the oldest finished invocations are dropped past `capacity`.
 import type { AsyncEventStatus } from '../../cloud/types';
+import type { LogLine } from '../../runtime';
 
 export interface Invocation {
   /** Order of arrival, to keep sorts stable among requests started in the same millisecond. */
@@ -15,7 +16,7 @@ export interface Invocation {
   startMs: number;
   endMs?: number;
   status: AsyncEventStatus;
-  /** GetFunctionLogs RetCode: 2 while running, 0 success, 1 user error, 433 timeout, 3 terminated. */
+  /** GetFunctionLogs RetCode: 2 while running, 0 success, 1 user error, 433 timeout, 434 memory, 3 terminated. */
   retCode: number;
   retMsg: string;
   errMsg: string;
@@ -26,6 +27,12 @@ export interface Invocation {
   retryNum: number;
   /** Only for the running ones. */
   terminate?: (grace: boolean) => void;
+  /** SCF's status code once finished (200, 430, 433, 434, 439, 499, ...), as the CLS records carry it. */
+  statusCode?: number;
+  /** The handler's own log lines once finished, in order and capped, for the CLS records. */
+  lines?: LogLine[];
+  /** Each log line as the handler writes it, while it runs (for live logs). */
+  onLine?: (line: LogLine) => void;
 }
 
 export class InvocationStore {
