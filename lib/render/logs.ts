@@ -24,7 +24,7 @@ export function formatRequest(request: RequestLog, prefix = ''): string {
   if (request.memUsageBytes !== undefined) parts.push(`Memory: ${megabytes(request.memUsageBytes)}`);
   parts.push(`Status: ${outcomeText(request)}`);
   const lines = [parts.join('  ')];
-  if (request.error) lines.push(`Error: ${request.error.type ? `${plainText(request.error.type)}: ` : ''}${plainText(request.error.message)}`);
+  if (request.error) lines.push(`Failed: ${request.error.type ? `${plainText(request.error.type)}: ` : ''}${plainText(request.error.message)}`);
   lines.push(...request.lines);
   return lines.map((line) => prefix + line).join('\n') + '\n';
 }

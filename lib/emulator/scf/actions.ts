@@ -14,6 +14,7 @@ import { PackageStore } from '../store/packages';
 import { accountFromJson, accountToJson, readAccountFile, writeAccountFile } from '../store/snapshot';
 import { StateDir } from '../store/state-dir';
 import { ClsStore } from '../cls/topics';
+import { ConcurrencyLimiter } from '../../cloud/limiter';
 import { searchLog, TopicSearchGate } from '../cls/search';
 import { globMatch } from './validate';
 import { CODE_PATH_PREFIX, CodeUrls, serveCode } from './code';
@@ -110,6 +111,8 @@ export class EmulatorCore {
       commit: () => this.commit(),
       codeUrl: (sha256) => this.publicUrl.replace(/\/$/, '') + this.codeUrls.path(sha256),
       logTopic: (functionName, requested) => this.logTopic(functionName, requested),
+      cls: this.cls,
+      slots: new ConcurrencyLimiter(behaviour.maxConcurrency ?? 64),
     };
 
     if (saved) {

@@ -2,6 +2,8 @@
 // packages, COS, function status transitions, the behaviour flags and the clock; and finding the function or
 // namespace a request names.
 import { ApiFault } from '../api-fault';
+import type { ConcurrencyLimiter } from '../../cloud/limiter';
+import type { ClsStore } from '../cls/topics';
 import type { CosStore } from '../cos/store';
 import type { Account, FunctionRecord, NamespaceRecord } from '../store/account';
 import type { InvocationStore } from '../store/invocations';
@@ -28,6 +30,13 @@ export interface EmulatorBehaviour {
   withoutLogTopic?: string[];
   /** A record written to CLS becomes searchable this long after, ms (CLS is eventually consistent). */
   logIndexDelayMs?: number;
+  /** The account's region, as handlers see it. */
+  region?: string;
+  /**
+   * Handler processes running at once (the account's concurrency quota): invocations past it wait for a
+   * slot, as SCF queues what exceeds the quota. Default 64.
+   */
+  maxConcurrency?: number;
 }
 
 export interface ScfContext {
@@ -49,6 +58,10 @@ export interface ScfContext {
    * topic, else none for functions the behaviour leaves without one.
    */
   logTopic(functionName: string, requested: { logsetId?: string; topicId?: string }): { clsLogsetId?: string; clsTopicId?: string };
+  /** The CLS topics invocations write their records to. */
+  cls: ClsStore;
+  /** Slots for handler processes: at most `maxConcurrency` run at once. */
+  slots: ConcurrencyLimiter;
 }
 
 export function findNamespace(ctx: ScfContext, params: Params): NamespaceRecord {

@@ -4,7 +4,10 @@ import { randomUUID } from 'crypto';
 import { ApiFault } from '../api-fault';
 import { LIMITS } from '../../cloud/types';
 import { DEFAULT_REGION } from '../../config/settings';
-import { runFunction, type RunStatus } from '../../runtime';
+import { type RunResult, runFunction, type RunStatus } from '../../runtime';
+import type { ClsRecord } from '../../cloud/types';
+import { InvocationLog } from '../cls/records';
+import { runResult } from '../../runtime/outcome';
 import { type FunctionRecord, resolveQualifier } from '../store/account';
 import { findFunction, type ScfContext } from './context';
 import { requireInvocable } from './lifecycle';
@@ -78,23 +81,42 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
     memUsage: 0,
     retryNum: 0,
   });
-  const run = runFunction(
-    {
-      functionName: fn.functionName,
-      namespace: fn.namespace,
-      version,
-      runtime: config.runtime,
-      handler: config.handler,
-      codeDir: code.dir,
-      memorySize: config.memorySize,
-      timeout: config.timeout,
-      environment: config.environment,
-      region: DEFAULT_REGION,
-    },
-    { requestId, event, onLine: (line) => record.onLine?.(line) },
-  );
-  record.terminate = run.terminate;
-  const finished = run.done.then((result) => {
+  // The function's CLS topic gets the records SCF writes: START now, a line as each is written, the rest at the end.
+  const topicId = config.clsTopicId && ctx.cls.topic(config.clsTopicId) ? config.clsTopicId : undefined;
+  const clsLog = new InvocationLog({ functionName: fn.functionName, namespace: fn.namespace, qualifier: version, alias: qualifier === version ? '' : qualifier, requestId, retryNum: 0, startMs: record.startMs });
+  const write = (records: ClsRecord | ClsRecord[]) => topicId && ctx.cls.append(topicId, records);
+  write(clsLog.start());
+  record.onLine = (line) => write(clsLog.line(line));
+  let stopped: boolean | undefined;
+  record.terminate = (grace) => (stopped = grace);
+  const { appId, uin } = ctx.account.identity;
+  const finished = ctx.slots.acquire('handlers').then(async (release) => {
+    try {
+      if (stopped !== undefined) return void finish(terminatedBeforeStart(requestId, config.memorySize, config.timeout));
+      const run = runFunction(
+        {
+          functionName: fn.functionName,
+          namespace: fn.namespace,
+          version,
+          runtime: config.runtime,
+          handler: config.handler,
+          codeDir: code.dir,
+          memorySize: config.memorySize,
+          timeout: config.timeout,
+          environment: config.environment,
+          region: ctx.behaviour.region ?? DEFAULT_REGION,
+          appId,
+          uin,
+        },
+        { requestId, event, onLine: (line) => record.onLine?.(line) },
+      );
+      record.terminate = run.terminate;
+      finish(await run.done);
+    } finally {
+      release();
+    }
+  });
+  function finish(result: RunResult): void {
     record.endMs = ctx.now();
     record.durationMs = result.durationMs;
     record.billDurationMs = result.billDurationMs;
@@ -107,8 +129,15 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
     record.lines = result.lines;
     record.log = result.log;
     record.terminate = undefined;
-  });
+    write(clsLog.end({ statusCode: result.statusCode, retMsg: result.status === 'succeeded' ? result.retMsg : '', errorMessage: result.status === 'succeeded' ? undefined : result.errMsg, durationMs: result.durationMs, memUsageBytes: result.memUsageBytes, memorySize: config.memorySize }, record.endMs));
+  }
   ctx.running.add(finished);
   finished.finally(() => ctx.running.delete(finished));
   return { requestId, record, finished };
+}
+
+/** An invocation stopped while it waited for a slot: it never ran. */
+function terminatedBeforeStart(requestId: string, memorySize: number, timeout: number): RunResult {
+  const now = Date.now();
+  return runResult({ requestId, timeoutSeconds: timeout, memorySizeMb: memorySize, ending: { reason: 'terminated' }, lines: [], truncatedBytes: 0, startMs: now, endMs: now, durationMs: 0, memUsageBytes: 0, warnings: [] });
 }
