@@ -74,7 +74,7 @@ export class DeployCommand {
     const configOnly = this.options['update-config'] === true;
     const artifacts = new Map<string, Artifact>();
     if (!configOnly) {
-      const packaging = this.packaging();
+      const packaging = { ...this.packaging(), functionZipDir: removeOthers ? undefined : (this.options.package ?? this.provider.serverless.service.package?.path ?? '.serverless') };
       for (const fn of functions) artifacts.set(fn.key, await readArtifact(artifactPath(packaging, fn.key)));
     }
     const clients = provider.clients();

@@ -34,6 +34,11 @@ export interface ServerlessPackaging {
   functionArtifact(key: string): string | undefined;
   /** `deploy --package DIR`. */
   packageDir?: string;
+  /**
+   * `deploy function`: serverless just zipped the function on its own, into `<key>.zip` of this directory (it
+   * does not always record the path on the function).
+   */
+  functionZipDir?: string;
 }
 
 /** The zip a function is deployed from. */
@@ -46,7 +51,8 @@ export function artifactPath(packaging: ServerlessPackaging, key: string): strin
     }
     throw inputError(`--package ${packaging.packageDir} holds neither ${key}.zip nor ${packaging.service}.zip: make it with sls package --package ${packaging.packageDir}.`);
   }
-  const file = own ?? packaging.serviceArtifact;
+  const fresh = packaging.functionZipDir ? path.resolve(packaging.serviceDir, packaging.functionZipDir, `${key}.zip`) : undefined;
+  const file = own ?? (fresh && fs.existsSync(fresh) ? fresh : undefined) ?? packaging.serviceArtifact;
   if (!file) throw inputError(`No package was built for functions.${key}: run sls package, or sls deploy without --package.`);
   return path.resolve(packaging.serviceDir, file);
 }

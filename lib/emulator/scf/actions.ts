@@ -14,6 +14,7 @@ import { PackageStore } from '../store/packages';
 import { accountFromJson, accountToJson, readAccountFile, writeAccountFile } from '../store/snapshot';
 import { StateDir } from '../store/state-dir';
 import { ClsStore } from '../cls/topics';
+import { InvocationLog } from '../cls/records';
 import { ConcurrencyLimiter } from '../../cloud/limiter';
 import { searchLog, TopicSearchGate } from '../cls/search';
 import { globMatch } from './validate';
@@ -217,9 +218,22 @@ export class EmulatorCore {
    * thousands of log entries or async events.
    */
   seed(functionName: string, namespace: string, items: Array<Partial<Omit<Invocation, 'seq'>> & { startMs: number }>): Invocation[] {
+    const topicId = this.account.getFunction(namespace, functionName)?.config.clsTopicId;
+    const topic = topicId ? this.cls.topic(topicId) : undefined;
     return items.map((item) => {
       const requestId = item.requestId ?? randomUUID();
       const running = item.status === 'RUNNING';
+      if (topic) {
+        // The same invocation in the function's CLS topic, as SCF writes it.
+        const log = new InvocationLog({ functionName, namespace, qualifier: '$LATEST', alias: '', requestId, retryNum: 0, startMs: item.startMs });
+        const records = [log.start(), log.line({ timeMs: item.startMs, text: 'seeded entry' })];
+        if (!running) {
+          const retCode = item.retCode ?? 0;
+          const statusCode = retCode === 0 ? 200 : retCode === 433 || retCode === 434 ? retCode : retCode === 3 ? 499 : 430;
+          records.push(...log.end({ statusCode, retMsg: retCode === 0 ? '"seeded"' : '', errorMessage: retCode === 0 ? undefined : 'seeded failure', durationMs: 1, memUsageBytes: 1048576, memorySize: 128 }, item.endMs ?? item.startMs + 1));
+        }
+        this.cls.append(topic.info.topicId, records);
+      }
       return this.store.add({
         requestId,
         functionName,

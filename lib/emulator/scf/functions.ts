@@ -273,7 +273,9 @@ export function getFunctionAddress(ctx: ScfContext, params: Params): Params {
     throw new ApiFault('FailedOperation.FunctionStatusError', `The function \`${fn.functionName}\` is ${fn.status}: its code has no address yet.`);
   }
   const { sha256 } = resolved.code;
-  if (!sha256) throw new ApiFault('FailedOperation.GetFunctionAddress', `The function \`${fn.functionName}\` runs from a service directory: it has no deployed package.`);
+  // A function served from a service directory (scf-emulator --service) has no package: no address, no hash,
+  // so a deploy sends its code.
+  if (!sha256) return { Url: '', CodeSha256: '' };
   return { Url: ctx.codeUrl(sha256), CodeSha256: sha256 };
 }
 
