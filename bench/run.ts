@@ -8,6 +8,7 @@
 //            once, within one interval + 200 ms of being final; memory flat
 //   smoke    50 functions whose results take 2 s: ≤ 1.3× the floor (invokes at 20 a second, then 2 s),
 //            ≤ 20 GetRequestStatus requests in any second
+//   invoke-local  `sls invoke local` against `sls print` in the same service, Node.js and Python (bench/invoke-local.ts)
 import { execFile, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -21,6 +22,7 @@ import { loadService } from '../lib/emulator/service-file';
 import { startEmulator } from '../lib/emulator/http/server';
 import { readSmokeCheck } from '../lib/smoke/config';
 import { runSmokeChecks } from '../lib/smoke/run';
+import { benchInvokeLocal } from './invoke-local';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const EXAMPLE = path.join(REPO, 'examples', 'hello');
@@ -253,7 +255,7 @@ async function benchSmoke(): Promise<void> {
 
 async function main(): Promise<void> {
   const only = process.argv[2];
-  const benches: Record<string, () => Promise<void>> = { load: benchLoad, history: benchHistory, tail: benchTail, smoke: benchSmoke };
+  const benches: Record<string, () => Promise<void>> = { load: benchLoad, history: benchHistory, tail: benchTail, smoke: benchSmoke, 'invoke-local': () => benchInvokeLocal(rows) };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && only !== name) continue;
     process.stderr.write(`bench: ${name}…\n`);
