@@ -73,9 +73,15 @@ export class DeployCommand {
     const { log } = provider.io;
     const configOnly = this.options['update-config'] === true;
     const artifacts = new Map<string, Artifact>();
+    const cos = this.cosTarget(desired);
     if (!configOnly) {
       const packaging = { ...this.packaging(), functionZipDir: removeOthers ? undefined : (this.options.package ?? this.provider.serverless.service.package?.path ?? '.serverless') };
-      for (const fn of functions) artifacts.set(fn.key, await readArtifact(artifactPath(packaging, fn.key)));
+      for (const fn of functions) {
+        const artifact = await readArtifact(artifactPath(packaging, fn.key));
+        // A package that fits no request and has no bucket to go through is refused before anything is sent.
+        codeRoute(artifact, cos);
+        artifacts.set(fn.key, artifact);
+      }
     }
     const clients = provider.clients();
     if (clients.scf.legacy) throw inputError('sls deploy speaks SCF API 3.0: remove provider.legacyApi to deploy (the legacy API stays available to invoke and logs).');
@@ -118,7 +124,7 @@ export class DeployCommand {
     log.verbose(stepLines(plans, removals).join('\n'));
 
     // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
-    const codes = await this.codes(clients, desired, changing, artifacts);
+    const codes = await this.codes(clients, cos, changing, artifacts);
 
     const runner = new PlanRunner({
       scf: clients.scf,
@@ -171,11 +177,15 @@ export class DeployCommand {
     };
   }
 
-  /** The Code of every function that sends code: inline, or uploaded to COS now. */
-  private async codes(clients: Clients, desired: DesiredState, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, FunctionCode>> {
-    const needsCode = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate' || s.action === 'updateCode'));
+  /** Where packages too large to inline go: provider.deploymentBucket (checked), undefined without one. */
+  private cosTarget(desired: DesiredState): CosTarget | undefined {
     const bucket = deploymentBucket(this.provider.providerConfig.deploymentBucket);
-    const cos: CosTarget | undefined = bucket ? { bucket, region: desired.region, prefix: `sls-tencent-scf/${desired.service}/${desired.stage}` } : undefined;
+    return bucket ? { bucket, region: desired.region, prefix: `sls-tencent-scf/${desired.service}/${desired.stage}` } : undefined;
+  }
+
+  /** The Code of every function that sends code: inline, or uploaded to COS now. */
+  private async codes(clients: Clients, cos: CosTarget | undefined, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, FunctionCode>> {
+    const needsCode = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate' || s.action === 'updateCode'));
     const routes = new Map(needsCode.map((p) => [p.key, codeRoute(artifacts.get(p.key)!, cos)] as const));
     const uploaded = new Set<string>();
     for (const [key, route] of routes) {
