@@ -129,6 +129,8 @@ export interface RemovalStep {
   namespace: string;
   /** Found busy (Creating, Updating, Publishing): wait until it settles before DeleteFunction. */
   waitFirst: boolean;
+  /** Found Deleting (an earlier remove was cut short): SCF refuses a second DeleteFunction, so only wait until it is gone. */
+  deleting?: boolean;
   reason: string;
 }
 

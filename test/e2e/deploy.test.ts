@@ -380,6 +380,31 @@ test('UpdateFailed and an API refusal: non-zero, naming function, step, code and
   assert.equal(removed.code, 0, output(removed));
 });
 
+test('remove waits for a busy function and for one already being deleted', async () => {
+  const leftover = serviceDir(`service: leftover\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  x:\n    handler: index.hello\n  y:\n    handler: index.echo\n`);
+  const deployed = await run(leftover, ['deploy', '--no-smoke']);
+  assert.equal(deployed.code, 0, output(deployed));
+  // x Updating, y Deleting (a remove interrupted after its DeleteFunction), for as long as the test wants.
+  emulator.core.setTransitionMs(600_000);
+  await client.UpdateFunctionConfiguration({ FunctionName: 'leftover-dev-x', MemorySize: 256 });
+  await client.DeleteFunction({ FunctionName: 'leftover-dev-y' });
+  emulator.core.setTransitionMs(TRANSITION_MS);
+  emulator.reset();
+  const removing = sls(leftover, ['remove'], emulator);
+  for (let i = 0; requestsFor('GetFunction', 'leftover-dev-x').length < 2; i++) {
+    assert.ok(i < 1200, 'the remove never polled the busy function');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  emulator.core.settleTransitions();
+  const result = await removing;
+  assert.equal(result.code, 0, output(result));
+  assert.match(result.stderr, /Removed leftover \(stage dev, region ap-guangzhou\):\n {2}leftover-dev-x\n {2}leftover-dev-y/);
+  assert.deepEqual(emulator.requests.filter((r) => r.outcome !== 'ok' && !r.outcome.startsWith('ResourceNotFound')), [], 'nothing was refused');
+  assert.deepEqual(mutations(), ['DeleteFunction leftover-dev-x'], 'y was being deleted already: it is waited for');
+  assert.ok(await gone('leftover-dev-x'));
+  assert.ok(await gone('leftover-dev-y'));
+});
+
 // ---- packages too large to inline -------------------------------------------------------------------------
 
 test('a package too large to inline: refused before anything is sent without provider.deploymentBucket, through COS with it', async () => {
