@@ -86,6 +86,8 @@ interface ShopVariant {
   envRemoved?: boolean;
   /** api's nightly timer gone, its every5 timer at another time. */
   triggersChanged?: boolean;
+  /** The provider's tags gone, api's team tag changed. */
+  tagsChanged?: boolean;
   withExtra?: boolean;
 }
 
@@ -96,6 +98,7 @@ function shopYml(v: ShopVariant = {}): string {
     ? `      - timer: { name: every5, cron: '0 15 3 * * * *' }\n`
     : `      - timer: { name: every5, cron: '0 0 3 * * * *' }\n      - timer: { name: nightly, cron: '0 30 4 * * * *' }\n`;
   const echoEnv = v.envRemoved ? '' : `    environment:\n      ONLY: x\n`;
+  const providerTags = v.tagsChanged ? '' : `  tags:\n    owner: ops\n`;
   const extra = v.withExtra === false ? '' : `  extra:\n    handler: extra.main\n    package:\n      patterns: ['extra.js']\n`;
   return `service: shop
 provider:
@@ -103,9 +106,7 @@ provider:
   runtime: Nodejs18.15
   memorySize: 128
   timeout: 5
-${providerEnv}  tags:
-    owner: ops
-plugins:
+${providerEnv}${providerTags}plugins:
   - __PLUGIN__
 package:
   individually: true
@@ -118,7 +119,7 @@ functions:
     description: The shop's API
     environment:
 ${apiEnv}    tags:
-      team: payments
+      team: ${v.tagsChanged ? 'growth' : 'payments'}
     package:
       patterns: ['api.js']
     events:
@@ -210,15 +211,18 @@ test('a redeploy with nothing changed sends reads only and says so', async () =>
   assert.deepEqual(emulator.requests.filter((r) => !isRead(r)).map((r) => r.action), []);
 });
 
-test('removed variables, a removed trigger, a changed cron and a removed function are gone', async () => {
-  writeShop({ echoMemory: 256, echoTimeout: 9, envRemoved: true, triggersChanged: true, withExtra: false });
+test('removed variables and tags, a removed trigger, a changed cron and a removed function are gone', async () => {
+  writeShop({ echoMemory: 256, echoTimeout: 9, envRemoved: true, triggersChanged: true, tagsChanged: true, withExtra: false });
   const result = await run(shop, ['deploy', '--no-smoke']);
   assert.equal(result.code, 0, output(result));
-  assert.match(result.stderr, /api \(shop-dev-api\): configuration updated \(environment\), 1 trigger updated, 1 trigger removed/);
-  assert.match(result.stderr, /echo \(shop-dev-echo\): configuration updated \(environment\)/);
+  assert.match(result.stderr, /api \(shop-dev-api\): configuration updated \(environment\), tags updated, 1 trigger updated, 1 trigger removed/);
+  assert.match(result.stderr, /echo \(shop-dev-echo\): configuration updated \(environment\), tags updated/);
   assert.match(result.stderr, /shop-dev-extra: removed \(no longer in serverless\.yml\)/);
 
-  assert.deepEqual(env(await client.GetFunction({ FunctionName: 'shop-dev-api' })), { SHARED: 'from-function' });
+  const api = await client.GetFunction({ FunctionName: 'shop-dev-api' });
+  assert.deepEqual(env(api), { SHARED: 'from-function' });
+  assert.deepEqual(tags(api), { team: 'growth', 'sls-tencent-scf.service': 'shop', 'sls-tencent-scf.stage': 'dev' });
+  assert.deepEqual(tags(await client.GetFunction({ FunctionName: 'shop-dev-echo' })), { 'sls-tencent-scf.service': 'shop', 'sls-tencent-scf.stage': 'dev' });
   assert.deepEqual(env(await client.GetFunction({ FunctionName: 'shop-dev-echo' })), {}, 'every variable removed: none left');
   const clear = requestsFor('UpdateFunctionConfiguration', 'shop-dev-echo')[0];
   assert.deepEqual(clear.params.Environment, { Variables: [{ Key: '', Value: '' }] }, 'the only form SCF clears variables with');
@@ -233,7 +237,7 @@ test('removed variables, a removed trigger, a changed cron and a removed functio
 });
 
 test('deploy function -f: that function code and configuration, then its smoke check; --update-config sends configuration only', async () => {
-  writeShop({ echoMemory: 256, echoTimeout: 9, envRemoved: true, triggersChanged: true, withExtra: false, echoDescription: 'v2' }, { 'echo.js': echoCode('v2'), 'api.js': apiCode('api-v3') });
+  writeShop({ echoMemory: 256, echoTimeout: 9, envRemoved: true, triggersChanged: true, tagsChanged: true, withExtra: false, echoDescription: 'v2' }, { 'echo.js': echoCode('v2'), 'api.js': apiCode('api-v3') });
   const result = await run(shop, ['deploy', 'function', '-f', 'echo']);
   assert.equal(result.code, 0, output(result));
   assert.deepEqual(mutations().filter((m) => !m.startsWith('Invoke')), ['UpdateFunctionCode shop-dev-echo', 'UpdateFunctionConfiguration shop-dev-echo']);
@@ -243,7 +247,7 @@ test('deploy function -f: that function code and configuration, then its smoke c
   assert.equal((await client.GetFunction({ FunctionName: 'shop-dev-echo' })).Description, 'v2');
   assert.deepEqual(await invokeResult('shop-dev-api'), { code: 'api-v2' }, 'api changed on disk, and was not deployed');
 
-  writeShop({ echoMemory: 256, echoTimeout: 11, envRemoved: true, triggersChanged: true, withExtra: false, echoDescription: 'v2' }, { 'echo.js': echoCode('v3') });
+  writeShop({ echoMemory: 256, echoTimeout: 11, envRemoved: true, triggersChanged: true, tagsChanged: true, withExtra: false, echoDescription: 'v2' }, { 'echo.js': echoCode('v3') });
   const configOnly = await run(shop, ['deploy', 'function', '-f', 'echo', '--update-config', '--no-smoke']);
   assert.equal(configOnly.code, 0, output(configOnly));
   assert.deepEqual(mutations(), ['UpdateFunctionConfiguration shop-dev-echo']);
