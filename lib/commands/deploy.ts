@@ -23,7 +23,7 @@ export interface DeployOptions {
 }
 
 /** Functions deployed at once; each waits on its own status, and the client holds every action to its rate. */
-const FUNCTIONS_AT_ONCE = 5;
+export const FUNCTIONS_AT_ONCE = 5;
 
 /** serverless.yml as the deploy reads it: the desired state, checked. */
 export function readDesiredState(provider: TencentProvider): DesiredState {
