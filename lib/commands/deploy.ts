@@ -12,7 +12,7 @@ import { type Artifact, artifactPath, codeRoute, type CosTarget, deploymentBucke
 import { eachLimited, PlanRunner } from '../deploy/apply';
 import { type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
 import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type RemovalStep } from '../deploy/plan';
-import { stepLines, summaryLines } from '../deploy/summary';
+import { failureText, stepLines, summaryLines } from '../deploy/summary';
 import { onInterrupt } from './interrupt';
 
 export interface DeployOptions {
@@ -146,24 +146,42 @@ export class DeployCommand {
         `Deploy interrupted${underway.size ? ` while changing ${[...underway].join(', ')}` : ''}. What was done stays done; run sls deploy again and it picks up from what it finds.`,
       );
     });
+    // A function that fails does not stop the others (they do not depend on it): every failure is reported
+    // together. Functions that left serverless.yml are removed only when everything else went through.
+    const failures: ScfError[] = [];
+    const failed = new Set<string>();
     try {
       for (const namespace of missingNamespaces) await this.createNamespace(clients, namespace);
       await eachLimited(changing, FUNCTIONS_AT_ONCE, async (plan) => {
         underway.add(plan.key);
-        await runner.run(plan);
+        try {
+          await runner.run(plan);
+        } catch (error) {
+          if (!(error instanceof ScfError)) throw error;
+          failures.push(error);
+          failed.add(plan.key);
+        }
         underway.delete(plan.key);
         this.done(plan.key);
       });
-      await eachLimited(removals, FUNCTIONS_AT_ONCE, async (removal) => {
-        this.line(removal.functionName, `${removal.functionName}: removing (no longer in serverless.yml)`);
-        await runner.remove(removal);
-        this.done(removal.functionName);
-      });
+      if (!failures.length) {
+        await eachLimited(removals, FUNCTIONS_AT_ONCE, async (removal) => {
+          this.line(removal.functionName, `${removal.functionName}: removing (no longer in serverless.yml)`);
+          await runner.remove(removal);
+          this.done(removal.functionName);
+        });
+      }
     } finally {
       stopWatching();
       for (const line of this.progress.values()) line.remove();
     }
-    log.notice([`Deployed ${desired.service} (stage ${desired.stage}, region ${desired.region}):`, ...summaryLines(plans, removals).map((l) => `  ${l}`)].join('\n'));
+    const heading = `${failures.length ? 'Deployed only in part' : 'Deployed'} ${desired.service} (stage ${desired.stage}, region ${desired.region}):`;
+    const succeeded = plans.filter((p) => !failed.has(p.key));
+    if (succeeded.length || !failures.length) log.notice([heading, ...summaryLines(succeeded, failures.length ? [] : removals).map((l) => `  ${l}`)].join('\n'));
+    if (failures.length) {
+      const first = failures[0];
+      throw new ScfError(first.code, failureText(failures.map((f) => f.message), changing.length - failures.length, removals.map((r) => r.functionName)), first.context);
+    }
   }
 
   private packaging() {

@@ -370,16 +370,28 @@ test('UpdateFailed and an API refusal: non-zero, naming function, step, code and
 
   // Nodejs20.15 passes the plugin's checks (SCF has offered it since the SDK's list was made); this account's
   // API refuses it. The UpdateFailed function is sent its code and configuration again meanwhile.
-  const yml = FLAKY.replace('MEMORY', '512') + `  b:\n    handler: index.hello\n    runtime: Nodejs20.15\n    smoke: true\n`;
+  // c's bucket does not exist: only CreateTrigger finds that out. A failure does not stop the other functions.
+  const yml =
+    FLAKY.replace('MEMORY', '512') +
+    `  b:\n    handler: index.hello\n    runtime: Nodejs20.15\n    smoke: true\n` +
+    `  c:\n    handler: index.hello\n    events:\n      - cos: { bucket: missing-${APPID} }\n`;
   fs.writeFileSync(path.join(flaky, 'serverless.yml'), yml.replace(/__PLUGIN__/g, path.resolve(__dirname, '..', '..', '..')));
   const refused = await run(flaky, ['deploy']);
   assert.notEqual(refused.code, 0, output(refused));
-  assert.match(refused.stdout, /Deploying b \(flaky-dev-b\) failed at CreateFunction \[InvalidParameterValue\.Runtime\]: .*Nodejs20\.15.* \(CreateFunction RequestId [0-9a-f-]{36}\)/);
+  assert.match(refused.stdout, /2 functions failed to deploy:\n/);
+  assert.match(refused.stdout, /^Deploying b \(flaky-dev-b\) failed at CreateFunction \[InvalidParameterValue\.Runtime\]: .*Nodejs20\.15.* \(CreateFunction RequestId [0-9a-f-]{36}\)$/m);
+  assert.match(
+    refused.stdout,
+    new RegExp(`^Deploying c \\(flaky-dev-c\\) failed at CreateTrigger cos missing-${APPID}\\.cos\\.ap-guangzhou\\.myqcloud\\.com \\[ResourceNotFound\\.Cos\\]: .* \\(CreateTrigger RequestId [0-9a-f-]{36}\\)$`, 'm'),
+  );
+  assert.match(refused.stdout, /The other 1 function\(s\) to change were deployed/);
+  assert.match(refused.stderr, /Deployed only in part flaky \(stage dev, region ap-guangzhou\):\n {2}a \(flaky-dev-a\): code updated, configuration updated \(memorySize\)\n/);
   assert.deepEqual(requestsFor('Invoke'), [], 'no smoke check, not even of the function that deployed');
   const a = await client.GetFunction({ FunctionName: 'flaky-dev-a' });
   assert.deepEqual([a.Status, a.MemorySize], ['Active', 512], 'the UpdateFailed function recovered');
-  assert.deepEqual(mutations().sort(), ['CreateFunction flaky-dev-b', 'UpdateFunctionCode flaky-dev-a', 'UpdateFunctionConfiguration flaky-dev-a']);
+  assert.deepEqual(mutations().sort(), ['CreateFunction flaky-dev-b', 'CreateFunction flaky-dev-c', 'CreateTrigger flaky-dev-c', 'UpdateFunctionCode flaky-dev-a', 'UpdateFunctionConfiguration flaky-dev-a']);
   assert.ok(await gone('flaky-dev-b'));
+  assert.deepEqual(await triggersOf('flaky-dev-c'), []);
   const removed = await run(flaky, ['remove']);
   assert.equal(removed.code, 0, output(removed));
 });

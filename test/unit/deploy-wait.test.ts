@@ -1,9 +1,11 @@
-// The status waits of a deploy, against a scripted GetFunction and a clock that only moves when slept on.
+// The status waits of a deploy, against a scripted GetFunction and a clock that only moves when slept on; the
+// error of a deploy that failed in part.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { isScfError } from '../../lib/cloud/errors';
 import type { Clock } from '../../lib/cloud/limiter';
 import type { FunctionInfo } from '../../lib/cloud/types';
+import { failureText } from '../../lib/deploy/summary';
 import { statusPollDelayMs, waitUntilActive, waitUntilGone } from '../../lib/deploy/wait';
 
 const TARGET = { functionName: 'shop-dev-api', namespace: 'default' };
@@ -77,4 +79,18 @@ test('waitUntilGone returns once GetFunction no longer finds it; DeleteFailed en
   assert.equal(h.calls(), 3);
   const failed = harness([info('Deleting'), info('DeleteFailed', [{ errorCode: 'FailedOperation.DeleteFunction', errorMessage: 'bound to a trigger' }])]);
   await assert.rejects(waitUntilGone(failed.client, TARGET, { timeoutMs: 60_000, clock: failed.clock }), /is DeleteFailed after DeleteFunction: FailedOperation\.DeleteFunction: bound to a trigger\./);
+});
+
+test('a deploy that failed in part: every failure, what the others did, the removals left undone', () => {
+  assert.equal(failureText(['Deploying a (s-dev-a) failed at CreateFunction [X]: no.'], 0, []), 'Deploying a (s-dev-a) failed at CreateFunction [X]: no.');
+  assert.equal(
+    failureText(['Deploying a failed.', 'Deploying b failed.'], 3, ['s-dev-old']),
+    [
+      '2 functions failed to deploy:',
+      'Deploying a failed.',
+      'Deploying b failed.',
+      'The other 3 function(s) to change were deployed (listed above).',
+      'Not removed, as a function failed: s-dev-old (no longer in serverless.yml; the next successful sls deploy removes them).',
+    ].join('\n'),
+  );
 });
