@@ -257,6 +257,10 @@ test('deploy function -f: that function code and configuration, then its smoke c
 });
 
 test('sls info and info --json show what is deployed', async () => {
+  // A function this service and stage deployed that serverless.yml no longer lists (a deploy was cut short).
+  const zip = fs.readFileSync(path.join(shop, '.serverless', 'echo.zip')).toString('base64');
+  const marks = [{ Key: 'sls-tencent-scf.service', Value: 'shop' }, { Key: 'sls-tencent-scf.stage', Value: 'dev' }];
+  await client.CreateFunction({ FunctionName: 'shop-dev-stray', Runtime: 'Nodejs18.15', Handler: 'echo.main', Code: { ZipFile: zip }, Tags: marks });
   const info = await run(shop, ['info']);
   assert.equal(info.code, 0, output(info));
   assert.match(info.stdout, /^api +shop-dev-api +default +Nodejs18\.15 +256 MB +7 s +Active +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +(.*)$/m);
@@ -264,6 +268,7 @@ test('sls info and info --json show what is deployed', async () => {
   assert.match(apiRow, /timer 0 15 3 \* \* \* \*/);
   assert.match(apiRow, new RegExp(`cos uploads-${APPID}\\.cos\\.ap-guangzhou\\.myqcloud\\.com cos:ObjectCreated:\\*`));
   assert.match(info.stdout, /^echo +shop-dev-echo +default +Nodejs18\.15 +256 MB +11 s +Active/m);
+  assert.match(info.stdout, /no longer in serverless\.yml \(the next sls deploy removes them\): shop-dev-stray$/m);
   assert.deepEqual(emulator.requests.filter((r) => !isRead(r)), []);
 
   const json = await run(shop, ['info', '--json']);
@@ -279,14 +284,14 @@ test('sls info and info --json show what is deployed', async () => {
     ],
   );
   assert.deepEqual(doc.functions[0].triggers.map((t: any) => t.type).sort(), ['cos', 'timer']);
-  assert.deepEqual(doc.notInServerlessYml, []);
+  assert.deepEqual(doc.notInServerlessYml.map((f: any) => f.functionName), ['shop-dev-stray']);
 });
 
-test('remove deletes every function; a second remove is a no-op that exits 0', async () => {
+test('remove deletes every function of the service and stage; a second remove is a no-op that exits 0', async () => {
   const first = await run(shop, ['remove']);
   assert.equal(first.code, 0, output(first));
-  assert.match(first.stderr, /Removed shop \(stage dev, region ap-guangzhou\):\n {2}shop-dev-api\n {2}shop-dev-echo/);
-  assert.deepEqual(mutations().sort(), ['DeleteFunction shop-dev-api', 'DeleteFunction shop-dev-echo']);
+  assert.match(first.stderr, /Removed shop \(stage dev, region ap-guangzhou\):\n {2}shop-dev-api\n {2}shop-dev-echo\n {2}shop-dev-stray/);
+  assert.deepEqual(mutations().sort(), ['DeleteFunction shop-dev-api', 'DeleteFunction shop-dev-echo', 'DeleteFunction shop-dev-stray']);
   assert.ok(await gone('shop-dev-api'));
   assert.ok(await gone('shop-dev-echo'));
   const listed = await client.ListFunctions({ Filters: [{ Name: 'tag-sls-tencent-scf.service', Values: ['shop'] }] });
