@@ -38,11 +38,21 @@ export function readDesiredState(provider: TencentProvider): DesiredState {
   });
 }
 
+/** The names of the account's namespaces. */
+export async function existingNamespaces(clients: Clients): Promise<Set<string>> {
+  return new Set((await clients.scf.listNamespaces()).map((n) => n.name));
+}
+
 /** Every function this service and stage deployed (found by the plugin's tags), in every namespace. */
-export async function deployedOfService(clients: Clients, service: string, stage: string): Promise<FunctionSummary[]> {
-  const namespaces = await clients.scf.listNamespaces();
-  const lists = await Promise.all(namespaces.map((ns) => clients.scf.listFunctions(ns.name, { [SERVICE_TAG]: service, [STAGE_TAG]: stage })));
+export async function deployedOfService(clients: Clients, service: string, stage: string, namespaces?: Set<string>): Promise<FunctionSummary[]> {
+  const names = namespaces ?? (await existingNamespaces(clients));
+  const lists = await Promise.all([...names].map((ns) => clients.scf.listFunctions(ns, { [SERVICE_TAG]: service, [STAGE_TAG]: stage })));
   return lists.flat();
+}
+
+/** The function, or undefined when it (or its namespace: never deployed, or removed since) does not exist. */
+export async function deployedFunction(clients: Clients, target: { functionName: string; namespace: string }, namespaces: Set<string>): Promise<FunctionInfo | undefined> {
+  return namespaces.has(target.namespace) ? clients.scf.getFunction(target) : undefined;
 }
 
 export class DeployCommand {
@@ -91,12 +101,12 @@ export class DeployCommand {
     let removals: RemovalStep[] = [];
     let missingNamespaces: string[];
     try {
-      const namespaces = new Set((await clients.scf.listNamespaces()).map((n) => n.name));
+      const namespaces = await existingNamespaces(clients);
       missingNamespaces = [...new Set(functions.map((f) => f.namespace))].filter((ns) => !namespaces.has(ns));
       const deployed = new Map<string, FunctionInfo | undefined>();
       const code = new Map<string, CodeState>();
       await eachLimited(functions, 10, async (fn) => {
-        const info = namespaces.has(fn.namespace) ? await clients.scf.getFunction({ functionName: fn.functionName, namespace: fn.namespace }) : undefined;
+        const info = await deployedFunction(clients, fn, namespaces);
         deployed.set(fn.key, info);
         if (configOnly) {
           // --update-config: the code stays as it is deployed, whatever the package says.
@@ -111,7 +121,7 @@ export class DeployCommand {
       }
       plans = planDeploy({ ...desired, functions }, deployed, code);
       if (configOnly) for (const plan of plans) plan.steps = plan.steps.filter((s) => s.action !== 'updateCode');
-      if (removeOthers) removals = planRemovals(desired, await deployedOfService(clients, desired.service, desired.stage));
+      if (removeOthers) removals = planRemovals(desired, await deployedOfService(clients, desired.service, desired.stage, namespaces));
     } finally {
       reading.remove();
     }

@@ -5,7 +5,7 @@ import { systemClock } from '../cloud/limiter';
 import type { TencentProvider } from '../provider';
 import { eachLimited, PlanRunner } from '../deploy/apply';
 import { SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
-import { deployedOfService } from './deploy';
+import { deployedFunction, deployedOfService, existingNamespaces } from './deploy';
 
 const FUNCTIONS_AT_ONCE = 5;
 /** Statuses that settle by themselves: wait before DeleteFunction (SCF refuses it meanwhile). */
@@ -23,13 +23,14 @@ export class RemoveCommand {
     const stage = provider.getStage();
     const named = provider.functionKeys().map((key) => ({ key, ...provider.functionTarget(key) }));
     const clients = provider.clients();
-    const tagged = await deployedOfService(clients, service, stage);
+    const namespaces = await existingNamespaces(clients);
+    const tagged = await deployedOfService(clients, service, stage, namespaces);
     const targets = new Map<string, { functionName: string; namespace: string; status: string }>();
     for (const fn of tagged) targets.set(`${fn.namespace}/${fn.functionName}`, { functionName: fn.functionName, namespace: fn.namespace, status: String(fn.status) });
     for (const fn of named) {
       const id = `${fn.namespace}/${fn.functionName}`;
       if (targets.has(id)) continue;
-      const info = await clients.scf.getFunction(fn);
+      const info = await deployedFunction(clients, fn, namespaces);
       if (!info) continue;
       const owner = info.tags[SERVICE_TAG];
       if ((owner !== undefined && owner !== service) || (info.tags[STAGE_TAG] !== undefined && info.tags[STAGE_TAG] !== stage)) {

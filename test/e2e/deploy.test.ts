@@ -305,6 +305,26 @@ test('remove deletes every function of the service and stage; a second remove is
   assert.deepEqual(JSON.parse(info.stdout).functions.map((f: any) => f.status), ['not deployed', 'not deployed']);
 });
 
+test('a function in a namespace of its own: info and remove before it exists, deploy makes the namespace', async () => {
+  const batch = serviceDir(`service: nightly\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  job:\n    handler: jobs.main\n    namespace: nightly-jobs\n`);
+  const info = await run(batch, ['info', '--json']);
+  assert.equal(info.code, 0, output(info));
+  assert.deepEqual(JSON.parse(info.stdout).functions.map((f: any) => [f.functionName, f.namespace, f.status]), [['nightly-dev-job', 'nightly-jobs', 'not deployed']]);
+  const nothing = await run(batch, ['remove']);
+  assert.equal(nothing.code, 0, output(nothing));
+  assert.match(nothing.stderr, /Nothing to remove/);
+
+  const deployed = await run(batch, ['deploy', '--no-smoke']);
+  assert.equal(deployed.code, 0, output(deployed));
+  assert.deepEqual(mutations(), ['CreateNamespace', 'CreateFunction nightly-dev-job']);
+  assert.match(deployed.stderr, /job \(nightly-dev-job, namespace nightly-jobs\): created/);
+  const reply = await client.Invoke({ FunctionName: 'nightly-dev-job', Namespace: 'nightly-jobs', ClientContext: '{"items":[1]}' });
+  assert.deepEqual(JSON.parse(reply.Result.RetMsg), { job: 'done', count: 1 });
+  const removed = await run(batch, ['remove']);
+  assert.equal(removed.code, 0, output(removed));
+  assert.match(removed.stderr, /nightly-dev-job \(namespace nightly-jobs\)/);
+});
+
 // ---- failures: CreateFailed, a busy function, UpdateFailed, what only the API refuses ---------------------------
 
 const FLAKY = `service: flaky
