@@ -241,7 +241,12 @@ export function planTriggers(desired: readonly TriggerSpec[], deployed: readonly
     if (updatableInPlace(spec, found)) {
       updates.push({ action: 'updateTrigger', trigger: spec, deployed: found, reason: `${what} changed (${differences})` });
     } else {
-      const why = spec.type === 'ckafka' ? 'a ckafka trigger keeps its offset and consumer group' : `SCF does not update ${spec.type} triggers in place`;
+      const why =
+        spec.type === 'ckafka'
+          ? 'a ckafka trigger keeps its offset and consumer group'
+          : spec.type === 'timer'
+            ? 'UpdateTrigger cannot take away its argument'
+            : `SCF does not update ${spec.type} triggers in place`;
       deletes.push({ action: 'deleteTrigger', trigger: found, reason: `${what} changed (${differences}) and ${why}: delete it, then create it again` });
       creates.push({ action: 'createTrigger', trigger: spec, reason: `${what} created again with its change (${differences})` });
     }

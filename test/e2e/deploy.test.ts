@@ -84,7 +84,7 @@ interface ShopVariant {
   echoDescription?: string;
   /** The provider's variables, api's API_KEY and all of echo's variables gone. */
   envRemoved?: boolean;
-  /** api's nightly timer gone, its every5 timer at another time. */
+  /** api's nightly timer gone, its every5 timer at another time, its weekly timer without its argument. */
   triggersChanged?: boolean;
   /** The provider's tags gone, api's team tag changed. */
   tagsChanged?: boolean;
@@ -95,8 +95,8 @@ function shopYml(v: ShopVariant = {}): string {
   const providerEnv = v.envRemoved ? '' : `  environment:\n    STAGE_NAME: dev\n    SHARED: from-provider\n`;
   const apiEnv = v.envRemoved ? `      SHARED: from-function\n` : `      SHARED: from-function\n      API_KEY: k-123\n`;
   const timers = v.triggersChanged
-    ? `      - timer: { name: every5, cron: '0 15 3 * * * *' }\n`
-    : `      - timer: { name: every5, cron: '0 0 3 * * * *' }\n      - timer: { name: nightly, cron: '0 30 4 * * * *' }\n`;
+    ? `      - timer: { name: every5, cron: '0 15 3 * * * *' }\n      - timer: { name: weekly, cron: '0 0 5 * * MON *' }\n`
+    : `      - timer: { name: every5, cron: '0 0 3 * * * *' }\n      - timer: { name: nightly, cron: '0 30 4 * * * *' }\n      - timer: { name: weekly, cron: '0 0 5 * * MON *', argument: { report: weekly } }\n`;
   const echoEnv = v.envRemoved ? '' : `    environment:\n      ONLY: x\n`;
   const providerTags = v.tagsChanged ? '' : `  tags:\n    owner: ops\n`;
   const extra = v.withExtra === false ? '' : `  extra:\n    handler: extra.main\n    package:\n      patterns: ['extra.js']\n`;
@@ -152,7 +152,7 @@ test('create: every function Active with its configuration, tags and triggers; t
   writeShop({}, { 'api.js': apiCode('api-v1'), 'echo.js': echoCode('v1'), 'extra.js': apiCode('extra') });
   const result = await run(shop, ['deploy']);
   assert.equal(result.code, 0, output(result));
-  assert.match(result.stderr, /api \(shop-dev-api\): created, 3 triggers created/);
+  assert.match(result.stderr, /api \(shop-dev-api\): created, 4 triggers created/);
   assert.match(result.stderr, /echo \(shop-dev-echo\): created/);
   assert.match(result.stderr, /extra \(shop-dev-extra\): created/);
   assert.match(result.stderr, /All 1 smoke check\(s\) passed/);
@@ -176,8 +176,9 @@ test('create: every function Active with its configuration, tags and triggers; t
 
   const triggers = await triggersOf('shop-dev-api');
   const byName = (name: string) => triggers.find((t) => t.TriggerName === name)!;
-  assert.equal(triggers.length, 3);
+  assert.equal(triggers.length, 4);
   assert.deepEqual(JSON.parse(byName('every5').TriggerDesc), { cron: '0 0 3 * * * *' });
+  assert.equal((byName('weekly') as any).CustomArgument, '{"report":"weekly"}');
   assert.deepEqual(JSON.parse(byName('nightly').TriggerDesc), { cron: '0 30 4 * * * *' });
   const cos = byName(`uploads-${APPID}.cos.ap-guangzhou.myqcloud.com`);
   assert.equal(cos.Type, 'cos');
@@ -215,7 +216,7 @@ test('removed variables and tags, a removed trigger, a changed cron and a remove
   writeShop({ echoMemory: 256, echoTimeout: 9, envRemoved: true, triggersChanged: true, tagsChanged: true, withExtra: false });
   const result = await run(shop, ['deploy', '--no-smoke']);
   assert.equal(result.code, 0, output(result));
-  assert.match(result.stderr, /api \(shop-dev-api\): configuration updated \(environment\), tags updated, 1 trigger updated, 1 trigger removed/);
+  assert.match(result.stderr, /api \(shop-dev-api\): configuration updated \(environment\), tags updated, 1 trigger updated, 1 trigger replaced, 1 trigger removed/);
   assert.match(result.stderr, /echo \(shop-dev-echo\): configuration updated \(environment\), tags updated/);
   assert.match(result.stderr, /shop-dev-extra: removed \(no longer in serverless\.yml\)/);
 
@@ -228,10 +229,12 @@ test('removed variables and tags, a removed trigger, a changed cron and a remove
   assert.deepEqual(clear.params.Environment, { Variables: [{ Key: '', Value: '' }] }, 'the only form SCF clears variables with');
 
   const triggers = await triggersOf('shop-dev-api');
-  assert.deepEqual(triggers.map((t) => t.TriggerName).sort(), ['every5', `uploads-${APPID}.cos.ap-guangzhou.myqcloud.com`]);
+  assert.deepEqual(triggers.map((t) => t.TriggerName).sort(), ['every5', `uploads-${APPID}.cos.ap-guangzhou.myqcloud.com`, 'weekly']);
   assert.deepEqual(JSON.parse(triggers.find((t) => t.TriggerName === 'every5')!.TriggerDesc), { cron: '0 15 3 * * * *' });
-  assert.deepEqual(requestsFor('DeleteTrigger').map((r) => r.params.TriggerName), ['nightly']);
-  assert.deepEqual(requestsFor('CreateTrigger'), [], 'the COS trigger is left as it is');
+  assert.equal((triggers.find((t) => t.TriggerName === 'weekly') as any).CustomArgument, '', 'the argument removed from serverless.yml is gone');
+  assert.deepEqual(requestsFor('UpdateTrigger').map((r) => r.params.TriggerName), ['every5'], 'a changed cron is updated in place');
+  assert.deepEqual(requestsFor('DeleteTrigger').map((r) => r.params.TriggerName).sort(), ['nightly', 'weekly']);
+  assert.deepEqual(requestsFor('CreateTrigger').map((r) => r.params.TriggerName), ['weekly'], 'the COS trigger is left as it is');
 
   assert.ok(await gone('shop-dev-extra'));
 });
@@ -283,7 +286,7 @@ test('sls info and info --json show what is deployed', async () => {
       ['echo', 'shop-dev-echo', true, 'Active', 256, 11],
     ],
   );
-  assert.deepEqual(doc.functions[0].triggers.map((t: any) => t.type).sort(), ['cos', 'timer']);
+  assert.deepEqual(doc.functions[0].triggers.map((t: any) => t.type).sort(), ['cos', 'timer', 'timer']);
   assert.deepEqual(doc.notInServerlessYml.map((f: any) => f.functionName), ['shop-dev-stray']);
 });
 
