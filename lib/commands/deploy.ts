@@ -24,6 +24,8 @@ export interface DeployOptions {
 
 /** Functions deployed at once; each waits on its own status, and the client holds every action to its rate. */
 export const FUNCTIONS_AT_ONCE = 5;
+/** Statuses in which GetFunctionAddress has no code to tell of (SCF refuses it). */
+const WITHOUT_CODE = ['Creating', 'CreateFailed', 'Deleting'];
 
 /** serverless.yml as the deploy reads it: the desired state, checked. */
 export function readDesiredState(provider: TencentProvider): DesiredState {
@@ -113,7 +115,9 @@ export class DeployCommand {
           code.set(fn.key, { sha256: 'unchanged', deployedSha256: 'unchanged' });
           return;
         }
-        const deployedSha256 = info && info.status !== 'CreateFailed' ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
+        // A function still being created (or failed at it) or being deleted has no code address: its code is sent.
+        const hasCode = info && !WITHOUT_CODE.includes(String(info.status));
+        const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
         code.set(fn.key, { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true });
       });
       if (configOnly) {

@@ -387,6 +387,43 @@ test('a busy function is waited for, not refused', async () => {
   assert.equal((await client.GetFunction({ FunctionName: 'flaky-dev-a' })).MemorySize, 128);
 });
 
+/** Runs `sls deploy` while `functionName` is in a long transition, settling it once the deploy has polled it. */
+async function deployWhileBusy(dir: string, functionName: string): Promise<SlsRun> {
+  emulator.core.setTransitionMs(TRANSITION_MS);
+  emulator.reset();
+  const deploying = sls(dir, ['deploy', '--no-smoke', '--verbose'], emulator);
+  for (let i = 0; requestsFor('GetFunction', functionName).length < 3; i++) {
+    if (i >= 1200) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  emulator.core.settleTransitions();
+  return deploying;
+}
+
+test('a function found Creating or Deleting is waited for, then deployed', async () => {
+  const racing = serviceDir(`service: racing\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  p:\n    handler: index.hello\n`);
+  const zip = fs.readFileSync(path.join(flaky, '.serverless', 'flaky.zip')).toString('base64');
+  const marks = [{ Key: 'sls-tencent-scf.service', Value: 'racing' }, { Key: 'sls-tencent-scf.stage', Value: 'dev' }];
+  // Another deploy's CreateFunction, still Creating.
+  emulator.core.setTransitionMs(600_000);
+  await client.CreateFunction({ FunctionName: 'racing-dev-p', Runtime: 'Nodejs18.15', Handler: 'index.hello', Code: { ZipFile: zip }, Tags: marks });
+  const created = await deployWhileBusy(racing, 'racing-dev-p');
+  assert.equal(created.code, 0, output(created));
+  assert.match(created.stderr, /wait: found Creating/);
+  assert.deepEqual(emulator.requests.filter((r) => r.outcome !== 'ok' && !r.outcome.startsWith('ResourceNotFound')), [], 'nothing was refused');
+  assert.equal((await client.GetFunction({ FunctionName: 'racing-dev-p' })).Status, 'Active');
+
+  // Another remove's DeleteFunction, still Deleting.
+  emulator.core.setTransitionMs(600_000);
+  await client.DeleteFunction({ FunctionName: 'racing-dev-p' });
+  const recreated = await deployWhileBusy(racing, 'racing-dev-p');
+  assert.equal(recreated.code, 0, output(recreated));
+  assert.match(recreated.stderr, /wait: found Deleting: wait until it is gone, then create it again/);
+  assert.deepEqual(mutations(), ['CreateFunction racing-dev-p']);
+  assert.equal((await client.GetFunction({ FunctionName: 'racing-dev-p' })).Status, 'Active');
+  assert.equal((await run(racing, ['remove'])).code, 0);
+});
+
 test('UpdateFailed and an API refusal: non-zero, naming function, step, code and request id; no smoke check', async () => {
   fs.writeFileSync(path.join(flaky, 'serverless.yml'), FLAKY.replace('MEMORY', '512').replace(/__PLUGIN__/g, path.resolve(__dirname, '..', '..', '..')));
   emulator.core.setDeployFaults([{ pattern: 'flaky-dev-a', count: 1, errorCode: 'InternalError.System', errorMessage: 'disk full' }]);
