@@ -29,7 +29,8 @@ export interface BenchRow {
 }
 
 const REPO = path.resolve(__dirname, '..', '..');
-const SLS = path.join(REPO, 'node_modules', '.bin', 'sls');
+// serverless v3 itself: node_modules/.bin/sls may be osls's (both packages install that name).
+const SLS = path.join(REPO, 'node_modules', 'serverless', 'bin', 'serverless.js');
 const FUNCTIONS = 30;
 const TRANSITION_MS = DEFAULT_TRANSITION_MS;
 /** The deploy's API part may take this much longer than its floor (polling, round trips, a shared machine). */
@@ -86,13 +87,13 @@ const PEAK_ACTIONS = ['GetFunction', 'GetFunctionAddress', 'CreateFunction', 'Up
 
 const count = (requests: RecordedRequest[], test: (r: RecordedRequest) => boolean) => requests.filter(test).length;
 
-export async function benchDeploy(): Promise<BenchRow[]> {
+/** Runs the deploy part, adding its rows to `rows`. */
+export async function benchDeploy(rows: BenchRow[]): Promise<void> {
   const credentials = { secretId: 'AKIDbench' + randomBytes(6).toString('hex'), secretKey: randomBytes(20).toString('hex') };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-bench-deploy-'));
   fs.writeFileSync(path.join(dir, 'serverless.yml'), serviceYml(FUNCTIONS));
   for (let i = 0; i < FUNCTIONS; i++) fs.writeFileSync(path.join(dir, `f${i}.js`), handler(i, 'v1'));
   const emulator = await startEmulator({ credentials, behaviour: { transitionMs: TRANSITION_MS } });
-  const rows: BenchRow[] = [];
   try {
     const cold = await sls(dir, ['deploy', '--no-smoke'], emulator, credentials);
     const coldRequests = [...emulator.requests];
@@ -134,5 +135,4 @@ export async function benchDeploy(): Promise<BenchRow[]> {
     await emulator.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return rows;
 }

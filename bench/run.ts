@@ -253,7 +253,7 @@ async function benchSmoke(): Promise<void> {
 
 async function main(): Promise<void> {
   const only = process.argv[2];
-  const benches: Record<string, () => Promise<void>> = { load: benchLoad, history: benchHistory, tail: benchTail, smoke: benchSmoke, deploy: async () => void rows.push(...(await (await import('./deploy')).benchDeploy())) };
+  const benches: Record<string, () => Promise<void>> = { load: benchLoad, history: benchHistory, tail: benchTail, smoke: benchSmoke, deploy: async () => (await import('./deploy')).benchDeploy(rows) };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && only !== name) continue;
     process.stderr.write(`bench: ${name}…\n`);
