@@ -8,7 +8,7 @@ import { systemClock } from '../cloud/limiter';
 import type { FunctionCode, FunctionInfo, FunctionSummary } from '../cloud/types';
 import type { Clients } from '../cloud/clients';
 import type { Progress, TencentProvider } from '../provider';
-import { type Artifact, artifactPath, codeRoute, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
+import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
 import { eachLimited, PlanRunner } from '../deploy/apply';
 import { type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
 import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type RemovalStep } from '../deploy/plan';
@@ -55,6 +55,16 @@ export async function deployedOfService(clients: Clients, service: string, stage
 /** The function, or undefined when it (or its namespace: never deployed, or removed since) does not exist. */
 export async function deployedFunction(clients: Clients, target: { functionName: string; namespace: string }, namespaces: Set<string>): Promise<FunctionInfo | undefined> {
   return namespaces.has(target.namespace) ? clients.scf.getFunction(target) : undefined;
+}
+
+/** After `sls package`: the packages go where --package (or package.path) says, for `sls deploy --package`. */
+export function savePackages(provider: TencentProvider, packageOption: string | undefined): void {
+  const service = provider.serverless.service;
+  const dir = packageOption ?? service.package?.path;
+  if (!dir) return;
+  const functions = Object.values((service.functions ?? {}) as Record<string, { package?: { artifact?: string } } | null>);
+  const artifacts = [service.package?.artifact, ...functions.map((fn) => fn?.package?.artifact)].filter((file): file is string => typeof file === 'string' && file !== '');
+  copyArtifactsToPackageDir(provider.serviceDir, dir, artifacts);
 }
 
 export class DeployCommand {

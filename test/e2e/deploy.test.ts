@@ -486,6 +486,22 @@ test('remove waits for a busy function and for one already being deleted', async
   assert.ok(await gone('leftover-dev-y'));
 });
 
+test('sls package --package DIR, then sls deploy --package DIR deploys those packages', async () => {
+  const boxed = serviceDir(`service: boxed\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  a:\n    handler: index.hello\n`);
+  fs.mkdirSync(path.join(boxed, 'out'));
+  fs.writeFileSync(path.join(boxed, 'out', 'a.zip'), 'a package of an earlier packaging');
+  const packaged = await run(boxed, ['package', '--package', 'out']);
+  assert.equal(packaged.code, 0, output(packaged));
+  assert.deepEqual(fs.readdirSync(path.join(boxed, 'out')), ['boxed.zip'], 'the fresh package, and no stale one');
+  assert.deepEqual(emulator.requests, [], 'packaging sends nothing');
+  fs.rmSync(path.join(boxed, '.serverless'), { recursive: true, force: true });
+  const deployed = await run(boxed, ['deploy', '--package', 'out', '--no-smoke']);
+  assert.equal(deployed.code, 0, output(deployed));
+  assert.deepEqual(mutations(), ['CreateFunction boxed-dev-a']);
+  assert.match((await client.Invoke({ FunctionName: 'boxed-dev-a', ClientContext: '{}' })).Result.RetMsg, /Hello from boxed-dev-a/);
+  assert.equal((await run(boxed, ['remove'])).code, 0);
+});
+
 // ---- packages too large to inline -------------------------------------------------------------------------
 
 test('a package too large to inline: refused before anything is sent without provider.deploymentBucket, through COS with it', async () => {
