@@ -257,7 +257,14 @@ async function benchSmoke(): Promise<void> {
 
 async function main(): Promise<void> {
   const only = process.argv[2];
-  const benches: Record<string, () => Promise<void>> = { load: benchLoad, history: benchHistory, tail: benchTail, smoke: benchSmoke, 'invoke-local': () => benchInvokeLocal(rows) };
+  const benches: Record<string, () => Promise<void>> = {
+    load: benchLoad,
+    history: benchHistory,
+    tail: benchTail,
+    smoke: benchSmoke,
+    deploy: async () => (await import('./deploy')).benchDeploy(rows),
+    'invoke-local': () => benchInvokeLocal(rows),
+  };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && only !== name) continue;
     process.stderr.write(`bench: ${name}…\n`);

@@ -131,6 +131,7 @@ class TencentScfPlugin {
         }),
       // Everything in serverless.yml is checked before anything is packaged, sent or changed.
       'before:package:cleanup': () => this.run(async () => this.validateForDeploy()),
+      'package:finalize': () => this.run(async () => (require('./commands/deploy') as typeof import('./commands/deploy')).savePackages(this.provider, this.options.package)),
       'deploy:deploy': () =>
         this.run(async () => {
           this.validateForDeploy();

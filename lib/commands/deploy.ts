@@ -8,11 +8,11 @@ import { systemClock } from '../cloud/limiter';
 import type { FunctionCode, FunctionInfo, FunctionSummary } from '../cloud/types';
 import type { Clients } from '../cloud/clients';
 import type { Progress, TencentProvider } from '../provider';
-import { type Artifact, artifactPath, codeRoute, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
+import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
 import { eachLimited, PlanRunner } from '../deploy/apply';
 import { type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
 import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type RemovalStep } from '../deploy/plan';
-import { stepLines, summaryLines } from '../deploy/summary';
+import { failureText, stepLines, summaryLines } from '../deploy/summary';
 import { onInterrupt } from './interrupt';
 
 export interface DeployOptions {
@@ -23,7 +23,9 @@ export interface DeployOptions {
 }
 
 /** Functions deployed at once; each waits on its own status, and the client holds every action to its rate. */
-const FUNCTIONS_AT_ONCE = 5;
+export const FUNCTIONS_AT_ONCE = 5;
+/** Statuses in which GetFunctionAddress has no code to tell of (SCF refuses it). */
+const WITHOUT_CODE = ['Creating', 'CreateFailed', 'Deleting'];
 
 /** serverless.yml as the deploy reads it: the desired state, checked. */
 export function readDesiredState(provider: TencentProvider): DesiredState {
@@ -38,11 +40,31 @@ export function readDesiredState(provider: TencentProvider): DesiredState {
   });
 }
 
+/** The names of the account's namespaces. */
+export async function existingNamespaces(clients: Clients): Promise<Set<string>> {
+  return new Set((await clients.scf.listNamespaces()).map((n) => n.name));
+}
+
 /** Every function this service and stage deployed (found by the plugin's tags), in every namespace. */
-export async function deployedOfService(clients: Clients, service: string, stage: string): Promise<FunctionSummary[]> {
-  const namespaces = await clients.scf.listNamespaces();
-  const lists = await Promise.all(namespaces.map((ns) => clients.scf.listFunctions(ns.name, { [SERVICE_TAG]: service, [STAGE_TAG]: stage })));
+export async function deployedOfService(clients: Clients, service: string, stage: string, namespaces?: Set<string>): Promise<FunctionSummary[]> {
+  const names = namespaces ?? (await existingNamespaces(clients));
+  const lists = await Promise.all([...names].map((ns) => clients.scf.listFunctions(ns, { [SERVICE_TAG]: service, [STAGE_TAG]: stage })));
   return lists.flat();
+}
+
+/** The function, or undefined when it (or its namespace: never deployed, or removed since) does not exist. */
+export async function deployedFunction(clients: Clients, target: { functionName: string; namespace: string }, namespaces: Set<string>): Promise<FunctionInfo | undefined> {
+  return namespaces.has(target.namespace) ? clients.scf.getFunction(target) : undefined;
+}
+
+/** After `sls package`: the packages go where --package (or package.path) says, for `sls deploy --package`. */
+export function savePackages(provider: TencentProvider, packageOption: string | undefined): void {
+  const service = provider.serverless.service;
+  const dir = packageOption ?? service.package?.path;
+  if (!dir) return;
+  const functions = Object.values((service.functions ?? {}) as Record<string, { package?: { artifact?: string } } | null>);
+  const artifacts = [service.package?.artifact, ...functions.map((fn) => fn?.package?.artifact)].filter((file): file is string => typeof file === 'string' && file !== '');
+  copyArtifactsToPackageDir(provider.serviceDir, dir, artifacts);
 }
 
 export class DeployCommand {
@@ -73,9 +95,15 @@ export class DeployCommand {
     const { log } = provider.io;
     const configOnly = this.options['update-config'] === true;
     const artifacts = new Map<string, Artifact>();
+    const cos = this.cosTarget(desired);
     if (!configOnly) {
       const packaging = { ...this.packaging(), functionZipDir: removeOthers ? undefined : (this.options.package ?? this.provider.serverless.service.package?.path ?? '.serverless') };
-      for (const fn of functions) artifacts.set(fn.key, await readArtifact(artifactPath(packaging, fn.key)));
+      for (const fn of functions) {
+        const artifact = await readArtifact(artifactPath(packaging, fn.key));
+        // A package that fits no request and has no bucket to go through is refused before anything is sent.
+        codeRoute(artifact, cos);
+        artifacts.set(fn.key, artifact);
+      }
     }
     const clients = provider.clients();
     if (clients.scf.legacy) throw inputError('sls deploy speaks SCF API 3.0: remove provider.legacyApi to deploy (the legacy API stays available to invoke and logs).');
@@ -85,19 +113,21 @@ export class DeployCommand {
     let removals: RemovalStep[] = [];
     let missingNamespaces: string[];
     try {
-      const namespaces = new Set((await clients.scf.listNamespaces()).map((n) => n.name));
+      const namespaces = await existingNamespaces(clients);
       missingNamespaces = [...new Set(functions.map((f) => f.namespace))].filter((ns) => !namespaces.has(ns));
       const deployed = new Map<string, FunctionInfo | undefined>();
       const code = new Map<string, CodeState>();
       await eachLimited(functions, 10, async (fn) => {
-        const info = namespaces.has(fn.namespace) ? await clients.scf.getFunction({ functionName: fn.functionName, namespace: fn.namespace }) : undefined;
+        const info = await deployedFunction(clients, fn, namespaces);
         deployed.set(fn.key, info);
         if (configOnly) {
           // --update-config: the code stays as it is deployed, whatever the package says.
           code.set(fn.key, { sha256: 'unchanged', deployedSha256: 'unchanged' });
           return;
         }
-        const deployedSha256 = info && info.status !== 'CreateFailed' ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
+        // A function still being created (or failed at it) or being deleted has no code address: its code is sent.
+        const hasCode = info && !WITHOUT_CODE.includes(String(info.status));
+        const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
         code.set(fn.key, { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true });
       });
       if (configOnly) {
@@ -105,7 +135,7 @@ export class DeployCommand {
       }
       plans = planDeploy({ ...desired, functions }, deployed, code);
       if (configOnly) for (const plan of plans) plan.steps = plan.steps.filter((s) => s.action !== 'updateCode');
-      if (removeOthers) removals = planRemovals(desired, await deployedOfService(clients, desired.service, desired.stage));
+      if (removeOthers) removals = planRemovals(desired, await deployedOfService(clients, desired.service, desired.stage, namespaces));
     } finally {
       reading.remove();
     }
@@ -118,7 +148,7 @@ export class DeployCommand {
     log.verbose(stepLines(plans, removals).join('\n'));
 
     // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
-    const codes = await this.codes(clients, desired, changing, artifacts);
+    const codes = await this.codes(clients, cos, changing, artifacts);
 
     const runner = new PlanRunner({
       scf: clients.scf,
@@ -140,24 +170,42 @@ export class DeployCommand {
         `Deploy interrupted${underway.size ? ` while changing ${[...underway].join(', ')}` : ''}. What was done stays done; run sls deploy again and it picks up from what it finds.`,
       );
     });
+    // A function that fails does not stop the others (they do not depend on it): every failure is reported
+    // together. Functions that left serverless.yml are removed only when everything else went through.
+    const failures: ScfError[] = [];
+    const failed = new Set<string>();
     try {
       for (const namespace of missingNamespaces) await this.createNamespace(clients, namespace);
       await eachLimited(changing, FUNCTIONS_AT_ONCE, async (plan) => {
         underway.add(plan.key);
-        await runner.run(plan);
+        try {
+          await runner.run(plan);
+        } catch (error) {
+          if (!(error instanceof ScfError)) throw error;
+          failures.push(error);
+          failed.add(plan.key);
+        }
         underway.delete(plan.key);
         this.done(plan.key);
       });
-      await eachLimited(removals, FUNCTIONS_AT_ONCE, async (removal) => {
-        this.line(removal.functionName, `${removal.functionName}: removing (no longer in serverless.yml)`);
-        await runner.remove(removal);
-        this.done(removal.functionName);
-      });
+      if (!failures.length) {
+        await eachLimited(removals, FUNCTIONS_AT_ONCE, async (removal) => {
+          this.line(removal.functionName, `${removal.functionName}: removing (no longer in serverless.yml)`);
+          await runner.remove(removal);
+          this.done(removal.functionName);
+        });
+      }
     } finally {
       stopWatching();
       for (const line of this.progress.values()) line.remove();
     }
-    log.notice([`Deployed ${desired.service} (stage ${desired.stage}, region ${desired.region}):`, ...summaryLines(plans, removals).map((l) => `  ${l}`)].join('\n'));
+    const heading = `${failures.length ? 'Deployed only in part' : 'Deployed'} ${desired.service} (stage ${desired.stage}, region ${desired.region}):`;
+    const succeeded = plans.filter((p) => !failed.has(p.key));
+    if (succeeded.length || !failures.length) log.notice([heading, ...summaryLines(succeeded, failures.length ? [] : removals).map((l) => `  ${l}`)].join('\n'));
+    if (failures.length) {
+      const first = failures[0];
+      throw new ScfError(first.code, failureText(failures.map((f) => f.message), changing.length - failures.length, removals.map((r) => r.functionName)), first.context);
+    }
   }
 
   private packaging() {
@@ -171,11 +219,15 @@ export class DeployCommand {
     };
   }
 
-  /** The Code of every function that sends code: inline, or uploaded to COS now. */
-  private async codes(clients: Clients, desired: DesiredState, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, FunctionCode>> {
-    const needsCode = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate' || s.action === 'updateCode'));
+  /** Where packages too large to inline go: provider.deploymentBucket (checked), undefined without one. */
+  private cosTarget(desired: DesiredState): CosTarget | undefined {
     const bucket = deploymentBucket(this.provider.providerConfig.deploymentBucket);
-    const cos: CosTarget | undefined = bucket ? { bucket, region: desired.region, prefix: `sls-tencent-scf/${desired.service}/${desired.stage}` } : undefined;
+    return bucket ? { bucket, region: desired.region, prefix: `sls-tencent-scf/${desired.service}/${desired.stage}` } : undefined;
+  }
+
+  /** The Code of every function that sends code: inline, or uploaded to COS now. */
+  private async codes(clients: Clients, cos: CosTarget | undefined, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, FunctionCode>> {
+    const needsCode = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate' || s.action === 'updateCode'));
     const routes = new Map(needsCode.map((p) => [p.key, codeRoute(artifacts.get(p.key)!, cos)] as const));
     const uploaded = new Set<string>();
     for (const [key, route] of routes) {

@@ -5,7 +5,7 @@ import type { DeployedTrigger, FunctionInfo } from '../cloud/types';
 import type { TencentProvider } from '../provider';
 import { eachLimited } from '../deploy/apply';
 import { formatTable } from '../render/table';
-import { deployedOfService } from './deploy';
+import { deployedFunction, deployedOfService, existingNamespaces } from './deploy';
 
 export interface InfoOptions {
   json?: boolean;
@@ -42,12 +42,13 @@ export class InfoCommand {
     const region = provider.getRegion();
     const clients = provider.clients();
     const keys = provider.functionKeys();
+    const namespaces = await existingNamespaces(clients);
     const infos = new Map<string, FunctionInfo | undefined>();
     await eachLimited(keys, 10, async (key) => {
-      infos.set(key, await clients.scf.getFunction(provider.functionTarget(key)));
+      infos.set(key, await deployedFunction(clients, provider.functionTarget(key), namespaces));
     });
     const listed = new Set(keys.map((key) => `${provider.functionTarget(key).namespace}/${provider.functionTarget(key).functionName}`));
-    const strays = (await deployedOfService(clients, service, stage)).filter((f) => !listed.has(`${f.namespace}/${f.functionName}`));
+    const strays = (await deployedOfService(clients, service, stage, namespaces)).filter((f) => !listed.has(`${f.namespace}/${f.functionName}`));
 
     const functions = keys.map((key) => {
       const target = provider.functionTarget(key);

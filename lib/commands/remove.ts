@@ -5,9 +5,11 @@ import { systemClock } from '../cloud/limiter';
 import type { TencentProvider } from '../provider';
 import { eachLimited, PlanRunner } from '../deploy/apply';
 import { SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
-import { deployedOfService } from './deploy';
+import { deployedFunction, deployedOfService, existingNamespaces } from './deploy';
 
 const FUNCTIONS_AT_ONCE = 5;
+/** Statuses that settle by themselves: wait before DeleteFunction (SCF refuses it meanwhile). */
+const BUSY = ['Creating', 'Updating', 'Publishing'];
 /** How long a function may take to settle or go, ms. */
 const WAIT_MS = 300_000;
 
@@ -21,20 +23,21 @@ export class RemoveCommand {
     const stage = provider.getStage();
     const named = provider.functionKeys().map((key) => ({ key, ...provider.functionTarget(key) }));
     const clients = provider.clients();
-    const tagged = await deployedOfService(clients, service, stage);
-    const targets = new Map<string, { functionName: string; namespace: string; busy: boolean }>();
-    for (const fn of tagged) targets.set(`${fn.namespace}/${fn.functionName}`, { functionName: fn.functionName, namespace: fn.namespace, busy: ['Creating', 'Updating', 'Publishing'].includes(String(fn.status)) });
+    const namespaces = await existingNamespaces(clients);
+    const tagged = await deployedOfService(clients, service, stage, namespaces);
+    const targets = new Map<string, { functionName: string; namespace: string; status: string }>();
+    for (const fn of tagged) targets.set(`${fn.namespace}/${fn.functionName}`, { functionName: fn.functionName, namespace: fn.namespace, status: String(fn.status) });
     for (const fn of named) {
       const id = `${fn.namespace}/${fn.functionName}`;
       if (targets.has(id)) continue;
-      const info = await clients.scf.getFunction(fn);
+      const info = await deployedFunction(clients, fn, namespaces);
       if (!info) continue;
       const owner = info.tags[SERVICE_TAG];
       if ((owner !== undefined && owner !== service) || (info.tags[STAGE_TAG] !== undefined && info.tags[STAGE_TAG] !== stage)) {
         log.warning(`${fn.functionName} (${fn.key}) belongs to service "${owner}" stage "${info.tags[STAGE_TAG]}": left alone.`);
         continue;
       }
-      targets.set(id, { functionName: fn.functionName, namespace: fn.namespace, busy: ['Creating', 'Updating', 'Publishing'].includes(String(info.status)) });
+      targets.set(id, { functionName: fn.functionName, namespace: fn.namespace, status: String(info.status) });
     }
     if (!targets.size) {
       log.notice(`Nothing to remove: no function of ${service} (stage ${stage}) is deployed in ${provider.getRegion()}.`);
@@ -54,7 +57,14 @@ export class RemoveCommand {
     const removed: string[] = [];
     try {
       await eachLimited([...targets.values()], FUNCTIONS_AT_ONCE, async (fn) => {
-        await runner.remove({ action: 'deleteFunction', functionName: fn.functionName, namespace: fn.namespace, waitFirst: fn.busy, reason: 'sls remove' });
+        await runner.remove({
+          action: 'deleteFunction',
+          functionName: fn.functionName,
+          namespace: fn.namespace,
+          waitFirst: BUSY.includes(fn.status),
+          deleting: fn.status === 'Deleting',
+          reason: 'sls remove',
+        });
         removed.push(fn.namespace === 'default' ? fn.functionName : `${fn.functionName} (namespace ${fn.namespace})`);
         progress.update(`Removed ${removed.length} of ${targets.size} function(s)`);
       });

@@ -50,13 +50,16 @@ function describe(step: PlanStep): string {
   }
 }
 
-/** The error that ends a deploy: which function, which step, and the API's own code and request id. */
-function stepError(key: string, target: Target, step: string, error: unknown): ScfError {
+/**
+ * The error that ends a deploy or remove: what was being done to which function (`Deploying api (shop-dev-api)`,
+ * `Removing shop-dev-old`), which step, and the API's own code and request id.
+ */
+function stepError(doing: string, target: Target, step: string, error: unknown): ScfError {
   if (!(error instanceof ScfError)) return error as ScfError;
   const requestId = error.requestId ? ` (${error.action ?? 'request'} RequestId ${error.requestId})` : '';
   const code = error.code.startsWith('Plugin.') || error.code.startsWith('Transport.') ? '' : ` [${error.code}]`;
   const message = error.message.replace(/ \([A-Za-z]+ RequestId [^)]+\)$/, '');
-  return new ScfError(error.code, `Deploying ${key} (${target.functionName}) failed at ${step}${code}: ${message}${requestId}`, { ...error.context, functionName: target.functionName, namespace: target.namespace });
+  return new ScfError(error.code, `${doing} failed at ${step}${code}: ${message}${requestId}`, { ...error.context, functionName: target.functionName, namespace: target.namespace });
 }
 
 export class PlanRunner {
@@ -79,7 +82,7 @@ export class PlanRunner {
       try {
         await this.step(plan.key, target, step);
       } catch (error) {
-        throw stepError(plan.key, target, what, error);
+        throw stepError(`Deploying ${plan.key} (${target.functionName})`, target, what, error);
       }
     }
   }
@@ -147,14 +150,27 @@ export class PlanRunner {
     await waitUntilGone(this.ctx.scf, target, this.waitOptions(key));
   }
 
-  /** A function that left serverless.yml: wait if it is busy, then delete it. */
+  /** A function to remove: wait if it is busy, then delete it; one already being deleted is only waited for. */
   async remove(removal: RemovalStep): Promise<void> {
     const target = { functionName: removal.functionName, namespace: removal.namespace };
+    const doing = `Removing ${removal.functionName}${removal.namespace === 'default' ? '' : ` (namespace ${removal.namespace})`}`;
+    if (removal.deleting) {
+      try {
+        await waitUntilGone(this.ctx.scf, target, this.waitOptions(removal.functionName));
+      } catch (error) {
+        throw stepError(doing, target, 'waiting for the deletion under way', error);
+      }
+      return;
+    }
     try {
-      if (removal.waitFirst) await this.active(removal.functionName, target, 'a change made before this deploy');
+      if (removal.waitFirst) await this.active(removal.functionName, target, 'a change made before this one');
+    } catch (error) {
+      throw stepError(doing, target, `waiting for it to be Active`, error);
+    }
+    try {
       await this.delete(removal.functionName, target);
     } catch (error) {
-      throw stepError(removal.functionName, target, 'DeleteFunction', error);
+      throw stepError(doing, target, 'DeleteFunction', error);
     }
   }
 }

@@ -57,6 +57,27 @@ export function artifactPath(packaging: ServerlessPackaging, key: string): strin
   return path.resolve(packaging.serviceDir, file);
 }
 
+/**
+ * `sls package --package DIR` (or `package.path`): serverless zips into .serverless whatever the option says and
+ * leaves moving the packages to the provider (AWS's moves them). The packages this packaging made are copied into
+ * DIR, and other zips there removed, so a later `sls deploy --package DIR` finds exactly them. Returns the files
+ * now in DIR.
+ */
+export function copyArtifactsToPackageDir(serviceDir: string, packageDir: string, artifacts: readonly string[]): string[] {
+  const target = path.resolve(serviceDir, packageDir);
+  const made = [...new Set(artifacts.map((file) => path.resolve(serviceDir, file)))];
+  fs.mkdirSync(target, { recursive: true });
+  for (const name of fs.readdirSync(target)) {
+    const file = path.join(target, name);
+    if (name.endsWith('.zip') && !made.includes(file)) fs.rmSync(file, { force: true });
+  }
+  return made.map((file) => {
+    const copy = path.join(target, path.basename(file));
+    if (copy !== file) fs.copyFileSync(file, copy);
+    return copy;
+  });
+}
+
 /** Reads a package's size and SHA-256 (of the zip's bytes, as GetFunctionAddress reports CodeSha256). */
 export async function readArtifact(file: string): Promise<Artifact> {
   let size: number;

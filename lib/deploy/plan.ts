@@ -129,6 +129,8 @@ export interface RemovalStep {
   namespace: string;
   /** Found busy (Creating, Updating, Publishing): wait until it settles before DeleteFunction. */
   waitFirst: boolean;
+  /** Found Deleting (an earlier remove was cut short): SCF refuses a second DeleteFunction, so only wait until it is gone. */
+  deleting?: boolean;
   reason: string;
 }
 
@@ -239,7 +241,12 @@ export function planTriggers(desired: readonly TriggerSpec[], deployed: readonly
     if (updatableInPlace(spec, found)) {
       updates.push({ action: 'updateTrigger', trigger: spec, deployed: found, reason: `${what} changed (${differences})` });
     } else {
-      const why = spec.type === 'ckafka' ? 'a ckafka trigger keeps its offset and consumer group' : `SCF does not update ${spec.type} triggers in place`;
+      const why =
+        spec.type === 'ckafka'
+          ? 'a ckafka trigger keeps its offset and consumer group'
+          : spec.type === 'timer'
+            ? 'UpdateTrigger cannot take away its argument'
+            : `SCF does not update ${spec.type} triggers in place`;
       deletes.push({ action: 'deleteTrigger', trigger: found, reason: `${what} changed (${differences}) and ${why}: delete it, then create it again` });
       creates.push({ action: 'createTrigger', trigger: spec, reason: `${what} created again with its change (${differences})` });
     }

@@ -88,3 +88,14 @@ export function stepLines(plans: readonly FunctionPlan[], removals: readonly Rem
   for (const removal of removals) lines.push(`${removal.functionName}: deleteFunction: ${removal.reason}`);
   return lines;
 }
+
+/**
+ * The error of a deploy in which some functions failed: each failure (function, step, code, request id), then
+ * what the others did and the removals left undone, so the user knows where things stand.
+ */
+export function failureText(failures: readonly string[], changedOthers: number, removalsLeft: readonly string[]): string {
+  const lines = failures.length === 1 ? [failures[0]] : [`${failures.length} functions failed to deploy:`, ...failures];
+  if (changedOthers) lines.push(`The other ${changedOthers} function(s) to change were deployed (listed above).`);
+  if (removalsLeft.length) lines.push(`Not removed, as a function failed: ${removalsLeft.join(', ')} (no longer in serverless.yml; the next successful sls deploy removes them).`);
+  return lines.join('\n');
+}

@@ -703,9 +703,14 @@ export function triggerDifferences(desired: AnyTrigger, deployed: AnyTrigger): s
   return differences;
 }
 
-/** Whether UpdateTrigger can carry the change: timer and http always; ckafka unless the offset or consumer group moved. */
+/**
+ * Whether UpdateTrigger can carry the change: http always; a timer unless its argument was removed (UpdateTrigger
+ * leaves out what it is not given, an empty argument included, so only a new trigger is without one); ckafka
+ * unless the offset or consumer group moved.
+ */
 export function updatableInPlace(desired: AnyTrigger, deployed: AnyTrigger): boolean {
   if (!UPDATABLE_TRIGGER_TYPES.includes(desired.type) || desired.type !== deployed.type) return false;
+  if (desired.type === 'timer') return Boolean(desired.customArgument) || !deployed.customArgument;
   if (desired.type !== 'ckafka') return true;
   const [a, b] = [descKey('ckafka', desired.desc), descKey('ckafka', deployed.desc)];
   return a.offset === b.offset && a.consumerGroupName === b.consumerGroupName;

@@ -32,12 +32,21 @@ export function failedStatusError(info: FunctionInfo, step: string): ScfError {
   });
 }
 
+/**
+ * How long to sleep before status check `poll` + 1 (poll 0 is the check right after the call): `first` twice,
+ * then 1.5 times longer each time, at most `max`. Transitions take from a few hundred ms (the emulator) to
+ * seconds (SCF): a short start sees a quick one settle soon after it did, and the growth keeps the overshoot
+ * of a long one within half its length, without a stream of GetFunction at SCF's pace.
+ */
+export function statusPollDelayMs(poll: number, first = 100, max = 1000): number {
+  return Math.min(max, first * 1.5 ** Math.max(0, poll - 1));
+}
+
 async function poll<T>(client: Pick<ScfClient, 'getFunction'>, target: Target, options: WaitOptions, decide: (info: FunctionInfo | undefined) => T | undefined, what: string): Promise<T> {
   const { clock } = options;
   const deadline = clock.now() + options.timeoutMs;
-  let delay = options.firstDelayMs ?? 200;
   let last: string | undefined;
-  for (;;) {
+  for (let polls = 0; ; polls++) {
     const info = await client.getFunction({ ...target, qualifier: options.qualifier });
     const status = info?.status ?? 'gone';
     if (status !== last) {
@@ -49,8 +58,8 @@ async function poll<T>(client: Pick<ScfClient, 'getFunction'>, target: Target, o
     if (clock.now() >= deadline) {
       throw new ScfError('Plugin.DeployTimeout', `${target.functionName} was still ${status} after ${Math.round(options.timeoutMs / 1000)} s waiting for it to be ${what} (custom.scf.deploy.timeout).`, target);
     }
+    const delay = statusPollDelayMs(polls, options.firstDelayMs, options.maxDelayMs);
     await abortableSleep(clock, Math.min(delay, Math.max(0, deadline - clock.now())));
-    delay = Math.min(options.maxDelayMs ?? 1000, delay * 1.5);
   }
 }
 

@@ -209,6 +209,19 @@ test('plan: a ckafka offset change cannot be updated in place; deletes come befo
   assert.match(steps[0].reason, /offset latest → earliest\) and a ckafka trigger keeps its offset and consumer group/);
 });
 
+test('plan: a timer argument changed is updated in place; one taken away means a new trigger', () => {
+  const timer: TriggerSpec = { type: 'timer', name: 't', desc: '0 0 * * * * *', enable: true, qualifier: '$DEFAULT' };
+  const withArgument = readBackTrigger({ ...timer, customArgument: 'old' });
+  assert.deepEqual(
+    planTriggers([{ ...timer, customArgument: 'new' }], [withArgument]).map((s) => s.action),
+    ['updateTrigger'],
+  );
+  const taken = planTriggers([timer], [withArgument]);
+  assert.deepEqual(taken.map((s) => `${s.action} ${s.trigger.name}`), ['deleteTrigger t', 'createTrigger t']);
+  assert.match(taken[0].reason, /\(argument\) and UpdateTrigger cannot take away its argument: delete it, then create it again/);
+  assert.deepEqual(planTriggers([timer], [readBackTrigger(timer)]), [], 'no argument on either side: nothing to do');
+});
+
 test('plan: a second deploy of what a first deploy made plans nothing, whatever the settings', () => {
   const variants = [
     desiredOf({}),
