@@ -2,6 +2,7 @@
 // configuration, tags and triggers, after checking everything SCF would refuse (SCF-DEPLOY.md §2.1, §3, §5).
 // Every problem is one line naming its key; all of them come out together, before anything is sent.
 // Provider keys are defaults, function keys win; environment and tags are merged (the function's win).
+import { RESERVED_ENV_PREFIXES, SCF_RUNTIMES } from '../cloud/scf-rules';
 import type { FunctionConfiguration, LayerRef, TriggerSpec, VpcConfig } from '../cloud/types';
 import { booleanValue, has, isPlainObject, Problems, show, wholeNumber } from './problems';
 import { triggersFromEvents } from './triggers';
@@ -51,31 +52,8 @@ export interface DesiredState {
 
 // ---- facts ---------------------------------------------------------------------------------------------------
 
-/** The runtimes of the vendor SDK's CreateFunction list, and the newer ones SCF offers since. */
-export const RUNTIMES: readonly string[] = [
-  'Nodejs6.10',
-  'Nodejs8.9',
-  'Nodejs10.15',
-  'Nodejs12.16',
-  'Nodejs14.18',
-  'Nodejs16.13',
-  'Nodejs18.15',
-  'Nodejs20.15',
-  'Python2.7',
-  'Python3.6',
-  'Python3.7',
-  'Python3.9',
-  'Python3.10',
-  'Python3.11',
-  'Python3.12',
-  'Php5.6',
-  'Php7',
-  'Php7.4',
-  'Php8.0',
-  'Go1',
-  'Java8',
-  'CustomRuntime',
-];
+/** SCF's runtimes (one list with the emulator's). */
+export const RUNTIMES = SCF_RUNTIMES;
 
 /** The runtime when neither the function nor the provider names one (SCF's own default, Python2.7, is long dead). */
 export const DEFAULT_RUNTIME = 'Nodejs18.15';
@@ -98,7 +76,6 @@ export const LIMITS = {
 } as const;
 
 /** Environment key prefixes SCF keeps for itself (InvalidParameterValue.EnvironmentSystemProtect). */
-export const RESERVED_ENV_PREFIXES: readonly string[] = ['SCF_', 'QCLOUD_', 'TENCENTCLOUD_'];
 
 /**
  * The plugin's marks on every function it deploys, so a later deploy or remove finds what this service and stage

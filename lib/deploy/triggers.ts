@@ -10,6 +10,7 @@
 //   - ckafka: { instance, topic, maxMsgNum, offset, retry, timeout, consumerGroupName, enable }
 //                                                       - ckafka: { name, parameters: { name, topic, maxMsgNum, offset, enable } }
 //   - http: true | { authType, intranet, extranet, cors, name, enable, qualifier }   (a function URL)
+import { COS_EVENTS } from '../cloud/scf-rules';
 import type { DeployedTrigger, TriggerSpec } from '../cloud/types';
 import { cronKey, normaliseCron } from './cron';
 import { booleanValue, has, isPlainObject, Problems, show, wholeNumber } from './problems';
@@ -23,20 +24,6 @@ export const DEFAULT_QUALIFIER = '$DEFAULT';
 /** The API's default when CreateTrigger names no Qualifier. */
 export const API_DEFAULT_QUALIFIER = '$LATEST';
 
-export const COS_EVENTS: readonly string[] = [
-  'cos:ObjectCreated:*',
-  'cos:ObjectCreated:Put',
-  'cos:ObjectCreated:Post',
-  'cos:ObjectCreated:Copy',
-  'cos:ObjectCreated:CompleteMultipartUpload',
-  'cos:ObjectCreated:Origin',
-  'cos:ObjectCreated:Replication',
-  'cos:ObjectRemove:*',
-  'cos:ObjectRemove:Delete',
-  'cos:ObjectRemove:DeleteMarkerCreated',
-  'cos:ObjectRestore:Post',
-  'cos:ObjectRestore:Completed',
-];
 
 const LEGACY_TYPES: Readonly<Record<string, string>> = {
   apigw:

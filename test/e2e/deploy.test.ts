@@ -424,18 +424,18 @@ test('UpdateFailed and an API refusal: non-zero, naming function, step, code and
   assert.deepEqual(requestsFor('Invoke'), []);
   assert.equal((await client.GetFunction({ FunctionName: 'flaky-dev-a' })).Status, 'UpdateFailed');
 
-  // Nodejs20.15 passes the plugin's checks (SCF has offered it since the SDK's list was made); this account's
-  // API refuses it. The UpdateFailed function is sent its code and configuration again meanwhile.
+  // b's CLS topic does not exist: the plugin cannot know, the API refuses it. The UpdateFailed function is sent its
+  // code and configuration again meanwhile.
   // c's bucket does not exist: only CreateTrigger finds that out. A failure does not stop the other functions.
   const yml =
     FLAKY.replace('MEMORY', '512') +
-    `  b:\n    handler: index.hello\n    runtime: Nodejs20.15\n    smoke: true\n` +
+    `  b:\n    handler: index.hello\n    cls: { logsetId: no-such-logset, topicId: no-such-topic }\n    smoke: true\n` +
     `  c:\n    handler: index.hello\n    events:\n      - cos: { bucket: missing-${APPID} }\n`;
   fs.writeFileSync(path.join(flaky, 'serverless.yml'), yml.replace(/__PLUGIN__/g, path.resolve(__dirname, '..', '..', '..')));
   const refused = await run(flaky, ['deploy']);
   assert.notEqual(refused.code, 0, output(refused));
   assert.match(refused.stdout, /2 functions failed to deploy:\n/);
-  assert.match(refused.stdout, /^Deploying b \(flaky-dev-b\) failed at CreateFunction \[InvalidParameterValue\.Runtime\]: .*Nodejs20\.15.* \(CreateFunction RequestId [0-9a-f-]{36}\)$/m);
+  assert.match(refused.stdout, /^Deploying b \(flaky-dev-b\) failed at CreateFunction \[InvalidParameterValue\.ClsTopicId\]: .*no-such-topic.* \(CreateFunction RequestId [0-9a-f-]{36}\)$/m);
   assert.match(
     refused.stdout,
     new RegExp(`^Deploying c \\(flaky-dev-c\\) failed at CreateTrigger cos missing-${APPID}\\.cos\\.ap-guangzhou\\.myqcloud\\.com \\[ResourceNotFound\\.Cos\\]: .* \\(CreateTrigger RequestId [0-9a-f-]{36}\\)$`, 'm'),

@@ -7,6 +7,7 @@ import { formatCst } from '../../time/cst';
 import { parseBucketName } from '../cos/store';
 import { type FunctionRecord, resolveQualifier, type TriggerRecord } from '../store/account';
 import { CronError, normaliseCron, parseCron } from './cron';
+import { COS_EVENTS } from '../../cloud/scf-rules';
 import { findFunction, type ScfContext } from './context';
 import { requireStatus } from './lifecycle';
 import { type Params, str } from './params';
@@ -14,20 +15,7 @@ import { QUOTAS, wholeNumber } from './validate';
 
 const TYPES = new Set(['timer', 'cos', 'ckafka', 'http', 'cmq', 'apigw']);
 const UPDATABLE_TYPES = new Set(['timer', 'ckafka', 'http']);
-const COS_EVENTS = new Set([
-  'cos:ObjectCreated:*',
-  'cos:ObjectCreated:Put',
-  'cos:ObjectCreated:Post',
-  'cos:ObjectCreated:Copy',
-  'cos:ObjectCreated:CompleteMultipartUpload',
-  'cos:ObjectCreated:Origin',
-  'cos:ObjectCreated:Replication',
-  'cos:ObjectRemove:*',
-  'cos:ObjectRemove:Delete',
-  'cos:ObjectRemove:DeleteMarkerCreated',
-  'cos:ObjectRestore:Post',
-  'cos:ObjectRestore:Completed',
-]);
+const COS_EVENT_NAMES: ReadonlySet<string> = new Set(COS_EVENTS);
 const COS_TRIGGER_NAME = /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+)\.cos\.([a-z0-9-]+)\.myqcloud\.com$/;
 const CUSTOM_ARGUMENT_BYTES = 4096;
 
@@ -75,7 +63,7 @@ interface CosRule {
 /** A COS TriggerDesc's rule; throws on what SCF refuses. */
 export function cosRule(desc: string | undefined): CosRule {
   const parsed = jsonObject(desc, 'cos');
-  if (typeof parsed.event !== 'string' || !COS_EVENTS.has(parsed.event)) throw descFault(`The COS event \`${String(parsed.event).slice(0, 60)}\` is not one COS sends.`);
+  if (typeof parsed.event !== 'string' || !COS_EVENT_NAMES.has(parsed.event)) throw descFault(`The COS event \`${String(parsed.event).slice(0, 60)}\` is not one COS sends.`);
   const filter = parsed.filter ?? {};
   if (typeof filter !== 'object' || Array.isArray(filter)) throw descFault('The COS filter must be {Prefix, Suffix}.');
   const prefix = filter.Prefix ?? '';

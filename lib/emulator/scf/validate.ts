@@ -1,29 +1,10 @@
 // What SCF accepts in a deployment, as pure checks that throw the API's own error codes (SCF-DEPLOY.md §2–3):
 // names, runtimes, handlers, memory, timeouts, environment variables, layers, tags.
 import { ApiFault } from '../api-fault';
+import { RESERVED_ENV_PREFIXES, SCF_RUNTIMES } from '../../cloud/scf-rules';
 
-/** The runtimes the vendor SDK lists for CreateFunction. */
-export const RUNTIMES: ReadonlySet<string> = new Set([
-  'Python2.7',
-  'Python3.6',
-  'Python3.7',
-  'Python3.9',
-  'Python3.10',
-  'Nodejs6.10',
-  'Nodejs8.9',
-  'Nodejs10.15',
-  'Nodejs12.16',
-  'Nodejs14.18',
-  'Nodejs16.13',
-  'Nodejs18.15',
-  'Php5.6',
-  'Php7',
-  'Php7.4',
-  'Php8.0',
-  'Go1',
-  'Java8',
-  'CustomRuntime',
-]);
+/** SCF's runtimes: the one list the plugin checks against too. */
+export const RUNTIMES: ReadonlySet<string> = new Set(SCF_RUNTIMES);
 
 export const QUOTAS = {
   functionsPerNamespace: 50,
@@ -35,8 +16,6 @@ export const QUOTAS = {
   tagsPerResource: 50,
 } as const;
 
-/** Environment key prefixes the platform keeps for itself. */
-export const RESERVED_ENV_PREFIXES = ['SCF_', 'QCLOUD_', 'TENCENTCLOUD_'] as const;
 
 export function checkFunctionName(name: string, namespace: string): void {
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$/.test(name)) {
