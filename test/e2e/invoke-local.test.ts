@@ -1,5 +1,6 @@
 // `sls invoke local` end to end: the real serverless v3 CLI running Node.js and Python handlers on this machine,
-// through lib/runtime, with serverless.yml's runtime, limits and environment.
+// through lib/runtime, with serverless.yml's runtime, limits and environment. `npm test` runs this file under osls 4
+// as well (helpers: SCF_E2E_CLI).
 import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
