@@ -63,6 +63,16 @@ test('--log prints the log tail on stderr, never on stdout', async () => {
   assert.equal(emulator.requests[0].params.LogType, 'Tail');
 });
 
+test('--log of a long log: its last 4 KB, from a whole line, after a line saying how much was cut', async () => {
+  const run = await invoke(['-f', 'chatty', '-d', '{"lines":400}', '--log']);
+  assert.equal(run.code, 0, run.stderr);
+  const cut = /^\[(\d+) bytes of earlier log lines cut\]\n(.*)\n/m.exec(run.stderr);
+  assert.ok(cut, run.stderr);
+  assert.ok(Number(cut[1]) > 10_000, cut[1]);
+  assert.match(cut[2], /^\S+\t[0-9a-f-]{36}\tline \d+ of 400$/, 'the first line after the marker is whole');
+  assert.match(run.stderr, /line 400 of 400\n/);
+});
+
 test('a failing function exits non-zero with its error message, and its log with --log', async () => {
   const run = await invoke(['-f', 'fail', '-d', '{"reason":"database down"}', '--log']);
   assert.notEqual(run.code, 0);
