@@ -76,7 +76,7 @@ test('--log of a long log: its last 4 KB, from a whole line, after a line saying
 test('a failing function exits non-zero with its error message, and its log with --log', async () => {
   const run = await invoke(['-f', 'fail', '-d', '{"reason":"database down"}', '--log']);
   assert.notEqual(run.code, 0);
-  assert.match(errorLine(run), /^Function failed: database down \(RequestId [0-9a-f-]{36}\)$/);
+  assert.match(errorLine(run), /^Function hello-dev-fail failed: database down \(RequestId [0-9a-f-]{36}\)$/);
   assert.match(run.stderr, /about to fail/);
 });
 
@@ -94,7 +94,8 @@ test('--wait polls until the async result arrives and prints it as a sync call w
   const run = await invoke(['-f', 'slow', '-t', 'Event', '--wait', '-d', '{"ms":1200}', '--log']);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), { sleptMs: 1200 });
-  assert.match(run.stderr, /RequestId: [0-9a-f-]{36} {2}Duration: \d+/);
+  assert.match(run.stderr, /RequestId: [0-9a-f-]{36} {2}Duration: [\d.]+ ms {2}Memory: \d+\.\d MB {2}Started: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{2}:\d{2}\n/);
+  assert.doesNotMatch(run.stderr, /UTC\+8/);
   assert.match(run.stderr, /END RequestId/);
   const polls = emulator.requests.filter((r) => r.action === 'GetRequestStatus');
   assert.ok(polls.length >= 2 && polls.length <= 12, `${polls.length} polls`);
@@ -229,7 +230,7 @@ functions:
   assert.equal(emulator.requests[0].action, 'InvokeFunction');
   const failed = await invoke(['-f', 'fail'], {}, dir);
   assert.notEqual(failed.code, 0);
-  assert.match(errorLine(failed), /^Function failed: something broke/);
+  assert.match(errorLine(failed), /^Function hello-dev-fail failed: something broke \(RequestId [0-9a-f-]{36}\)$/);
   const waited = await invoke(['-f', 'slow', '-t', 'Event', '--wait', '-d', '{"ms":300}'], {}, dir);
   assert.equal(waited.code, 0, waited.stderr);
   assert.deepEqual(JSON.parse(waited.stdout), { sleptMs: 300 });
