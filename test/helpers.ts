@@ -31,6 +31,17 @@ export type CliName = keyof typeof CLIS;
 export const CLI: CliName = cliFromEnvironment(process.env.SCF_E2E_CLI);
 export const SLS = CLIS[CLI];
 
+/**
+ * Whether this run's CLI stops at configuration schema errors: osls 4 does (its configValidationMode defaults to
+ * error), serverless 3 and osls 3 warn and let the plugin refuse with its own sentence.
+ */
+export const SCHEMA_ERRORS_STOP = CLI === 'osls' && majorVersion(CLIS.osls) >= 4;
+
+function majorVersion(bin: string): number {
+  const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(bin), '..', 'package.json'), 'utf8')) as { version: string };
+  return Number(pkg.version.split('.')[0]);
+}
+
 function cliFromEnvironment(value: string | undefined): CliName {
   if (value === undefined || value === '') return 'serverless';
   if (!Object.prototype.hasOwnProperty.call(CLIS, value)) throw new Error(`SCF_E2E_CLI must be one of ${Object.keys(CLIS).join(', ')}, not "${value}"`);
