@@ -351,15 +351,18 @@ export function loadService(dir: string, options: LoadOptions = {}): EmulatedSer
   if (isMapping(functionsNode)) {
     for (const [key, fn] of Object.entries(functionsNode)) rawFunctions[key] = resolvedNode(fn, ctx, `functions.${key}`);
   }
+  // Names and namespaces go to resolveFunction as written (resolved): it refuses a number, a list or "" as the
+  // plugin does.
+  const setting = (value: unknown, what: string) => resolvedNode(value, ctx, what) as string | undefined;
   const config: ServiceConfig = {
     service,
-    provider: { namespace: resolvedString(provider.namespace, ctx, 'provider.namespace') },
+    provider: { namespace: setting(provider.namespace, 'provider.namespace') },
     functions: {},
   };
   for (const [key, fn] of Object.entries(rawFunctions)) {
     config.functions[key] = {
-      name: resolvedString(fn?.name, ctx, `functions.${key}.name`),
-      namespace: resolvedString(fn?.namespace, ctx, `functions.${key}.namespace`),
+      name: setting(fn?.name, `functions.${key}.name`),
+      namespace: setting(fn?.namespace, `functions.${key}.namespace`),
     };
   }
 

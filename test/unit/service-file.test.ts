@@ -163,6 +163,15 @@ test('two functions deployed under one name are refused, naming both keys', () =
   assert.match(refusal(() => loadService(byDefault, { env: {} })), /^functions\.a and functions\.b are both deployed as svc-dev-a in namespace default/);
 });
 
+test('a namespace or name that is a list, a number or empty is refused as the plugin refuses it', () => {
+  for (const [value, shown] of [['[a, b]', '["a","b"]'], ['123', '123'], ['""', '""']]) {
+    const dir = service({ 'serverless.yml': `service: svc\nprovider:\n  namespace: ${value}\nfunctions:\n  a:\n    handler: index.a\n` });
+    assert.equal(refusal(() => loadService(dir, { env: {} })), `provider.namespace must be a non-empty string, not ${shown}.`);
+  }
+  const named = service({ 'serverless.yml': 'service: svc\nfunctions:\n  a:\n    handler: index.a\n    name: 42\n' });
+  assert.equal(refusal(() => loadService(named, { env: {} })), 'functions.a.name must be a non-empty string, not 42.');
+});
+
 test('a timeout over 900 s is refused as SCF caps it, naming the function', () => {
   const own = service({ 'serverless.yml': 'service: svc\nfunctions:\n  ok:\n    handler: index.a\n    timeout: 900\n  long:\n    handler: index.b\n    timeout: 901\n' });
   assert.equal(refusal(() => loadService(own, { env: {} })), "functions.long.timeout is 901 s: SCF caps a function's timeout at 900 s.");
