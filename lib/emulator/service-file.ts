@@ -215,7 +215,7 @@ function resolveSource(source: string, ctx: VariableContext, depth: number): unk
       return UNRESOLVED;
   }
   if (value === undefined || value === null || value === UNRESOLVED) {
-    ctx.problem ??= missing;
+    ctx.problem = missing;
     return UNRESOLVED;
   }
   return value;
@@ -232,6 +232,8 @@ export function resolveString(text: string, ctx: VariableContext, depth = 0): un
     const match = VARIABLE.exec(current);
     if (!match) return current;
     let value: unknown = UNRESOLVED;
+    // The reason kept is that of this variable's last source, not of one an earlier fallback stood in for.
+    ctx.problem = undefined;
     for (const source of splitSources(match[1])) {
       value = resolveSource(source, ctx, depth);
       if (value !== UNRESOLVED) break;

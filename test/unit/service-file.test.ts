@@ -72,6 +72,7 @@ test('a variable that cannot be resolved: the message says why and names the sup
     ['${ssm:/shared/ns}', /\$\{ssm:\.\.\.\} is not a source the emulator resolves/],
     ['${env:NS_FROM_ENV}', /NS_FROM_ENV is not set in the environment/],
     ['${self:custom.ns}', /the configuration has no custom\.ns/],
+    ["${env:FIRST, 'x'}-${opt:team}", /: the emulator was not started with --team\./],
   ];
   for (const [variable, why] of cases) {
     const dir = service({ 'config.json': '{"ns":"x"}', 'serverless.yml': `service: svc\nprovider:\n  name: tencent\n  namespace: ${variable}\nfunctions:\n  a:\n    handler: index.a\n` });
