@@ -1,6 +1,7 @@
 // A function without a handler, or with one that has no dot: every command warns once per such function (nothing
 // is read to find out), the commands that need the handler (invoke of that function, invoke local, deploy) refuse
-// with one line and send nothing, and the service's other functions keep working.
+// with one line and send nothing, and the service's other functions keep working. `npm test` runs this file under
+// osls 4 as well (helpers: SCF_E2E_CLI).
 import { after, before, beforeEach, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { emulatorFor, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
