@@ -1,7 +1,8 @@
 // Plugin entry: registers the `tencent` provider and its configuration schema, declares the commands and their
 // options, and maps hooks to commands. A command's module is loaded only when that command runs, so the plugin
 // costs next to nothing at serverless start-up.
-import { isScfError } from './cloud/errors';
+import { inputError, isScfError } from './cloud/errors';
+import { handlerProblems } from './config/handlers';
 import { type PluginIo, TencentProvider } from './provider';
 import { adjustCoreCommandSchema } from './cli-schema';
 import { configSchema } from './schema';
@@ -109,13 +110,19 @@ class TencentScfPlugin {
 
     // Each command's module is required only when it runs.
     this.hooks = {
+      // Every command: a function whose handler cannot name code gets one warning line (nothing is read).
+      initialize: async () => {
+        for (const problem of this.handlerProblems().values()) this.provider.io.log.warning(`${problem} sls invoke and deploy refuse it.`);
+      },
       'invoke:invoke': () =>
         this.run(() => {
+          this.requireHandlers([String(this.options.function)]);
           const { InvokeCommand } = require('./commands/invoke') as typeof import('./commands/invoke');
           return new InvokeCommand(this.provider, this.options).run();
         }),
       'invoke:local:invoke': () =>
         this.run(() => {
+          this.requireHandlers([String(this.options.function)]);
           const { InvokeLocalCommand } = require('./commands/invoke-local') as typeof import('./commands/invoke-local');
           return new InvokeLocalCommand(this.provider, this.options).run();
         }),
@@ -164,8 +171,22 @@ class TencentScfPlugin {
     };
   }
 
+  /** Each function's handler problem (lib/config/handlers), by key. */
+  private handlerProblems(): Map<string, string> {
+    const service = this.serverless.service ?? {};
+    return handlerProblems(service.functions ?? {}, service.provider?.runtime);
+  }
+
+  /** Refuses (one line per function) when any of `keys` (default: every function) has no handler it can run. */
+  private requireHandlers(keys?: string[]): void {
+    const problems = this.handlerProblems();
+    const found = (keys ?? [...problems.keys()]).map((key) => problems.get(key)).filter((problem): problem is string => problem !== undefined);
+    if (found.length) throw inputError(found.join('\n'));
+  }
+
   /** The deploy's desired state and the smoke checks, read and checked (one line per mistake); nothing is sent. */
   private validateForDeploy(keys?: string[]): void {
+    this.requireHandlers(keys);
     const { readDesiredState } = require('./commands/deploy') as typeof import('./commands/deploy');
     const { readSmokeChecks } = require('./commands/smoke') as typeof import('./commands/smoke');
     readDesiredState(this.provider);

@@ -1,7 +1,7 @@
 // Shared test fixtures: an emulator on 127.0.0.1 serving a service directory, temporary service directories,
 // and the real `sls` binary run in them.
 import { execFile } from 'child_process';
-import { randomBytes } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,7 +14,39 @@ import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../li
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const EXAMPLE = path.join(REPO, 'examples', 'hello');
-export const SLS = path.join(REPO, 'node_modules', '.bin', 'sls');
+/** The name a service lists the plugin by, in `plugins:`. */
+export const PLUGIN_NAME = 'serverless-tencent-scf-plugin';
+
+/**
+ * The CLIs the end-to-end tests run, each by its own path: serverless v3 and its maintained continuation osls
+ * both install bins named `sls` and `serverless`, so node_modules/.bin/sls may be either.
+ */
+export const CLIS = {
+  serverless: path.join(REPO, 'node_modules', 'serverless', 'bin', 'serverless.js'),
+  osls: path.join(REPO, 'node_modules', 'osls', 'bin', 'serverless.js'),
+} as const;
+export type CliName = keyof typeof CLIS;
+
+/** The CLI of this run: serverless, or the one SCF_E2E_CLI names (`npm test` runs the e2e files a second time under osls). */
+export const CLI: CliName = cliFromEnvironment(process.env.SCF_E2E_CLI);
+export const SLS = CLIS[CLI];
+
+/**
+ * Whether this run's CLI stops at configuration schema errors: osls 4 does (its configValidationMode defaults to
+ * error), serverless 3 and osls 3 warn and let the plugin refuse with its own sentence.
+ */
+export const SCHEMA_ERRORS_STOP = CLI === 'osls' && majorVersion(CLIS.osls) >= 4;
+
+function majorVersion(bin: string): number {
+  const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(bin), '..', 'package.json'), 'utf8')) as { version: string };
+  return Number(pkg.version.split('.')[0]);
+}
+
+function cliFromEnvironment(value: string | undefined): CliName {
+  if (value === undefined || value === '') return 'serverless';
+  if (!Object.prototype.hasOwnProperty.call(CLIS, value)) throw new Error(`SCF_E2E_CLI must be one of ${Object.keys(CLIS).join(', ')}, not "${value}"`);
+  return value as CliName;
+}
 
 export interface TestCredentials {
   secretId: string;
@@ -49,13 +81,51 @@ export function clientFor(
   }).scf;
 }
 
-/** A temporary service directory with the example's handlers and the given serverless.yml. */
+/** Points `link` at `target` unless it already does; a rename swaps it in at once (test files start in parallel). */
+function ensureLink(link: string, target: string): void {
+  let current: string | undefined;
+  try {
+    current = fs.readlinkSync(link);
+  } catch {
+    // missing, or not a link
+  }
+  if (current === target) return;
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  const temporary = `${link}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  fs.symlinkSync(target, temporary, 'junction');
+  fs.renameSync(temporary, link);
+}
+
+let examplesLinked = false;
+
+/** examples/hello and examples/python name the plugin by its package name: scripts/link-plugin.js makes that resolve. */
+function linkExamples(): void {
+  if (examplesLinked) return;
+  (require(path.join(REPO, 'scripts', 'link-plugin.js')) as { linkExamples(): string | undefined }).linkExamples();
+  examplesLinked = true;
+}
+
+/**
+ * The directory the temporary services of this checkout live in. Its node_modules links the plugin's name to this
+ * checkout, so a service finds the plugin by name as a user's does (osls 4 refuses a path in `plugins:`), each git
+ * worktree loads its own build, and a deploy never packages the link (it is outside the service directory).
+ */
+function servicesRoot(): string {
+  const root = path.join(os.tmpdir(), `scf-services-${createHash('sha256').update(REPO).digest('hex').slice(0, 12)}`);
+  ensureLink(path.join(root, 'node_modules', PLUGIN_NAME), REPO);
+  return root;
+}
+
+/**
+ * A temporary service directory with the example's handlers and the given serverless.yml; `__PLUGIN__` in it
+ * becomes the plugin's package name.
+ */
 export function serviceDir(yml: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-svc-'));
+  const dir = fs.mkdtempSync(path.join(servicesRoot(), 'scf-svc-'));
   for (const file of fs.readdirSync(EXAMPLE)) {
     if (file.endsWith('.js')) fs.copyFileSync(path.join(EXAMPLE, file), path.join(dir, file));
   }
-  fs.writeFileSync(path.join(dir, 'serverless.yml'), yml.replace(/__PLUGIN__/g, REPO));
+  fs.writeFileSync(path.join(dir, 'serverless.yml'), yml.replace(/__PLUGIN__/g, PLUGIN_NAME));
   return dir;
 }
 
@@ -66,7 +136,7 @@ export interface SlsRun {
 }
 
 /**
- * Runs the real serverless v3 CLI in `cwd` against the emulator, with a clean, isolated environment. Every run's
+ * Runs the real serverless v3 CLI (or osls: see CLI) in `cwd` against the emulator, with a clean, isolated environment. Every run's
  * output is scanned for the secret key and token: the whole end-to-end suite is the secrets check. Its stdin
  * carries `input` and is then closed (an open, silent stdin would be waited on as a possible event).
  */
@@ -92,6 +162,7 @@ export function sls(
     ...env,
   };
   const clean = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+  linkExamples();
   return new Promise((resolve) => {
     const child = execFile(SLS, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
       fs.rmSync(home, { recursive: true, force: true });

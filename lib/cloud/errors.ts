@@ -13,6 +13,8 @@ export interface ScfErrorContext {
   region?: string;
   /** Where the credentials came from (never the credentials). */
   credentialsSource?: string;
+  /** Where each part of them was read (environment variable, profile file key), for a message about one part. */
+  credentialFields?: { secretId: string; secretKey: string; token: string };
   endpoint?: string;
   /** The service the call went to: scf, cls, tag. */
   service?: string;
@@ -97,6 +99,9 @@ export function apiError(rawCode: string, rawMessage: string, context: ScfErrorC
   const full = { ...context, apiMessage };
   const fn = context.functionName ? `"${context.functionName}"` : 'the function';
   const source = context.credentialsSource ? ` from ${context.credentialsSource}` : '';
+  // One part of the pair: named by where it was read (TENCENTCLOUD_SECRET_KEY, secret_key of profile X in FILE).
+  const part = (name: 'secretId' | 'secretKey' | 'token', what: string) =>
+    context.credentialFields ? `${what} (${context.credentialFields[name]})` : `${what}${source}`;
   let sentence: string;
   switch (code) {
     case 'ResourceNotFound.Function':
@@ -111,13 +116,13 @@ export function apiError(rawCode: string, rawMessage: string, context: ScfErrorC
       sentence = `Version or alias not found for function ${fn}${where(context)}: ${apiMessage}`;
       break;
     case 'AuthFailure.SecretIdNotFound':
-      sentence = `Tencent Cloud does not know the SecretId${source}. Check the credentials.`;
+      sentence = `Tencent Cloud does not know the ${part('secretId', 'SecretId')}. Check the credentials.`;
       break;
     case 'AuthFailure.SignatureFailure':
-      sentence = `Tencent Cloud refused the request signature: the SecretKey${source} does not match its SecretId.`;
+      sentence = `Tencent Cloud refused the request signature: the ${part('secretKey', 'SecretKey')} does not match its SecretId.`;
       break;
     case 'AuthFailure.TokenFailure':
-      sentence = `Tencent Cloud refused the session token${source}: it is invalid or has expired.`;
+      sentence = `Tencent Cloud refused the ${part('token', 'session token')}: it is invalid or has expired.`;
       break;
     case 'AuthFailure.UnauthorizedOperation':
       sentence = `The credentials${source} are not allowed to call ${context.action ?? 'this action'}: ${apiMessage}`;

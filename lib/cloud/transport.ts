@@ -138,6 +138,7 @@ export class Transport {
       namespace: call.target?.namespace,
       region: this.config.region,
       credentialsSource: credentials?.source,
+      credentialFields: credentials?.fields,
       endpoint: call.api.endpoint.origin,
       service: call.api.service,
     };

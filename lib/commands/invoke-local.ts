@@ -5,7 +5,7 @@ import { randomUUID } from 'crypto';
 import { inputError, ScfError } from '../cloud/errors';
 import { LIMITS } from '../cloud/types';
 import type { TencentProvider } from '../provider';
-import { formatResult, invokeSummary } from '../render/invoke';
+import { formatResult, functionFailed, invokeSummary } from '../render/invoke';
 import { DEFAULT_RUNTIME, RUNNABLE_DESCRIPTION, runFunction, type RunResult, runtimeFamily, type FunctionSpec } from '../runtime';
 import { isSampleEventKind, SAMPLE_EVENT_KINDS, sampleEvent } from '../runtime/sample-events';
 import { type EventInputOptions, parseEventText, readDataFile, readEventInput } from './event-input';
@@ -98,7 +98,7 @@ export class InvokeLocalCommand {
     this.report(requestId, result);
     if (result.status !== 'succeeded') {
       if (result.statusCode === 500) throw new ScfError('Plugin.RuntimeUnavailable', result.errorMessage);
-      throw new ScfError('Plugin.FunctionFailed', `Function failed: ${result.errorType}: ${result.errorMessage} (RequestId ${requestId})`);
+      throw new ScfError('Plugin.FunctionFailed', functionFailed(spec.functionName, `${result.errorType}: ${result.errorMessage}`, requestId));
     }
     writeText(formatResult(result.retMsg));
   }

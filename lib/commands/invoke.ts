@@ -5,7 +5,7 @@ import { systemClock } from '../cloud/limiter';
 import { type InvocationType, type InvokeResult, LIMITS } from '../cloud/types';
 import type { TencentProvider } from '../provider';
 import { onInterrupt } from './interrupt';
-import { formatResult, functionErrorMessage, invokeSummary, statusSummary } from '../render/invoke';
+import { formatResult, functionErrorMessage, functionFailed, invokeSummary, statusSummary } from '../render/invoke';
 import { type EventInputOptions, readEventInput } from './event-input';
 
 export interface InvokeOptions extends EventInputOptions {
@@ -68,7 +68,7 @@ export class InvokeCommand {
 
     if (invocationType === 'RequestResponse') {
       const result = await client.invoke(request);
-      return this.report(result);
+      return this.report(target.functionName, result);
     }
 
     const invokedAtMs = Date.now();
@@ -102,17 +102,18 @@ export class InvokeCommand {
     log.notice(statusSummary(status));
     if (options.log) await this.printLog(target, accepted.functionRequestId, invokedAtMs);
     if (status.retCode !== 0) {
-      throw new ScfError('Plugin.FunctionFailed', `Function ${target.functionName} failed: ${functionErrorMessage(status.retMsg)} (RequestId ${status.requestId})`);
+      throw new ScfError('Plugin.FunctionFailed', functionFailed(target.functionName, functionErrorMessage(status.retMsg), status.requestId));
     }
     writeText(formatResult(status.retMsg));
   }
 
-  private report(result: InvokeResult): void {
+  /** A sync result (API 3.0 or legacy): the summary and log on stderr, the value on stdout, or the failure. */
+  private report(functionName: string, result: InvokeResult): void {
     const { log, writeText } = this.provider.io;
     log.notice(invokeSummary(result));
     if (this.options.log && result.log) log.notice(result.log.trimEnd());
     if (result.errMsg) {
-      throw new ScfError('Plugin.FunctionFailed', `Function failed: ${functionErrorMessage(result.errMsg)} (RequestId ${result.functionRequestId})`);
+      throw new ScfError('Plugin.FunctionFailed', functionFailed(functionName, functionErrorMessage(result.errMsg), result.functionRequestId));
     }
     writeText(formatResult(result.retMsg));
   }

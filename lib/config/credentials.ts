@@ -4,6 +4,32 @@ import { inspect } from 'util';
 import * as path from 'path';
 import { ScfError } from '../cloud/errors';
 
+/** Where each part of a pair was read, for messages that are about one part (a wrong key): never the values. */
+export interface CredentialFields {
+  secretId: string;
+  secretKey: string;
+  token: string;
+}
+
+/** The fields of the environment, a profile of a profile file, and the older plugin's ini file. */
+export const credentialFields = {
+  environment: (): CredentialFields => ({
+    secretId: 'TENCENTCLOUD_SECRET_ID in the environment',
+    secretKey: 'TENCENTCLOUD_SECRET_KEY in the environment',
+    token: 'TENCENTCLOUD_SESSION_TOKEN in the environment',
+  }),
+  profile: (profile: string, file: string): CredentialFields => ({
+    secretId: `secret_id of profile "${profile}" in ${file}`,
+    secretKey: `secret_key of profile "${profile}" in ${file}`,
+    token: `token of profile "${profile}" in ${file}`,
+  }),
+  legacyFile: (file: string): CredentialFields => ({
+    secretId: `tencent_secret_id in ${file}`,
+    secretKey: `tencent_secret_key in ${file}`,
+    token: `tencent_token in ${file}`,
+  }),
+};
+
 /**
  * A secret pair. The key and token are not enumerable and never rendered: JSON.stringify, util.inspect and
  * template strings show the SecretId and the source only.
@@ -14,12 +40,16 @@ export class Credentials {
   readonly token?: string;
   /** Where they came from, for error messages: never the values. */
   readonly source: string;
+  /** Where each part came from (not enumerable: only names, but the pair's shape stays secretId and source). */
+  readonly fields!: CredentialFields;
 
-  constructor(secretId: string, secretKey: string, token: string | undefined, source: string) {
+  constructor(secretId: string, secretKey: string, token: string | undefined, source: string, fields?: CredentialFields) {
     this.secretId = secretId;
     this.source = source;
     Object.defineProperty(this, 'secretKey', { value: secretKey, enumerable: false });
     Object.defineProperty(this, 'token', { value: token || undefined, enumerable: false });
+    const named = fields ?? { secretId: `the SecretId from ${source}`, secretKey: `the SecretKey from ${source}`, token: `the session token from ${source}` };
+    Object.defineProperty(this, 'fields', { value: named, enumerable: false });
   }
 
   toJSON(): object {
@@ -105,7 +135,7 @@ export function resolveCredentials(sources: CredentialSources): Credentials {
         `Only one of TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY is set in the environment: set both, or neither.`,
       );
     }
-    return new Credentials(envId, envKey, env.TENCENTCLOUD_SESSION_TOKEN, 'the environment (TENCENTCLOUD_SECRET_ID)');
+    return new Credentials(envId, envKey, env.TENCENTCLOUD_SESSION_TOKEN, 'the environment (TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY)', credentialFields.environment());
   }
 
   const profile = sources.profile || env.TENCENTCLOUD_PROFILE || 'default';
@@ -116,7 +146,7 @@ export function resolveCredentials(sources: CredentialSources): Credentials {
     const section = parseIni(info.text)[profile];
     if (section?.secret_id && section.secret_key) {
       checkPrivate(file, info, sources);
-      return new Credentials(section.secret_id, section.secret_key, section.token, `profile "${profile}" in ${file}`);
+      return new Credentials(section.secret_id, section.secret_key, section.token, `profile "${profile}" in ${file}`, credentialFields.profile(profile, file));
     }
   }
 
@@ -126,7 +156,7 @@ export function resolveCredentials(sources: CredentialSources): Credentials {
     const section = parseIni(legacy.text).default;
     if (section?.tencent_secret_id && section.tencent_secret_key) {
       checkPrivate(legacyFile, legacy, sources);
-      return new Credentials(section.tencent_secret_id, section.tencent_secret_key, section.tencent_token, `the file ${legacyFile}`);
+      return new Credentials(section.tencent_secret_id, section.tencent_secret_key, section.tencent_token, `the file ${legacyFile}`, credentialFields.legacyFile(legacyFile));
     } else if (sources.legacyFile) {
       throw new ScfError('Plugin.Credentials', `The credentials file ${legacyFile} (provider.credentials) has no tencent_secret_id and tencent_secret_key under [default].`);
     }

@@ -11,7 +11,8 @@ import { type Faults, startEmulator } from './http/server';
 const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S] [--region R] [--port N]
   A local Tencent Cloud account on 127.0.0.1: SCF (functions, invocations, logs, async events, deployments),
   CLS (SearchLog) and COS objects, as strict as the cloud.
-  --service DIR          start with this service's functions (its serverless.yml)  default: an empty account
+  --service DIR          start with this service's functions (its serverless.yml, or .yaml, .json, .js, .ts
+                         as serverless finds them)                                default: an empty account
   --state-dir DIR        keep the account (functions, versions, aliases, triggers, namespaces, code, COS
                          objects) in DIR across restarts                          default: a temporary directory
   --stage S              the stage to serve                                     default: provider.stage or dev
@@ -122,6 +123,8 @@ async function main(): Promise<void> {
     return;
   }
   const service = values.service === undefined ? undefined : loadService(values.service, { stage: values.stage, region: values.region });
+  // A function it cannot run does not keep the others from being served: one line each.
+  for (const line of service?.notServed ?? []) process.stderr.write(`scf-emulator: ${line}\n`);
   const faults: Faults = {
     throttleRate: rate(values['throttle-rate'], 'throttle-rate'),
     internalErrorRate: rate(values['error-rate'], 'error-rate'),

@@ -1,6 +1,8 @@
 // Rendering of invoke results: pure functions from the model to text.
 import { plainText } from '../cloud/errors';
 import type { InvokeResult, RequestStatus } from '../cloud/types';
+import { parseCst } from '../time/cst';
+import { formatLocal } from '../time/parse';
 
 /** The function's return value: pretty JSON when it is JSON, as it is otherwise. */
 export function formatResult(retMsg: string): string {
@@ -22,14 +24,23 @@ export function functionErrorMessage(errMsg: string): string {
   return plainText(errMsg);
 }
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MB`;
+/** Memory as every command shows it: megabytes with one decimal (`40.2 MB`). */
+export function megabytes(mb: number): string {
+  return `${mb.toFixed(1)} MB`;
 }
 
 export function invokeSummary(result: InvokeResult): string {
-  return `RequestId: ${result.functionRequestId}  Duration: ${result.duration} ms  Billed: ${result.billDuration} ms  Memory: ${megabytes(result.memUsage)}`;
+  return `RequestId: ${result.functionRequestId}  Duration: ${result.duration} ms  Billed: ${result.billDuration} ms  Memory: ${megabytes(result.memUsage / 1048576)}`;
 }
 
+/** GetRequestStatus gives memory in MB and the start in UTC+8: shown as every command shows them (local time, offset). */
 export function statusSummary(status: RequestStatus): string {
-  return `RequestId: ${status.requestId}  Duration: ${status.duration} ms  Memory: ${status.memUsage} MB  Started: ${status.startTime} (UTC+8)`;
+  const startMs = parseCst(status.startTime);
+  const started = startMs === undefined ? `${status.startTime} +08:00` : formatLocal(startMs);
+  return `RequestId: ${status.requestId}  Duration: ${status.duration} ms  Memory: ${megabytes(status.memUsage)}  Started: ${started}`;
+}
+
+/** The one sentence of a failed invocation, whichever way it ran (sync, --wait, legacy, local). */
+export function functionFailed(functionName: string, message: string, requestId: string): string {
+  return `Function ${functionName} failed: ${message} (RequestId ${requestId})`;
 }

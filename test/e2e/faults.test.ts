@@ -77,6 +77,6 @@ test('no secret in --verbose or SLS_DEBUG=* output, on success or failure', asyn
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     const wrongKey = await sls(EXAMPLE, ['invoke', '-f', 'hello', ...extra], emulator, { SLS_DEBUG: '*', TENCENTCLOUD_SECRET_KEY: 'wrongSECRETvalue99' });
     assert.notEqual(wrongKey.code, 0);
-    assert.match(wrongKey.stdout, /refused the request signature: the SecretKey from the environment \(TENCENTCLOUD_SECRET_ID\) does not match its SecretId/);
+    assert.match(wrongKey.stdout, /refused the request signature: the SecretKey \(TENCENTCLOUD_SECRET_KEY in the environment\) does not match its SecretId/);
   }
 });

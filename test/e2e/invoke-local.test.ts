@@ -1,5 +1,6 @@
 // `sls invoke local` end to end: the real serverless v3 CLI running Node.js and Python handlers on this machine,
-// through lib/runtime, with serverless.yml's runtime, limits and environment.
+// through lib/runtime, with serverless.yml's runtime, limits and environment. `npm test` runs this file under osls 4
+// as well (helpers: SCF_E2E_CLI).
 import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -153,7 +154,7 @@ test('Node.js ES module handler (.mjs)', async () => {
 test('a handler that throws: non-zero exit, its message and type; the stack in the log', async () => {
   const run = await local(['-f', 'fail', '-d', '{"reason":"db down"}']);
   assert.notEqual(run.code, 0);
-  assert.match(errorLine(run), new RegExp(`^Function failed: Error: db down \\(RequestId ${UUID}\\)$`));
+  assert.match(errorLine(run), new RegExp(`^Function loc-dev-fail failed: Error: db down \\(RequestId ${UUID}\\)$`));
   assert.match(run.stderr, /\tabout to fail\n/);
   assert.match(run.stderr, /\tError: db down\n +at exports\.fail /);
 });
@@ -190,7 +191,7 @@ test('the environment: SCF built-ins, provider and function merged, -e last, IS_
 test('a timeout: non-zero exit, TimeLimitExceeded, and nothing the handler started is left running', async () => {
   const run = await local(['-f', 'sleeper']);
   assert.notEqual(run.code, 0);
-  assert.match(errorLine(run), /^Function failed: TimeLimitExceeded: Invoking task timed out after 1 seconds/);
+  assert.match(errorLine(run), /^Function loc-dev-sleeper failed: TimeLimitExceeded: Invoking task timed out after 1 seconds/);
   const pid = Number(/grandchild (\d+)/.exec(run.stderr)![1]);
   assert.ok(await waitUntilGone(pid), `sleep ${pid} is still running`);
 });
@@ -198,7 +199,7 @@ test('a timeout: non-zero exit, TimeLimitExceeded, and nothing the handler start
 test('the memory limit: a handler over its memorySize fails, named', async () => {
   const run = await local(['-f', 'hog']);
   assert.notEqual(run.code, 0);
-  assert.match(errorLine(run), /^Function failed: ResourceLimitExceeded: Memory limit reached: the function needed more than its 64 MB/);
+  assert.match(errorLine(run), /^Function loc-dev-hog failed: ResourceLimitExceeded: Memory limit reached: the function needed more than its 64 MB/);
 });
 
 test('Python: the value on stdout, print output in the log', async () => {
@@ -211,7 +212,7 @@ test('Python: the value on stdout, print output in the log', async () => {
 test('Python: an exception exits non-zero with its type and message, the traceback in the log', async () => {
   const run = await local(['-f', 'pyfail']);
   assert.notEqual(run.code, 0);
-  assert.match(errorLine(run), /^Function failed: KeyError: 'missing' \(RequestId /);
+  assert.match(errorLine(run), /^Function loc-dev-pyfail failed: KeyError: 'missing' \(RequestId /);
   assert.match(run.stderr, /Traceback \(most recent call last\):\n {2}File ".*handlers\.py", line \d+, in boom\n[\s\S]*KeyError: 'missing'/);
 });
 

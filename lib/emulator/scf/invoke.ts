@@ -45,13 +45,12 @@ export async function invoke(ctx: ScfContext, params: Params): Promise<Params> {
   if (type === 'Event') return { Result: { FunctionRequestId: invocation.requestId, RetMsg: '', ErrMsg: '', Log: '', MemUsage: 0, Duration: 0, BillDuration: 0, InvokeResult: 0 } };
   await invocation.finished;
   const inv = invocation.record;
-  const tail = (text: string) => (Buffer.byteLength(text) > LIMITS.logTailBytes ? Buffer.from(text).subarray(-LIMITS.logTailBytes).toString('utf8') : text);
   return {
     Result: {
       FunctionRequestId: inv.requestId,
       RetMsg: inv.retCode === 0 ? inv.retMsg : '',
       ErrMsg: inv.errMsg,
-      Log: logType === 'Tail' ? tail(inv.log) : '',
+      Log: logType === 'Tail' ? tailLog(inv.log) : '',
       MemUsage: inv.memUsage,
       Duration: inv.durationMs,
       BillDuration: inv.billDurationMs,
@@ -59,6 +58,31 @@ export async function invoke(ctx: ScfContext, params: Params): Promise<Params> {
     },
   };
 }
+/** The line that stands for the start of a log cut to its tail. */
+function cutMarker(bytes: number): string {
+  return `[${bytes} bytes of earlier log lines cut]\n`;
+}
+
+/**
+ * LogType Tail: the last `limit` bytes of the log, as SCF returns them, but starting at a line boundary and after a
+ * line saying how many bytes before it were cut (the marker counts within the limit). A last line longer than the
+ * whole budget is cut at a character boundary instead.
+ */
+export function tailLog(log: string, limit: number = LIMITS.logTailBytes): string {
+  const bytes = Buffer.from(log, 'utf8');
+  if (bytes.length <= limit) return log;
+  // The marker's length depends on the count: reserve room for the largest count it can show.
+  const budget = Math.max(0, limit - Buffer.byteLength(cutMarker(bytes.length)));
+  let start = bytes.length - budget;
+  if (start > 0 && bytes[start - 1] !== 0x0a) {
+    const newline = bytes.indexOf(0x0a, start);
+    if (newline >= 0 && newline < bytes.length - 1) start = newline + 1;
+    // No line starts within the budget: at least start on a whole character (not a UTF-8 continuation byte).
+    else while (start < bytes.length && (bytes[start] & 0xc0) === 0x80) start++;
+  }
+  return cutMarker(start) + bytes.subarray(start).toString('utf8');
+}
+
 /** Starts one run of `fn` (its `qualifier`) in a process of its own; `trigger` is the InvokeType events report. */
 export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: string, type: 'RequestResponse' | 'Event', event: unknown, trigger = 'CLI') {
   const { version, config, code } = resolveQualifier(fn, qualifier)!;
