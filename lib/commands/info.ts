@@ -5,6 +5,8 @@ import type { DeployedTrigger, FunctionInfo } from '../cloud/types';
 import type { TencentProvider } from '../provider';
 import { eachLimited } from '../deploy/apply';
 import { formatTable } from '../render/table';
+import { parseCst } from '../time/cst';
+import { formatLocal } from '../time/parse';
 import { deployedFunction, deployedOfService, existingNamespaces } from './deploy';
 
 export interface InfoOptions {
@@ -62,7 +64,7 @@ export class InfoCommand {
         runtime: info?.runtime ?? null,
         memorySize: info?.memorySize ?? null,
         timeout: info?.timeout ?? null,
-        modTime: info?.modTime ?? null,
+        modTime: info?.modTime ? isoTime(info.modTime) : null,
         triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier })),
       };
     });
@@ -78,11 +80,17 @@ export class InfoCommand {
       f.memorySize ? `${f.memorySize} MB` : '-',
       f.timeout ? `${f.timeout} s` : '-',
       f.status,
-      f.modTime ?? '-',
+      f.modTime ? (Number.isNaN(Date.parse(f.modTime)) ? f.modTime : formatLocal(Date.parse(f.modTime))) : '-',
       f.triggers.map((t) => t.summary).join('; ') || '-',
     ]);
-    const lines = [`service: ${service}`, `stage: ${stage}`, `region: ${region}`, '', formatTable(['FUNCTION', 'SCF NAME', 'NAMESPACE', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'STATUS', 'LAST CHANGE (UTC+8)', 'TRIGGERS'], rows)];
+    const lines = [`service: ${service}`, `stage: ${stage}`, `region: ${region}`, '', formatTable(['FUNCTION', 'SCF NAME', 'NAMESPACE', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'STATUS', 'LAST CHANGE', 'TRIGGERS'], rows)];
     if (strays.length) lines.push('', `Deployed by this service and stage but no longer in serverless.yml (the next sls deploy removes them): ${strays.map((f) => f.functionName).join(', ')}`);
     provider.io.writeText(lines.join('\n'));
   }
+}
+
+/** The API's UTC+8 time → ISO 8601 UTC (as --json gives every time); kept as it is when it does not parse. */
+function isoTime(cst: string): string {
+  const ms = parseCst(cst);
+  return ms === undefined ? cst : new Date(ms).toISOString();
 }
