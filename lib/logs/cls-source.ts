@@ -3,13 +3,14 @@
 // each with a bounded read-ahead so memory stays flat; a window whose cursor reaches SearchLog's 10,000-record
 // limit goes on with a new search from the last record it saw. Then the history (requests in start order) and
 // the live tail (requests as their Report arrives, each record once).
+import { containsPhrase } from '../cloud/cls-tokens';
 import { ScfError } from '../cloud/errors';
 import type { Clock } from '../cloud/limiter';
 import type { ClsClient } from '../cloud/cls';
 import type { ClsRecord } from '../cloud/types';
 import { type AssembledEvent, RequestAssembler, recordKey, StartOrder } from './assemble';
 import { recordQuery, type RecordQuery, reportQuery } from './cls-query';
-import type { RequestLog, RequestOutcome } from './model';
+import { applyFilters, type FinalOutcome, type RequestFilters, type RequestLog } from './model';
 
 type Search = Pick<ClsClient, 'searchLog'>;
 
@@ -152,11 +153,7 @@ export interface ClsTarget {
   functionKeyOf?(functionName: string, namespace: string): string | undefined;
 }
 
-export interface HistoryOptions extends RecordReadOptions {
-  qualifier?: string;
-  requestId?: string;
-  grep?: string;
-  outcomes?: Array<Exclude<RequestOutcome, 'running'>>;
+export interface HistoryOptions extends RecordReadOptions, RequestFilters {
   /** Requests that started in [fromMs, toMs) … */
   fromMs: number;
   toMs: number;
@@ -168,7 +165,7 @@ export interface HistoryOptions extends RecordReadOptions {
 /** Request ids per search when the records of known requests are fetched. */
 const IDS_PER_QUERY = 40;
 
-/** Requests that started in the range, in start order, each with its records. */
+/** Requests that started in the range, in start order, each with its records; running ones last. */
 export async function* clsHistory(cls: Search, target: ClsTarget, options: HistoryOptions): AsyncGenerator<RequestLog[]> {
   const base: RecordQuery = {
     namespace: target.namespace,
@@ -179,49 +176,113 @@ export async function* clsHistory(cls: Search, target: ClsTarget, options: Histo
     startedBefore: options.toMs,
   };
   const readTo = Math.min(options.nowMs, options.toMs + options.finishWithinMs);
+  if (options.grep !== undefined || options.outcomes) {
+    yield* filteredHistory(cls, target, options, base, readTo);
+    return;
+  }
   const assembler = new RequestAssembler({ functionKeyOf: target.functionKeyOf });
   const order = new StartOrder();
-  const read = async function* (query: string): AsyncGenerator<RequestLog[]> {
-    for await (const records of readRecords(cls, target.topicId, query, options.fromMs, readTo, options)) {
-      const out: RequestLog[] = [];
-      for (const record of records) {
-        const event = assembler.add(record);
-        out.push(...order.push(event?.kind === 'complete' ? event.request : undefined, assembler.oldestOpenStart(), record.time));
-      }
-      if (out.length) yield out;
+  for await (const records of readRecords(cls, target.topicId, recordQuery(base), options.fromMs, readTo, options)) {
+    const out: RequestLog[] = [];
+    for (const record of records) {
+      const event = assembler.add(record);
+      out.push(...order.push(event?.kind === 'complete' ? event.request : undefined, assembler.oldestOpenStart(), record.time));
     }
-  };
-
-  if (options.outcomes) {
-    // Two steps: the Report records of the requests that ended so, then those requests' records.
-    const reports = readRecords(cls, target.topicId, reportQuery(base, options.outcomes), options.fromMs, readTo, options);
-    let batch: string[] = [];
-    const flushBatch = async function* (): AsyncGenerator<RequestLog[]> {
-      if (!batch.length) return;
-      const ids = batch;
-      batch = [];
-      yield* read(recordQuery({ ...base, requestIds: ids, grep: options.grep }));
-    };
-    for await (const records of reports) {
-      for (const r of records) {
-        if (r.fields.SCF_RequestId && !batch.includes(r.fields.SCF_RequestId)) batch.push(r.fields.SCF_RequestId);
-        if (batch.length >= IDS_PER_QUERY) yield* flushBatch();
-      }
-    }
-    yield* flushBatch();
-  } else {
-    yield* read(recordQuery({ ...base, grep: options.grep }));
+    if (out.length) yield out;
   }
   const rest = [...order.drain(), ...assembler.flush()];
-  // With a grep, only requests that finished are shown whole; without one, running requests too.
-  const shown = options.outcomes ? rest.filter((r) => r.outcome !== 'running') : rest;
-  if (shown.length) yield shown;
+  if (rest.length) yield rest;
+}
+
+/**
+ * A filtered history, in two steps: a search finds the requests (the records holding the text, or the Reports
+ * of requests that ended as asked), then each batch of them is read whole (with `--grep`: its matching lines
+ * and its Platform records, for the header). The finder reads in time order, so a request it finds later
+ * started at most `finishWithinMs` before where it is: what started earlier goes out in start order.
+ */
+async function* filteredHistory(cls: Search, target: ClsTarget, options: HistoryOptions, base: RecordQuery, readTo: number): AsyncGenerator<RequestLog[]> {
+  const grep = options.grep;
+  const filters = { grep, outcomes: options.outcomes };
+  const finder = grep !== undefined ? recordQuery({ ...base, grep }) : reportQuery(base, options.outcomes!);
+  const order = new StartOrder();
+  const running: RequestLog[] = [];
+  /** Requests read already, with the time of their last record: once the finder is past it, forgotten. */
+  const fetched = new Map<string, number>();
+  let batch = new Map<string, string>();
+  let batchFrom = Infinity;
+  let batchLast = -Infinity;
+  let position = options.fromMs;
+
+  const readBatch = async (): Promise<RequestLog[]> => {
+    const ids = [...new Set(batch.values())];
+    const keys = [...batch.keys()];
+    const query = recordQuery({ ...base, requestIds: ids, grep, grepOrPlatform: grep !== undefined });
+    // A Report is its request's last record; a line holding the text is followed by the Report within a timeout.
+    const to = Math.min(readTo, grep !== undefined ? batchLast + options.finishWithinMs : batchLast + 1);
+    const from = batchFrom;
+    batch = new Map();
+    batchFrom = Infinity;
+    batchLast = -Infinity;
+    const assembler = new RequestAssembler({ functionKeyOf: target.functionKeyOf });
+    const complete: RequestLog[] = [];
+    for await (const records of readRecords(cls, target.topicId, query, from, Math.max(to, from + 1), { ...options, maxWindows: 1 })) {
+      for (const record of records) {
+        const event = assembler.add(record);
+        if (event?.kind !== 'complete') continue;
+        fetched.set(requestKeyOf(record.fields), record.time);
+        complete.push(event.request);
+      }
+    }
+    for (const request of assembler.flush()) {
+      fetched.set(`${request.requestId}/${request.retryNum}`, Infinity);
+      const shown = applyFilters(request, filters);
+      if (shown) running.push(shown);
+    }
+    for (const key of keys) if (!fetched.has(key)) fetched.set(key, Infinity);
+    for (const [key, last] of fetched) if (last < position) fetched.delete(key);
+    const watermark = position - options.finishWithinMs;
+    // The whole batch is in before anything goes out: it may hold requests that started before ones held.
+    const out: RequestLog[] = [];
+    for (const request of complete) {
+      const shown = applyFilters(request, filters);
+      if (shown) out.push(...order.push(shown, undefined, -Infinity));
+    }
+    out.push(...order.push(undefined, undefined, watermark));
+    return out;
+  };
+
+  for await (const records of readRecords(cls, target.topicId, finder, options.fromMs, readTo, options)) {
+    for (const record of records) {
+      const f = record.fields;
+      position = Math.max(position, record.time);
+      if (!f.SCF_RequestId) continue;
+      const key = requestKeyOf(f);
+      if (fetched.has(key) || batch.has(key)) continue;
+      batch.set(key, f.SCF_RequestId);
+      batchFrom = Math.min(batchFrom, Number(f.SCF_StartTime) || record.time);
+      batchLast = Math.max(batchLast, record.time);
+      if (batch.size >= IDS_PER_QUERY) {
+        const out = await readBatch();
+        if (out.length) yield out;
+      }
+    }
+  }
+  if (batch.size) {
+    const out = await readBatch();
+    if (out.length) yield out;
+  }
+  const rest = [...order.drain(), ...running.sort((a, b) => a.startMs - b.startMs)];
+  if (rest.length) yield rest;
+}
+
+function requestKeyOf(fields: Record<string, string>): string {
+  return `${fields.SCF_RequestId}/${Number(fields.SCF_RetryNum) || 0}`;
 }
 
 export interface TailOptions {
   qualifier?: string;
   grep?: string;
-  outcomes?: Array<Exclude<RequestOutcome, 'running'>>;
+  outcomes?: FinalOutcome[];
   /** Requests that started at or after this, epoch ms. */
   fromMs: number;
   /** How far back each poll reads again, for records indexed late. */
@@ -242,13 +303,15 @@ export interface TailStats {
 /**
  * The live tail over CLS: each poll reads from a little before the last record it saw (records can be indexed
  * late), skips records it has seen, and hands out each request when its Report arrives. Memory is bounded by the
- * overlap window, and by the requests still running.
+ * overlap window, and by the requests still running. With `--grep` it reads the lines holding the text and the
+ * Platform records (the header); with an outcome filter, the Reports first, then the records of those requests.
  */
 export class ClsTail {
   readonly stats: TailStats = { polls: 0, printed: 0, remembered: 0 };
   private readonly seen = new Map<string, number>();
   private readonly assembler: RequestAssembler;
-  private readonly fetchedIds = new Set<string>();
+  /** Requests whose records were fetched (outcome filter), with their Report's time. */
+  private readonly fetched = new Map<string, number>();
   private position: number;
 
   constructor(
@@ -262,14 +325,18 @@ export class ClsTail {
 
   private handle(event: AssembledEvent | undefined): void {
     if (!event) return;
+    const { grep, outcomes } = this.options;
     if (event.kind === 'complete') {
-      if (this.options.outcomes && !this.options.outcomes.includes(event.request.outcome as Exclude<RequestOutcome, 'running'>)) return;
+      const shown = applyFilters(event.request, { grep, outcomes });
+      if (!shown) return;
       this.stats.printed++;
-      this.options.onRequest(event.request);
-    } else this.options.onLateLine?.(event.request, event.line);
+      this.options.onRequest(shown);
+    } else if (grep === undefined || containsPhrase(event.line, grep)) {
+      this.options.onLateLine?.(event.request, event.line);
+    }
   }
 
-  /** Feeds fresh records (each once) to the assembler; returns the newest record time seen. */
+  /** Feeds fresh records (each once) to the assembler. */
   private take(records: ClsRecord[]): void {
     for (const record of records) {
       const key = recordKey(record);
@@ -280,32 +347,34 @@ export class ClsTail {
   }
 
   async poll(): Promise<void> {
-    const { clock, options } = { clock: this.options.clock, options: this.options };
-    const now = clock.now();
+    const options = this.options;
+    const now = options.clock.now();
     const overlap = options.overlapMs ?? 10_000;
     const from = Math.max(options.fromMs, this.position - overlap);
     const base: RecordQuery = { namespace: this.target.namespace, functionNames: this.target.functionNames, qualifier: options.qualifier, startedFrom: options.fromMs };
+    const grep = options.grep;
     let newest = this.position;
     if (options.outcomes) {
       // Requests that ended so: their Reports first, then each one's records once.
       const ids: string[] = [];
+      let idsFrom = Infinity;
       for await (const reports of readRecords(this.cls, this.target.topicId, reportQuery(base, options.outcomes), from, now + 1, { maxWindows: 1 })) {
         for (const r of reports) {
           newest = Math.max(newest, r.time);
-          const id = `${r.fields.SCF_RequestId}/${r.fields.SCF_RetryNum}`;
-          if (!this.fetchedIds.has(id)) {
-            this.fetchedIds.add(id);
-            ids.push(r.fields.SCF_RequestId);
-          }
+          const key = `${r.fields.SCF_RequestId}/${Number(r.fields.SCF_RetryNum) || 0}`;
+          if (this.fetched.has(key)) continue;
+          this.fetched.set(key, r.time);
+          ids.push(r.fields.SCF_RequestId);
+          idsFrom = Math.min(idsFrom, Number(r.fields.SCF_StartTime) || r.time);
         }
       }
       for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-        const query = recordQuery({ ...base, requestIds: ids.slice(i, i + IDS_PER_QUERY), grep: options.grep });
-        for await (const records of readRecords(this.cls, this.target.topicId, query, options.fromMs, now + 1, { maxWindows: 1 })) this.take(records);
+        const query = recordQuery({ ...base, requestIds: ids.slice(i, i + IDS_PER_QUERY), grep, grepOrPlatform: grep !== undefined });
+        for await (const records of readRecords(this.cls, this.target.topicId, query, Math.max(options.fromMs, idsFrom), now + 1, { maxWindows: 1 })) this.take(records);
       }
-      if (this.fetchedIds.size > 50_000) this.fetchedIds.clear();
     } else {
-      for await (const records of readRecords(this.cls, this.target.topicId, recordQuery({ ...base, grep: options.grep }), from, now + 1, { maxWindows: 1 })) {
+      const query = recordQuery({ ...base, grep, grepOrPlatform: grep !== undefined });
+      for await (const records of readRecords(this.cls, this.target.topicId, query, from, now + 1, { maxWindows: 1 })) {
         for (const r of records) newest = Math.max(newest, r.time);
         this.take(records);
       }
@@ -314,8 +383,8 @@ export class ClsTail {
     // What the next poll cannot read again is forgotten.
     const horizon = Math.max(options.fromMs, this.position - overlap) - 1;
     for (const [key, time] of this.seen) if (time < horizon) this.seen.delete(key);
+    for (const [key, time] of this.fetched) if (time < horizon) this.fetched.delete(key);
     this.stats.polls++;
-    this.stats.remembered = this.seen.size;
+    this.stats.remembered = this.seen.size + this.fetched.size;
   }
-
 }

@@ -11,9 +11,9 @@ import { searchLog } from '../../lib/emulator/cls/search';
 import { ApiFault } from '../../lib/emulator/api-fault';
 import { RequestAssembler, StartOrder } from '../../lib/logs/assemble';
 import { phrase, recordQuery, reportQuery } from '../../lib/logs/cls-query';
-import { clsHistory, readRecords } from '../../lib/logs/cls-source';
+import { clsHistory, ClsTail, readRecords } from '../../lib/logs/cls-source';
 import { mergeByStart } from '../../lib/logs/sources';
-import type { RequestLog } from '../../lib/logs/model';
+import { outcomeOfStatusCode, requestFromEntry, type RequestLog } from '../../lib/logs/model';
 import { logsRange } from '../../lib/commands/logs';
 
 /** The plugin's CLS client, served in process by the emulator's SearchLog. */
@@ -60,8 +60,9 @@ test('queries quote every value: a request id is a phrase, never tokens that mat
   const query = recordQuery({ namespace: 'default', functionNames: ['api', 'jobs'], requestIds: ['5b3c-11'], grep: 'out of stock', startedFrom: 1000, startedBefore: 2000.5 });
   assert.equal(
     query,
-    'SCF_Namespace:"default" AND (SCF_FunctionName:"api" OR SCF_FunctionName:"jobs") AND SCF_RequestId:"5b3c-11" AND SCF_StartTime:>=1000 AND SCF_StartTime:<2001 AND "out of stock"',
+    'SCF_Namespace:"default" AND (SCF_FunctionName:"api" OR SCF_FunctionName:"jobs") AND SCF_RequestId:"5b3c-11" AND SCF_StartTime:>=1000 AND SCF_StartTime:<2001 AND SCF_Message:"out of stock"',
   );
+  assert.match(recordQuery({ namespace: 'n', functionNames: ['f'], grep: 'x', grepOrPlatform: true }), / AND \(SCF_Message:"x" OR SCF_Type:"Platform"\)$/);
   assert.match(reportQuery({ namespace: 'n', functionNames: ['f'] }, ['timeout', 'memory-limit']), /SCF_Message:Report\* AND \(\(SCF_StatusCode:433\) OR \(SCF_StatusCode:434\)\)$/);
 });
 
@@ -178,4 +179,120 @@ test('a range that cannot be: one line each, naming what is wrong', () => {
   assert.throws(() => logsRange({ tail: true, endTime: '1h' }, now), /--endTime does not go with --tail/);
   assert.equal(logsRange({ requestId: 'x' }, now).startMs, now - 7 * 86400_000, 'a request id is looked for as far back as the topic keeps');
   assert.equal(logsRange({}, now).startMs, now - 600_000);
+});
+
+/** A topic holding `runs`, and the target that reads it. */
+function topicWith(runs: Run[], store = new ClsStore()) {
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
+  store.append(topic.info.topicId, runs.flatMap(invocationRecords));
+  return { store, topicId: topic.info.topicId, target: { topicId: topic.info.topicId, namespace: 'default', functionNames: ['shop-dev-api'] } };
+}
+
+async function collect(stream: AsyncGenerator<RequestLog[]>): Promise<RequestLog[]> {
+  const all: RequestLog[] = [];
+  for await (const page of stream) all.push(...page);
+  return all;
+}
+
+test('--grep over CLS: only requests with a matching line, only those lines, each with its outcome and error', async () => {
+  const now = Date.now();
+  const t0 = now - 600_000;
+  const { store, target } = topicWith([
+    { requestId: 'a', startMs: t0 + 1000, lines: ['order 1 placed', 'out of stock: sku 9', 'retrying'] },
+    { requestId: 'b', startMs: t0 + 2000, lines: ['all good'] },
+    { requestId: 'c', startMs: t0 + 3000, lines: ['Out-Of-Stock again'], statusCode: 430, error: '{"errorMessage":"no stock","errorType":"StockError"}' },
+    { requestId: 'd', startMs: t0 + 4000, lines: ['stockout of'] },
+  ]);
+  const range = { fromMs: t0, toMs: now, finishWithinMs: 60_000, nowMs: now };
+  const found = await collect(clsHistory(searchOver(store), target, { ...range, grep: 'out of stock' }));
+  assert.deepEqual(
+    found.map((r) => [r.requestId, r.outcome, r.statusCode, r.lines]),
+    [
+      ['a', 'succeeded', 200, ['out of stock: sku 9']],
+      ['c', 'failed', 430, ['Out-Of-Stock again']],
+    ],
+  );
+  assert.deepEqual(found[1].error, { message: 'no stock', type: 'StockError' });
+  assert.equal(found[0].durationMs, 8);
+  // with an outcome filter too: the failed one only; a platform line is searched like any other
+  const failed = await collect(clsHistory(searchOver(store), target, { ...range, grep: 'out of stock', outcomes: ['failed'] }));
+  assert.deepEqual(failed.map((r) => r.requestId), ['c']);
+  const errors = await collect(clsHistory(searchOver(store), target, { ...range, grep: 'Result' }));
+  assert.deepEqual(errors.map((r) => [r.requestId, r.lines]), [['c', ['ERROR RequestId:c Result:{"errorMessage":"no stock","errorType":"StockError"}']]]);
+});
+
+test('a filtered history reads in batches yet hands requests out in start order; running ones last', async () => {
+  const now = Date.now();
+  const t0 = now - 3600_000;
+  // Long requests whose matching line comes late, short ones in between, one never finishing: found out of start order.
+  const runs: Run[] = [];
+  for (let i = 0; i < 120; i++) {
+    const long = i % 10 === 0;
+    runs.push({ requestId: `r${String(i).padStart(3, '0')}`, startMs: t0 + i * 1000, lines: long ? Array.from({ length: 40 }, (_, k) => (k === 39 ? 'needle late' : `hay ${k}`)) : ['needle'] });
+  }
+  const { store, topicId, target } = topicWith([]);
+  const records = runs.flatMap((run) => {
+    const written = invocationRecords(run);
+    // the long ones log their last line (and end) 30 s after they start
+    const late = written.findIndex((r) => r.fields.SCF_Message === 'needle late');
+    if (late >= 0) {
+      for (const r of written.slice(late)) {
+        r.time += 30_000;
+        r.fields.SCF_LogTime = String(BigInt(r.fields.SCF_LogTime) + 30_000_000_000n);
+      }
+    }
+    return written;
+  });
+  const still = invocationRecords({ requestId: 'still', startMs: t0 + 500, lines: ['needle, still running'] }).slice(0, 2);
+  store.append(topicId, [...records, ...still]);
+  const search = searchOver(store);
+  const found = await collect(clsHistory(search, target, { fromMs: t0, toMs: now, finishWithinMs: 60_000, nowMs: now, grep: 'needle' }));
+  assert.deepEqual(found.map((r) => r.requestId), [...runs.map((r) => r.requestId), 'still']);
+  assert.equal(found[found.length - 1].outcome, 'running');
+  assert.ok(found.slice(0, -1).every((r) => r.outcome === 'succeeded' && r.lines.length === 1));
+  assert.ok(search.calls.filter((c) => /SCF_RequestId/.test(c.query)).length >= 3, 'batches of requests');
+});
+
+test('the CLS tail: --grep prints finished requests with their matching lines; an outcome filter reads Reports first', async () => {
+  const store = new ClsStore();
+  const { topicId, target } = topicWith([], store);
+  let now = Date.now();
+  const clock = { now: () => now, sleep: async () => undefined };
+  const printed: RequestLog[] = [];
+  const grepTail = new ClsTail(searchOver(store, () => now), target, { fromMs: now - 1, clock, grep: 'boom', onRequest: (r) => printed.push(r) });
+  const failedTail: RequestLog[] = [];
+  const outcomeTail = new ClsTail(searchOver(store, () => now), target, { fromMs: now - 1, clock, outcomes: ['failed'], onRequest: (r) => failedTail.push(r) });
+  const slow = invocationRecords({ requestId: 'slow', startMs: now, lines: ['boom soon'] });
+  store.append(topicId, [slow[0], slow[1], ...invocationRecords({ requestId: 'quiet', startMs: now + 1, lines: ['nothing'] })]);
+  now += 1000;
+  await grepTail.poll();
+  await outcomeTail.poll();
+  assert.equal(printed.length, 0, 'nothing matched has finished yet');
+  store.append(topicId, [...slow.slice(2), ...invocationRecords({ requestId: 'bad', startMs: now, lines: ['boom'], statusCode: 430, error: 'boom' })]);
+  now += 1000;
+  await grepTail.poll();
+  await outcomeTail.poll();
+  await grepTail.poll();
+  await outcomeTail.poll();
+  assert.deepEqual(printed.map((r) => [r.requestId, r.outcome, r.lines]), [['slow', 'succeeded', ['boom soon']], ['bad', 'failed', ['boom', 'ERROR RequestId:bad Result:boom']]]);
+  assert.deepEqual(failedTail.map((r) => [r.requestId, r.error?.message, r.lines.length]), [['bad', 'boom', 6]]);
+});
+
+test('GetFunctionLogs entries: the status code of the error reply, 499 for interrupted, 439 is a failure', () => {
+  const entry = (retCode: number, retMsg: string, invokeFinished = 1) =>
+    requestFromEntry({ functionName: 'f', requestId: 'r', startTime: '2026-11-23 10:00:00', retCode, retMsg, invokeFinished, duration: 1, billDuration: 1, memUsage: 1, log: 'x\n', retryNum: 0 }, 'default');
+  assert.deepEqual([entry(0, '"ok"').statusCode, entry(0, '"ok"').outcome], [200, 'succeeded']);
+  assert.deepEqual([entry(1, '{"errorCode":-1,"errorMessage":"m","statusCode":430}').statusCode, entry(1, '{"errorMessage":"m","statusCode":430}').outcome], [430, 'failed']);
+  assert.deepEqual([entry(1, '{"errorMessage":"gone","statusCode":439}').outcome, entry(1, 'plain text').statusCode], ['failed', undefined]);
+  assert.deepEqual([entry(3, '').statusCode, entry(3, '').outcome], [499, 'interrupted']);
+  assert.deepEqual([entry(433, '').statusCode, entry(433, '').outcome], [433, 'timeout']);
+  assert.deepEqual([entry(2, '', 0).statusCode, entry(2, '', 0).outcome], [202, 'running']);
+  assert.equal(outcomeOfStatusCode(439), 'failed');
+  assert.equal(outcomeOfStatusCode(499), 'interrupted');
+});
+
+test('a --startTime in the future says so, whatever --endTime says', () => {
+  const now = Date.UTC(2026, 10, 23, 12);
+  assert.throws(() => logsRange({ startTime: '2099-01-01', endTime: '1h' }, now), /--startTime "2099-01-01" is in the future/);
+  assert.throws(() => logsRange({ startTime: '2099-01-01', endTime: '2099-02-01' }, now), /is in the future/);
 });
