@@ -19,7 +19,10 @@ interface Partial {
   bytes: number;
 }
 
-/** What a record told: a request now complete, a line of one already handed out (late), or nothing yet. */
+/**
+ * What a record told: a request now complete, a line of one already handed out (late: the request is told by who
+ * it was, without its lines), or nothing yet.
+ */
 export type AssembledEvent = { kind: 'complete'; request: RequestLog } | { kind: 'late'; request: RequestLog; line: string };
 
 /** A record's identity: the same record read twice (overlapping reads) has the same key. */
@@ -112,7 +115,9 @@ export class RequestAssembler {
   }
 
   private remember(key: string, request: RequestLog): void {
-    this.completed.set(key, request);
+    // Who it was is all a late line needs: its lines and outcome are not kept.
+    const { lines: _lines, error: _error, retMsg: _retMsg, ...who } = request;
+    this.completed.set(key, { ...who, lines: [] });
     const max = this.options.rememberCompleted ?? 10_000;
     if (this.completed.size > max) this.completed.delete(this.completed.keys().next().value!);
   }

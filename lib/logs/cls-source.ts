@@ -1,10 +1,12 @@
 // Reading SCF's records from CLS with SearchLog: every record of a query and time range, oldest first, as pages
-// arrive. A range is cut into windows read a few at a time (within the topic's limit of searches in flight),
-// each with a bounded read-ahead so memory stays flat; a window whose cursor reaches SearchLog's 10,000-record
-// limit goes on with a new search from the last record it saw. Then the history (requests in start order) and
-// the live tail (requests as their Report arrives, each record once).
+// arrive. A Context chain is read one page after another, so a range is cut into segments searched side by side
+// (within the topic's limit of searches in flight) and handed out in order: a segment whose first page does not
+// hold all of it is split again, its rest into as many parts as its density says, so that dense ranges are read
+// many pages at once while what waits to be handed out stays a few pages. A millisecond holding more than a page is
+// read with its Context chain, which reaches at most SearchLog's 10,000 records (past that, the rest of that
+// millisecond cannot be read, and the caller is told). Then the history (requests in start order) and the live tail (requests
+// as their Report arrives, each record once).
 import { containsPhrase } from '../cloud/cls-tokens';
-import { ScfError } from '../cloud/errors';
 import type { Clock } from '../cloud/limiter';
 import type { ClsClient } from '../cloud/cls';
 import type { ClsRecord } from '../cloud/types';
@@ -19,129 +21,152 @@ export const CURSOR_RECORD_LIMIT = 10_000;
 const PAGE_SIZE = 1000;
 
 export interface RecordReadOptions {
-  /** Windows read at once (each holds one search in flight); within CLS's 15 per topic. */
+  /** Searches in flight at once; within CLS's 15 per topic (shared with every other reader of the topic). */
   concurrency?: number;
-  /** Windows the range is cut into, at most. */
+  /** Segments the range is first cut into, at most (dense ones are split further). */
   maxWindows?: number;
   pageSize?: number;
   /** Told when more than the cursor limit of records share one millisecond (some cannot be read). */
   onTruncated?(atMs: number): void;
 }
 
-/** Reads one window [from, to) with cursor chains; a new chain starts where a capped one stopped. */
-async function* readWindow(cls: Search, topicId: string, query: string, from: number, to: number, options: RecordReadOptions): AsyncGenerator<ClsRecord[]> {
+/** Every record of one dense millisecond, with its Context chain: at most the cursor limit (the caller is told past it). */
+async function* readMillisecond(cls: Search, topicId: string, query: string, atMs: number, options: RecordReadOptions, seen: Set<string>): AsyncGenerator<ClsRecord[]> {
   const pageSize = options.pageSize ?? PAGE_SIZE;
-  let chainFrom = from;
-  /** Keys of the records at exactly `chainFrom` already handed out by the previous chain. */
-  let seenAtStart = new Set<string>();
+  let context: string | undefined;
+  let chained = 0;
   for (;;) {
-    let context = '';
-    let chained = 0;
-    let lastTime = chainFrom;
-    let atLast = new Set<string>();
-    let restart = false;
-    for (;;) {
-      let page;
-      try {
-        page = await cls.searchLog({ topicId, from: chainFrom, to, query, limit: pageSize, sort: 'asc', context: context || undefined });
-      } catch (error) {
-        // An expired or exhausted cursor: go on from the last record seen.
-        if (context && error instanceof ScfError && error.code === 'FailedOperation.InvalidContext') {
-          restart = true;
-          break;
-        }
-        throw error;
-      }
-      const fresh = page.records.filter((r) => !(r.time === chainFrom && seenAtStart.has(recordKey(r))));
-      for (const r of page.records) {
-        if (r.time !== lastTime) {
-          lastTime = r.time;
-          atLast = new Set();
-        }
-        atLast.add(recordKey(r));
-      }
-      chained += page.records.length;
-      if (fresh.length) yield fresh;
-      if (page.listOver || !page.records.length || !page.context) return;
-      if (chained + pageSize > CURSOR_RECORD_LIMIT) {
-        restart = true;
-        break;
-      }
-      context = page.context;
+    const page = await cls.searchLog({ topicId, from: atMs, to: atMs + 1, query, limit: pageSize, sort: 'asc', context });
+    chained += page.records.length;
+    const fresh = page.records.filter((r) => !seen.has(recordKey(r)));
+    if (fresh.length) yield fresh;
+    if (page.listOver || !page.records.length || !page.context) return;
+    if (chained >= CURSOR_RECORD_LIMIT) {
+      options.onTruncated?.(atMs);
+      return;
     }
-    if (!restart) return;
-    if (lastTime === chainFrom && chained >= CURSOR_RECORD_LIMIT - pageSize) {
-      // A whole chain within one millisecond: what is left of it cannot be reached.
-      options.onTruncated?.(lastTime);
-      chainFrom = lastTime + 1;
-      seenAtStart = new Set();
-    } else {
-      seenAtStart = lastTime === chainFrom ? new Set([...seenAtStart, ...atLast]) : atLast;
-      chainFrom = lastTime;
-    }
-    if (chainFrom >= to) return;
+    context = page.context;
   }
 }
 
-/** Reads a window into a bounded queue ahead of its consumer. */
-class WindowReader {
-  private readonly pages: ClsRecord[][] = [];
-  private done = false;
-  private failure: unknown;
-  private wake?: () => void;
-  private space?: () => void;
+/** A part of the range: searched once (then done, or split), or read with its chain when it is one dense millisecond. */
+interface Segment {
+  from: number;
+  to: number;
+  /** Keys of the records at exactly `from` already handed out. */
+  seenAtStart: Set<string>;
+  pages: ClsRecord[][];
+  state: 'waiting' | 'reading' | 'done';
+  /** Wakes a chain waiting for its pages to be taken. */
+  space?: () => void;
+}
 
-  constructor(
-    source: AsyncGenerator<ClsRecord[]>,
-    private readonly maxAhead = 2,
-  ) {
-    void this.pump(source);
+/** Cuts [from, to) into `parts` consecutive segments (fewer when it has fewer milliseconds). */
+function segmentsOf(from: number, to: number, parts: number, seenAtStart = new Set<string>()): Segment[] {
+  const bounds = [from];
+  for (let i = 1; i < parts; i++) {
+    const b = from + Math.round(((to - from) * i) / parts);
+    if (b > bounds[bounds.length - 1] && b < to) bounds.push(b);
   }
-
-  private async pump(source: AsyncGenerator<ClsRecord[]>): Promise<void> {
-    try {
-      for await (const page of source) {
-        this.pages.push(page);
-        this.wake?.();
-        while (this.pages.length >= this.maxAhead) await new Promise<void>((r) => (this.space = r));
-      }
-    } catch (error) {
-      this.failure = error;
-    }
-    this.done = true;
-    this.wake?.();
-  }
-
-  async *drain(): AsyncGenerator<ClsRecord[]> {
-    for (;;) {
-      if (this.pages.length) {
-        yield this.pages.shift()!;
-        this.space?.();
-        continue;
-      }
-      if (this.failure) throw this.failure;
-      if (this.done) return;
-      await new Promise<void>((r) => (this.wake = r));
-    }
-  }
+  bounds.push(to);
+  return bounds.slice(0, -1).map((a, i) => ({ from: a, to: bounds[i + 1], seenAtStart: i === 0 ? seenAtStart : new Set<string>(), pages: [], state: 'waiting' }));
 }
 
 /** Every record of `query` in [from, to), oldest first, a page at a time. */
 export async function* readRecords(cls: Search, topicId: string, query: string, from: number, to: number, options: RecordReadOptions = {}): AsyncGenerator<ClsRecord[]> {
   if (to <= from) return;
-  const windows = Math.max(1, Math.min(options.maxWindows ?? 16, Math.ceil((to - from) / 60_000)));
-  const span = Math.ceil((to - from) / windows);
-  const bounds = Array.from({ length: windows }, (_, i) => [from + i * span, Math.min(to, from + (i + 1) * span)] as const).filter(([a, b]) => b > a);
+  const pageSize = options.pageSize ?? PAGE_SIZE;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 15));
-  const readers: WindowReader[] = [];
-  const startNext = () => {
-    const index = readers.length;
-    if (index < bounds.length) readers.push(new WindowReader(readWindow(cls, topicId, query, bounds[index][0], bounds[index][1], options)));
+  /** Pages read ahead of the one being handed out, at most (the segment being handed out always proceeds). */
+  const maxAhead = 2 * concurrency;
+  const segments = segmentsOf(from, to, Math.max(1, Math.min(options.maxWindows ?? 16, Math.ceil((to - from) / 60_000))));
+  let head = 0;
+  let inFlight = 0;
+  let buffered = 0;
+  let stopped = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
   };
-  for (let i = 0; i < concurrency; i++) startNext();
-  for (let i = 0; i < bounds.length; i++) {
-    yield* readers[i].drain();
-    startNext();
+  const push = (segment: Segment, records: ClsRecord[]) => {
+    segment.pages.push(records);
+    buffered++;
+    notify();
+  };
+
+  const readSegment = async (segment: Segment): Promise<void> => {
+    const page = await cls.searchLog({ topicId, from: segment.from, to: segment.to, query, limit: pageSize, sort: 'asc' });
+    const last = page.records.length ? page.records[page.records.length - 1].time : segment.from;
+    if (!page.listOver && page.records.length && last === segment.from) {
+      // A page all within its first millisecond: that millisecond is read with its chain, the rest as usual.
+      if (segment.from + 1 < segment.to) segments.splice(segments.indexOf(segment) + 1, 0, ...segmentsOf(segment.from + 1, segment.to, 1));
+      for await (const records of readMillisecond(cls, topicId, query, segment.from, options, segment.seenAtStart)) {
+        push(segment, records);
+        while (segment.pages.length >= 2 && !stopped) await new Promise<void>((resolve) => (segment.space = resolve));
+        if (stopped) return;
+      }
+      return;
+    }
+    const fresh = page.records.filter((r) => !(r.time === segment.from && segment.seenAtStart.has(recordKey(r))));
+    if (fresh.length) push(segment, fresh);
+    if (page.listOver || !page.records.length) return;
+    // The rest [last, to), in as many parts as the density of this page says it holds pages (a few at most).
+    const perMs = page.records.length / Math.max(1, last - segment.from);
+    const parts = Math.max(1, Math.min(2 * concurrency, Math.ceil((perMs * (segment.to - last)) / pageSize)));
+    const atLast = new Set(page.records.filter((r) => r.time === last).map(recordKey));
+    segments.splice(segments.indexOf(segment) + 1, 0, ...segmentsOf(last, segment.to, parts, atLast));
+  };
+
+  const schedule = () => {
+    if (stopped || failure) return;
+    for (let i = head; i < segments.length && inFlight < concurrency; i++) {
+      const segment = segments[i];
+      if (segment.state !== 'waiting') continue;
+      if (i !== head && buffered + inFlight >= maxAhead) break;
+      segment.state = 'reading';
+      inFlight++;
+      readSegment(segment)
+        .catch((error) => {
+          failure ??= error;
+        })
+        .finally(() => {
+          segment.state = 'done';
+          segment.seenAtStart = new Set();
+          inFlight--;
+          schedule();
+          notify();
+        });
+    }
+  };
+
+  try {
+    schedule();
+    while (head < segments.length) {
+      if (failure) throw failure;
+      const segment = segments[head];
+      if (segment.pages.length) {
+        const records = segment.pages.shift()!;
+        buffered--;
+        segment.space?.();
+        schedule();
+        yield records;
+        continue;
+      }
+      if (segment.state === 'done') {
+        segments[head++] = undefined as unknown as Segment; // handed out: its memory goes
+        schedule();
+        continue;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    if (failure) throw failure;
+  } finally {
+    // A consumer that stops early: nothing more is searched, and chains waiting for room end.
+    stopped = true;
+    for (const segment of segments) segment?.space?.();
   }
 }
 
@@ -180,7 +205,8 @@ export async function* clsHistory(cls: Search, target: ClsTarget, options: Histo
     yield* filteredHistory(cls, target, options, base, readTo);
     return;
   }
-  const assembler = new RequestAssembler({ functionKeyOf: target.functionKeyOf });
+  // Read in time order, a record after its request's Report is at most a few milliseconds behind it.
+  const assembler = new RequestAssembler({ functionKeyOf: target.functionKeyOf, rememberCompleted: 1000 });
   const order = new StartOrder();
   for await (const records of readRecords(cls, target.topicId, recordQuery(base), options.fromMs, readTo, options)) {
     const out: RequestLog[] = [];

@@ -9,21 +9,26 @@ import { InvocationLog } from '../../lib/emulator/cls/records';
 import { ClsStore } from '../../lib/emulator/cls/topics';
 import { searchLog } from '../../lib/emulator/cls/search';
 import { ApiFault } from '../../lib/emulator/api-fault';
-import { RequestAssembler, StartOrder } from '../../lib/logs/assemble';
+import { recordKey, RequestAssembler, StartOrder } from '../../lib/logs/assemble';
 import { phrase, recordQuery, reportQuery } from '../../lib/logs/cls-query';
 import { clsHistory, ClsTail, readRecords } from '../../lib/logs/cls-source';
 import { mergeByStart } from '../../lib/logs/sources';
 import { outcomeOfStatusCode, requestFromEntry, type RequestLog } from '../../lib/logs/model';
 import { logsRange } from '../../lib/commands/logs';
+import { ClsClient } from '../../lib/cloud/cls';
+import type { Transport } from '../../lib/cloud/transport';
+import { parseEndpoint } from '../../lib/config/settings';
 
 /** The plugin's CLS client, served in process by the emulator's SearchLog. */
-function searchOver(store: ClsStore, now = () => Date.now()) {
+function searchOver(store: ClsStore, now = () => Date.now(), delayMs = 0) {
   const calls: SearchLogRequest[] = [];
-  return {
-    calls,
+  const state = { calls, inFlight: 0, maxInFlight: 0 };
+  return Object.assign(state, {
     async searchLog(req: SearchLogRequest): Promise<SearchLogResult> {
       calls.push(req);
+      state.maxInFlight = Math.max(state.maxInFlight, ++state.inFlight);
       try {
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
         const reply = searchLog({ TopicId: req.topicId, From: req.from, To: req.to, Query: req.query, SyntaxRule: 1, Limit: req.limit, Sort: req.sort, Context: req.context }, store, now());
         return {
           records: reply.Results.map((r) => ({ time: r.Time, fields: JSON.parse(r.LogJson), pkgId: r.PkgId, pkgLogId: String(r.PkgLogId) })),
@@ -34,9 +39,11 @@ function searchOver(store: ClsStore, now = () => Date.now()) {
       } catch (error) {
         if (error instanceof ApiFault) throw new ScfError(error.code, error.message);
         throw error;
+      } finally {
+        state.inFlight--;
       }
     },
-  };
+  });
 }
 
 interface Run {
@@ -108,21 +115,52 @@ test('start order: a request waits only for open requests that started before it
   assert.deepEqual(order.push(req('a', 10), undefined, 50).map((r) => r.requestId), ['a', 'c', 'd']);
 });
 
-test('reading past the 10,000-record cursor limit: every record once, in order, across windows read at once', async () => {
+test('a range read in segments searched side by side (dense ones split), within the concurrency: every record once, in order', async () => {
   const store = new ClsStore({ recordsPerTopic: 100_000 });
   const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
   const base = Date.now() - 3600_000;
-  const total = 23_456;
   const batch: ClsRecord[] = [];
-  for (let i = 0; i < total / 8; i++) batch.push(...invocationRecords({ requestId: `req-${i}`, startMs: base + i * 100, lines: ['a', 'b'] }));
+  // 17,592 records, most of them in five minutes of the hour: more than a Context chain reaches.
+  for (let i = 0; i < 2932; i++) batch.push(...invocationRecords({ requestId: `req-${i}`, startMs: base + i * 100, lines: ['a', 'b'] }));
   store.append(topic.info.topicId, batch);
-  const search = searchOver(store);
+  const search = searchOver(store, undefined, 5);
   const seen: ClsRecord[] = [];
   for await (const page of readRecords(search, topic.info.topicId, '*', base, base + 3600_000, { concurrency: 3, maxWindows: 2 })) seen.push(...page);
   assert.equal(seen.length, batch.length);
   assert.equal(new Set(seen.map((r) => `${r.fields.SCF_RequestId}/${r.fields.SCF_LogTime}`)).size, batch.length, 'none twice');
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i].time >= seen[i - 1].time, `in time order at ${i}`);
-  assert.ok(search.calls.some((c) => !c.context && c.from > base), 'a new search went on where a capped cursor stopped');
+  assert.equal(search.maxInFlight, 3, 'three searches at once, no more');
+  assert.ok(search.calls.every((c) => !c.context), 'no chain: each segment a page or split');
+  assert.ok(search.calls.length <= Math.ceil(batch.length / 1000) * 2, `${search.calls.length} searches`);
+});
+
+test('a millisecond holding more than a page is read with its Context chain; past 10,000 records the caller is told', async () => {
+  const store = new ClsStore();
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
+  const t = Date.now() - 600_000;
+  const burst = (requestId: string, at: number, lines: number) => {
+    const log = new InvocationLog({ functionName: 'f', namespace: 'default', qualifier: '$LATEST', alias: '', requestId, retryNum: 0, startMs: at });
+    return [log.start(), ...Array.from({ length: lines }, (_, i) => log.line({ timeMs: at, text: `line ${i}` }))];
+  };
+  const before = invocationRecords({ requestId: 'before', startMs: t - 5000, lines: ['x'] });
+  const dense = burst('dense', t, 2499);
+  const after = invocationRecords({ requestId: 'after', startMs: t + 5000, lines: ['y'] });
+  store.append(topic.info.topicId, [...before, ...dense, ...after]);
+  assert.ok(dense.every((r) => r.time === t));
+  const search = searchOver(store);
+  const seen: ClsRecord[] = [];
+  for await (const page of readRecords(search, topic.info.topicId, '*', t - 10_000, t + 10_000)) seen.push(...page);
+  assert.deepEqual(seen.map(recordKey), [...before, ...dense, ...after].map(recordKey));
+  assert.ok(search.calls.some((c) => c.context && c.from === t && c.to === t + 1), 'the chain of that millisecond');
+
+  const t2 = t + 60_000;
+  store.append(topic.info.topicId, [...burst('huge', t2, 10_500), ...invocationRecords({ requestId: 'later', startMs: t2 + 1000, lines: ['z'] })]);
+  const truncated: number[] = [];
+  const read: ClsRecord[] = [];
+  for await (const page of readRecords(searchOver(store), topic.info.topicId, '*', t2, t2 + 10_000, { onTruncated: (ms) => truncated.push(ms) })) read.push(...page);
+  assert.deepEqual(truncated, [t2]);
+  assert.equal(read.filter((r) => r.fields.SCF_RequestId === 'huge').length, 10_000);
+  assert.equal(read.filter((r) => r.fields.SCF_RequestId === 'later').length, 5, 'what follows is read');
 });
 
 test('history: requests that started in the range, in start order, running ones last; a filter reads Reports first', async () => {
@@ -295,4 +333,24 @@ test('a --startTime in the future says so, whatever --endTime says', () => {
   const now = Date.UTC(2026, 10, 23, 12);
   assert.throws(() => logsRange({ startTime: '2099-01-01', endTime: '1h' }, now), /--startTime "2099-01-01" is in the future/);
   assert.throws(() => logsRange({ startTime: '2099-01-01', endTime: '2099-02-01' }, now), /is in the future/);
+});
+
+test('a search refused for the topic searches in flight (other readers) is asked again after a pause, a few times', async () => {
+  let refusals = 3;
+  const calls: string[] = [];
+  const transport = {
+    async call(call: { action: string }) {
+      calls.push(call.action);
+      if (refusals-- > 0) throw new ScfError('LimitExceeded.LogSearch', 'More than 15 searches at once.');
+      return { Results: [], Context: '', ListOver: true, RequestId: 'r' };
+    },
+  };
+  const pauses: number[] = [];
+  const clock = { now: () => 0, sleep: async (ms: number) => void pauses.push(ms) };
+  const cls = new ClsClient(transport as unknown as Transport, parseEndpoint('http://127.0.0.1:1'), clock, () => 1);
+  const result = await cls.searchLog({ topicId: 't', from: 0, to: 1, query: '*', limit: 1, sort: 'asc' });
+  assert.deepEqual([result.listOver, calls.length, pauses], [true, 4, [100, 200, 400]]);
+  refusals = 100;
+  await assert.rejects(cls.searchLog({ topicId: 't', from: 0, to: 1, query: '*', limit: 1, sort: 'asc' }), (e: ScfError) => e.code === 'LimitExceeded.LogSearch');
+  assert.equal(calls.length, 4 + 6, 'six attempts, then the refusal is told');
 });
