@@ -187,6 +187,8 @@ export interface HistoryOptions extends RecordReadOptions, RequestFilters {
   nowMs: number;
 }
 
+const REPORT_MESSAGE = /^Report RequestId:/;
+
 /** Request ids per search when the records of known requests are fetched. */
 const IDS_PER_QUERY = 40;
 
@@ -338,6 +340,8 @@ export class ClsTail {
   private readonly assembler: RequestAssembler;
   /** Requests whose records were fetched (outcome filter), with their Report's time. */
   private readonly fetched = new Map<string, number>();
+  /** Reports found by the last poll, handed on after this one (see poll). */
+  private heldReports: ClsRecord[] = [];
   private position: number;
 
   constructor(
@@ -362,13 +366,14 @@ export class ClsTail {
     }
   }
 
-  /** Feeds fresh records (each once) to the assembler. */
-  private take(records: ClsRecord[]): void {
+  /** Feeds fresh records (each once) to the assembler; Reports go to `held` instead, when given. */
+  private take(records: ClsRecord[], held?: ClsRecord[]): void {
     for (const record of records) {
       const key = recordKey(record);
       if (this.seen.has(key)) continue;
       this.seen.set(key, record.time);
-      this.handle(this.assembler.add(record));
+      if (held && record.fields.SCF_Type === 'Platform' && REPORT_MESSAGE.test(record.fields.SCF_Message ?? '')) held.push(record);
+      else this.handle(this.assembler.add(record));
     }
   }
 
@@ -399,11 +404,21 @@ export class ClsTail {
         for await (const records of readRecords(this.cls, this.target.topicId, query, Math.max(options.fromMs, idsFrom), now + 1, { maxWindows: 1 })) this.take(records);
       }
     } else {
+      // A poll of several searches is no snapshot: a record that became searchable between two of them may sit
+      // in a part searched before it did, while its request's Report (written later) was found in a part searched
+      // after. So a Report found so is held until the next poll has read that part again; a poll of one search
+      // hands out at once.
       const query = recordQuery({ ...base, grep, grepOrPlatform: grep !== undefined });
-      for await (const records of readRecords(this.cls, this.target.topicId, query, from, now + 1, { maxWindows: 1 })) {
+      let searches = 0;
+      const counting: Search = { searchLog: (req) => (searches++, this.cls.searchLog(req)) };
+      const held: ClsRecord[] = [];
+      for await (const records of readRecords(counting, this.target.topicId, query, from, now + 1, { maxWindows: 1 })) {
         for (const r of records) newest = Math.max(newest, r.time);
-        this.take(records);
+        this.take(records, held);
       }
+      const due = searches > 1 ? this.heldReports : [...this.heldReports, ...held];
+      this.heldReports = searches > 1 ? held : [];
+      for (const report of due.sort((a, b) => a.time - b.time)) this.handle(this.assembler.add(report));
     }
     this.position = Math.max(this.position, Math.min(newest, now));
     // What the next poll cannot read again is forgotten.

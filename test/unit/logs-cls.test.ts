@@ -354,3 +354,34 @@ test('a search refused for the topic searches in flight (other readers) is asked
   await assert.rejects(cls.searchLog({ topicId: 't', from: 0, to: 1, query: '*', limit: 1, sort: 'asc' }), (e: ScfError) => e.code === 'LimitExceeded.LogSearch');
   assert.equal(calls.length, 4 + 6, 'six attempts, then the refusal is told');
 });
+
+test('the CLS tail over several searches: a Report waits a poll for records that became searchable in between', async () => {
+  let appendAt = 0;
+  const store = new ClsStore({ now: () => appendAt, indexDelayMs: 1000 });
+  const { topicId, target } = topicWith([], store);
+  const t = Date.now() - 60_000;
+  // 1,200 records over 9 s, long searchable: a poll reads them in several searches.
+  appendAt = t;
+  store.append(topicId, Array.from({ length: 300 }, (_, i) => invocationRecords({ requestId: `q${i}`, startMs: t + 100 + i * 30, lines: [] })).flat());
+  // One request whose first records lie before all of them, written (with its Report) just before the poll.
+  const x = invocationRecords({ requestId: 'x', startMs: t + 50, lines: ['x working'] });
+  for (const r of x.slice(2)) r.time += 9000;
+  appendAt = t + 20_000;
+  store.append(topicId, x);
+  // The first search runs before x is searchable, the next ones after.
+  let searchAt = appendAt + 1000 - 150;
+  const search = searchOver(store, () => (searchAt += 300) - 300);
+  const printed: RequestLog[] = [];
+  const late: string[] = [];
+  const clock = { now: () => t + 30_000, sleep: async () => undefined };
+  const tail = new ClsTail(search, target, { fromMs: t, clock, onRequest: (r) => printed.push(r), onLateLine: (_r, line) => late.push(line) });
+  await tail.poll();
+  assert.ok(search.calls.length > 1);
+  assert.equal(printed.length, 0, 'held: records of theirs may not have been searchable when their part was searched');
+  await tail.poll();
+  assert.equal(printed.length, 301);
+  const xs = printed.filter((r) => r.requestId === 'x');
+  assert.equal(xs.length, 1);
+  assert.deepEqual(xs[0].lines.slice(0, 2), ['START RequestId:x', 'x working']);
+  assert.deepEqual(late, []);
+});
