@@ -324,7 +324,7 @@ export interface TailOptions {
 export interface TailStats {
   polls: number;
   printed: number;
-  /** Record keys remembered now (to skip what the overlap reads again). */
+  /** Record keys and requests remembered now (to skip what the overlap reads again, to know late lines). */
   remembered: number;
 }
 
@@ -425,7 +425,9 @@ export class ClsTail {
     const horizon = Math.max(options.fromMs, this.position - overlap) - 1;
     for (const [key, time] of this.seen) if (time < horizon) this.seen.delete(key);
     for (const [key, time] of this.fetched) if (time < horizon) this.fetched.delete(key);
+    // A Report before the horizon had all its records before it: none can come late any more.
+    this.assembler.forgetCompletedBefore(horizon);
     this.stats.polls++;
-    this.stats.remembered = this.seen.size + this.fetched.size;
+    this.stats.remembered = this.seen.size + this.fetched.size + this.assembler.rememberedCount;
   }
 }

@@ -104,6 +104,10 @@ test('the assembler turns SCF records into requests with outcome, error, duratio
   const late = new InvocationLog({ functionName: 'shop-dev-api', namespace: 'default', qualifier: '$LATEST', alias: '', requestId: 'r-ok', retryNum: 0, startMs: 1000 });
   assert.deepEqual(assembler.add(late.line({ timeMs: 1003, text: 'indexed late' }))?.kind, 'late');
   assert.equal(assembler.openCount, 0);
+  assert.equal(assembler.rememberedCount, 3);
+  // Forgotten once no record of theirs can come (the tail's window has passed their Report).
+  assembler.forgetCompletedBefore(2000);
+  assert.equal(assembler.rememberedCount, 1, 'r-slow reported at 2000 is kept');
 });
 
 test('start order: a request waits only for open requests that started before it, and a cap bounds the wait', () => {
