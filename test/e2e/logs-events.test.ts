@@ -64,22 +64,25 @@ async function invoke(key: string, event: unknown = {}): Promise<string> {
 
 const searches = () => emulator.requests.filter((r) => r.action === 'SearchLog');
 
-test('CLS history: over 10,000 records in one window, read past the cursor limit, each request once, in start order', async () => {
+test('CLS history: 18,000 records in 10 s (more than a Context chain reaches), 6,000 of them in two milliseconds: each request once, in start order', async () => {
   const t0 = Math.floor((Date.now() - 1800_000) / 1000) * 1000;
-  // 2,400 requests in 10 s: 12,000 records, more than one Context chain reaches.
-  const seeded = emulator.core.seed('shop-dev-api', 'default', Array.from({ length: 2400 }, (_, i) => ({ startMs: t0 + i * 4 })));
+  // 1,200 requests starting at the same millisecond (their records in t0 and t0 + 1), then 2,400 in 10 s.
+  const seeded = emulator.core.seed('shop-dev-api', 'default', [
+    ...Array.from({ length: 1200 }, () => ({ startMs: t0 })),
+    ...Array.from({ length: 2400 }, (_, i) => ({ startMs: t0 + 4 + i * 4 })),
+  ]);
   const range = ['--startTime', new Date(t0).toISOString(), '--endTime', new Date(t0 + 10_000).toISOString()];
   const result = await run(['logs', '-f', 'api', ...range, '--json']);
   assert.equal(result.code, 0, result.stderr);
   const lines = jsonLines(result.stdout);
   assert.equal(lines.length, seeded.length);
   assert.deepEqual(lines.map((l) => l.requestId), seeded.map((s) => s.requestId));
-  assert.ok(lines.every((l) => l.source === 'cls' && l.status === 'succeeded' && l.function === 'api'));
-  assert.ok(searches().length >= 12, `${searches().length} pages`);
-  assert.ok(
-    searches().some((s) => !s.params.Context && s.params.From > t0 && s.params.From < t0 + 10_000),
-    'a new search went on where a capped Context chain stopped',
-  );
+  assert.ok(lines.every((l) => l.source === 'cls' && l.status === 'succeeded' && l.function === 'api' && l.log.split('\n').length === 5));
+  assert.ok(searches().length >= 18, `${searches().length} searches`);
+  for (const ms of [t0, t0 + 1]) {
+    assert.ok(searches().some((s) => s.params.Context && s.params.From === ms && s.params.To === ms + 1), `a Context chain through the millisecond ${ms - t0}`);
+  }
+  assert.ok(searches().some((s) => !s.params.Context && s.params.From > t0 + 1 && s.params.From < t0 + 10_000), 'the rest split into searches');
   assert.ok(emulator.requests.every((r) => r.outcome === 'ok'), 'nothing refused');
 });
 
