@@ -101,6 +101,20 @@ test('the fallback: a function without a topic is read with GetFunctionLogs at 5
   assert.equal(searches().length, 0);
   assert.equal(result.stderr.split('shop-dev-old has no CLS topic: reading its logs with GetFunctionLogs.').length - 1, 1, result.stderr);
   assert.match(result.stderr, /Why: GetFunction names no ClsTopicId/);
+
+  // A topic CLS refuses to search (gone): the same fallback, saying why.
+  const worker = emulator.core.account.getFunction('default', 'shop-dev-worker')!;
+  const topic = worker.config.clsTopicId;
+  worker.config.clsTopicId = 'c0ffee00-gone-4000-8000-000000000000';
+  try {
+    const [one] = emulator.core.seed('shop-dev-worker', 'default', [{ startMs: Date.now() - 60_000 }]);
+    const refused = await run(['logs', '-f', 'worker', '--json', '--verbose']);
+    assert.equal(refused.code, 0, refused.stderr);
+    assert.deepEqual(jsonLines(refused.stdout).map((l) => [l.requestId, l.source]), [[one.requestId, 'scf']]);
+    assert.match(refused.stderr, /CLS refused to search the logs of shop-dev-worker: reading them with GetFunctionLogs\.\nWhy: SearchLog failed: ResourceNotFound\.TopicNotExist: The log topic `c0ffee00-gone-4000-8000-000000000000` does not exist\./);
+  } finally {
+    worker.config.clsTopicId = topic;
+  }
 });
 
 test('--grep: only requests with a matching line, only those lines, finished, on both paths', async () => {
