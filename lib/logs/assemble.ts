@@ -47,7 +47,7 @@ const RESPONSE_LINE = /^Response RequestId:\s*\S+\s+RetMsg:\s?([\s\S]*)$/;
 const REPORT_LINE = /^Report RequestId:/;
 
 export interface AssemblerOptions {
-  /** The serverless.yml key of a deployed function name, when several functions are read at once. */
+  /** The serverless.yml key of a deployed function name. */
   functionKeyOf?(functionName: string, namespace: string): string | undefined;
   /** Requests handed out are remembered this many at most, to recognise their late lines. */
   rememberCompleted?: number;

@@ -174,7 +174,7 @@ export interface ClsTarget {
   topicId: string;
   namespace: string;
   functionNames: string[];
-  /** serverless.yml key of a function name, when several are read. */
+  /** The serverless.yml key of a function name (what `--json` calls `function`). */
   functionKeyOf?(functionName: string, namespace: string): string | undefined;
 }
 

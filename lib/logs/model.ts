@@ -10,7 +10,7 @@ export type RequestOutcome = 'succeeded' | 'failed' | 'timeout' | 'memory-limit'
 export interface RequestLog {
   functionName: string;
   namespace: string;
-  /** The function's key in serverless.yml, when the command knows it (several functions at once). */
+  /** The function's key in serverless.yml, when the command knows it. */
   functionKey?: string;
   requestId: string;
   retryNum: number;
