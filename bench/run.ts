@@ -1,16 +1,18 @@
 // `npm run bench`: measures what the plugin costs against its budgets, on the emulator. Prints a table and
 // writes bench/results.json. Figures, not pass/fail tests: these machines are shared and noisy.
 //   load     `sls print` with the plugin vs without: ≤ 5% more wall time, ≤ 10 MiB more peak memory
-//   history  10,000 entries through the fetcher, the emulator answering each page in a fixed latency:
-//            ≤ 1.2× the floor (the chain of page round trips, or the 20-a-second limit where it binds);
-//            peak memory flat in the number of entries (2,000 vs 10,000)
-//   tail     50 requests a second for BENCH_TAIL_SECONDS (default 120; the issue's soak is 600): each printed
-//            once, within one interval + 200 ms of being final; memory flat
+//   history  a history of 100,000 records read from CLS (each search answering in 100 ms at best): ≤ 1.5× the floor
+//            at the 4 searches the plugin keeps in flight (and the floor at CLS's 15 per topic, for information);
+//            the same 20,000 requests from GetFunctionLogs at its 5 calls a second, against its floor; peak live
+//            heap flat in the number of records (20,000 vs 100,000)
+//   tail     the CLS tail, 100 requests a second (BENCH_TAIL_RATE) for BENCH_TAIL_SECONDS (default 120), records
+//            searchable 1 s after they are written: each request printed once, complete, within two intervals
+//            and a poll of being final (its Report searchable); memory flat
 //   smoke    50 functions whose results take 2 s: ≤ 1.3× the floor (50 Invokes fit in one second at 100 a
 //            second; the results exist at 2 s; then one poll each at 20 a second), ≤ 20 GetRequestStatus a second
 //   invoke-local  `sls invoke local` against `sls print` in the same service, Node.js and Python (bench/invoke-local.ts)
 import { execFile, spawn } from 'child_process';
-import { randomBytes } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -20,6 +22,9 @@ import { createClients } from '../lib/cloud/clients';
 import { systemClock } from '../lib/cloud/limiter';
 import { loadService } from '../lib/emulator/service-file';
 import { startEmulator } from '../lib/emulator/http/server';
+import type { ClsStore } from '../lib/emulator/cls/topics';
+import { InvocationLog } from '../lib/emulator/cls/records';
+import type { ClsRecord } from '../lib/cloud/types';
 import { readSmokeCheck } from '../lib/smoke/config';
 import { runSmokeChecks } from '../lib/smoke/run';
 import { benchInvokeLocal } from './invoke-local';
@@ -90,37 +95,95 @@ function runChild(script: string, args: string[], nodeArgs: string[] = []): Prom
   });
 }
 
+/** Writes `count` requests into a topic as SCF does (START, a 300-byte line, Response, END, Report), over [from, from + spanMs). */
+function writeClsHistory(cls: ClsStore, topicId: string, functionName: string, count: number, from: number, spanMs: number): number {
+  const line = 'x'.repeat(300);
+  let records = 0;
+  for (let i = 0; i < count; i += 1000) {
+    const batch: ClsRecord[] = [];
+    for (let k = i; k < Math.min(count, i + 1000); k++) {
+      const startMs = from + Math.floor((k * spanMs) / count);
+      const log = new InvocationLog({ functionName, namespace: 'default', qualifier: '$LATEST', alias: '', requestId: randomUUID(), retryNum: 0, startMs });
+      batch.push(log.start(), log.line({ timeMs: startMs, text: line }), ...log.end({ statusCode: 200, retMsg: '"ok"', durationMs: 1, memUsageBytes: 1 << 20, memorySize: 128 }, startMs + 1));
+    }
+    cls.append(topicId, batch);
+    records += batch.length;
+  }
+  return records;
+}
+
 async function benchHistory(): Promise<void> {
-  const latencyMs = 20;
+  // Every SearchLog and GetFunctionLogs reply takes at least this long, as on the wire.
+  const latencyMs = 100;
   const service = loadService(EXAMPLE, { env: {} });
-  const emulator = await startEmulator({ service, credentials, faults: { latencyMs, actions: ['GetFunctionLogs'] } });
+  const emulator = await startEmulator({ service, credentials, behaviour: { withoutLogTopic: ['hello-dev-echo'] }, faults: { latencyMs, actions: ['SearchLog', 'GetFunctionLogs'] } });
   try {
     const now = Date.now();
     const from = now - 20 * 3600_000;
-    const log = 'x'.repeat(300);
-    const sizes: Array<[string, number]> = [['hello-dev-echo', 2_000], ['hello-dev-chatty', 10_000], ['hello-dev-hello', 40_000]];
-    for (const [fn, n] of sizes) emulator.core.seed(fn, 'default', Array.from({ length: n }, (_, i) => ({ startMs: from + Math.floor((i * 20 * 3600_000) / n), log })));
-    // A fixed heap cap: V8 grows its heap lazily, so RSS alone would show slack, not what the fetcher keeps.
-    const runs = [];
-    for (const [fn] of sizes) runs.push(await runChild('history-child.js', [emulator.url, credentials.secretId, credentials.secretKey, fn, String(from), String(now)]));
-    const heaps = [];
-    for (const [fn] of sizes) heaps.push(await runChild('history-child.js', [emulator.url, credentials.secretId, credentials.secretKey, fn, String(from), String(now), '--heap'], ['--expose-gc']));
-    const big = runs[1];
-    const pages = Math.ceil(10_000 / 1000);
-    // The limit binds only past 20 requests in a second; below that, the floor is the chain of round trips.
-    const floor = Math.max(pages * latencyMs, (Math.max(0, pages - 20) * 1000) / 20);
-    const ratio = big.ms / floor;
-    rows.push({ name: `history: 10,000 entries (${pages} pages, ${latencyMs} ms latency)`, figure: `${big.ms.toFixed(0)} ms, floor ${floor} ms; ${big.entries} entries`, budget: '≤ 1.2× floor', ratio, met: ratio <= 1.2 && big.entries === 10_000 });
-    const live = heaps.map((h: any) => h.peakLiveMiB);
+    const span = 20 * 3600_000;
+    // CLS: each function its own topic, big enough for its history (the emulator's topics keep 50,000 by default).
+    const sizes: Array<[string, number]> = [['hello-dev-hello', 20_000], ['hello-dev-chatty', 100_000]];
+    for (const [fn, records] of sizes) {
+      const logset = emulator.core.cls.createLogset(`bench-${fn}`);
+      const topic = emulator.core.cls.createTopic({ logsetId: logset.logsetId, topicName: fn, capacity: records * 2 });
+      await emulator.core.handle('UpdateFunctionConfiguration', { FunctionName: fn, ClsLogsetId: logset.logsetId, ClsTopicId: topic.info.topicId });
+      writeClsHistory(emulator.core.cls, topic.info.topicId, fn, records / 5, from, span);
+    }
+    emulator.core.settleTransitions();
+    // GetFunctionLogs: the same 20,000 requests as the 100,000 records, on a function without a topic.
+    const requests = 100_000 / 5;
+    const log = `START RequestId: x\n${'x'.repeat(300)}\nEND RequestId: x\nReport RequestId: x Duration:1ms Memory:128MB MemUsage:1MB\n`;
+    emulator.core.seed('hello-dev-echo', 'default', Array.from({ length: requests }, (_, i) => ({ startMs: from + Math.floor((i * span) / requests), log })));
+
+    const child = (fn: string, heap = false) =>
+      runChild('history-child.js', [emulator.url, credentials.secretId, credentials.secretKey, fn, String(from), String(now), ...(heap ? ['--heap'] : [])], heap ? ['--expose-gc'] : []);
+    const cls = await child('hello-dev-chatty');
+    const searches = emulator.requests.filter((r) => r.action === 'SearchLog').length;
+    emulator.reset();
+    const scf = await child('hello-dev-echo');
+    const calls = emulator.requests.filter((r) => r.action === 'GetFunctionLogs').length;
+    // A fixed heap cap: V8 grows its heap lazily, so RSS alone would show slack, not what the reader keeps.
+    const heaps = [await child('hello-dev-hello', true), await child('hello-dev-chatty', true)];
+
+    // Floors: the least time the API's limits allow, every reply taking `latencyMs`.
+    // - CLS: SearchLog serves at most 1000 records a page (a Context chain at most 10,000) and runs at most 15
+    //   searches of one topic at once (its 10,000 a second never binds here): the 100 pages, 15 at a time, are
+    //   ceil(100 / 15) round trips. The plugin keeps 4 searches in flight (SCF's default topic, and its 15, serve
+    //   every function of the region and every other reader), so the floor it is held to is ceil(100 / 4).
+    // - GetFunctionLogs: at most 1000 entries a page, 5 calls a second: 20 pages are 5 at once, then 5 a second:
+    //   (20 - 5) / 5 s, and a round trip for the last ones.
+    const clsPages = Math.ceil(100_000 / 1000);
+    const clsFloor = Math.ceil(clsPages / 15) * latencyMs;
+    const clsOwnFloor = Math.ceil(clsPages / 4) * latencyMs;
+    const scfPages = Math.ceil(requests / 1000);
+    const scfFloor = (Math.max(0, scfPages - 5) * 1000) / 5 + latencyMs;
+    const ok = cls.requests === requests && cls.lines === 100_000 && cls.outOfOrder === 0;
     rows.push({
-      name: 'history: peak live heap, 2k / 10k / 40k entries',
-      figure: `${live.map((m: number) => m.toFixed(1)).join(' / ')} MiB`,
-      budget: 'flat (40k ≤ 2k + 2 MiB)',
-      met: live[2] - live[0] <= 2 && heaps[2].entries === 40_000,
+      name: `history: CLS, 100,000 records (${requests} requests; ${searches} searches of ${latencyMs} ms)`,
+      figure: `${cls.ms.toFixed(0)} ms; floor ${clsOwnFloor} ms at 4 searches at once, ${clsFloor} ms at CLS's 15`,
+      budget: '≤ 1.5× the 4-search floor',
+      ratio: cls.ms / clsOwnFloor,
+      met: ok && cls.ms / clsOwnFloor <= 1.5,
     });
     rows.push({
-      name: 'history: peak RSS, 2k / 10k / 40k entries',
-      figure: `${runs.map((r: any) => r.maxRssMiB.toFixed(0)).join(' / ')} MiB`,
+      name: `history: GetFunctionLogs, the same ${requests} requests (${calls} calls of ${latencyMs} ms, 5 a second)`,
+      figure: `${scf.ms.toFixed(0)} ms, floor ${scfFloor} ms; ${scf.requests} requests`,
+      budget: 'information (the fallback)',
+      ratio: scf.ms / scfFloor,
+      met: scf.requests === requests && scf.outOfOrder === 0,
+    });
+    const live = heaps.map((h: any) => h.peakLiveMiB);
+    rows.push({
+      name: 'history: CLS, peak live heap, 20k / 100k records',
+      figure: `${live.map((m: number) => m.toFixed(1)).join(' / ')} MiB`,
+      // The reader holds at most its read-ahead (8 pages of 1000 records, and 4 searches in flight); its peak
+      // depends on how full that is when sampled, which the short read seldom fills. Past that nothing grows.
+      budget: 'flat (100k ≤ 20k + 3 MiB)',
+      met: live[1] - live[0] <= 3 && heaps[1].lines === 100_000 && heaps[0].lines === 20_000,
+    });
+    rows.push({
+      name: 'history: peak RSS, CLS 100k records / GetFunctionLogs 20k requests',
+      figure: `${cls.maxRssMiB.toFixed(0)} / ${scf.maxRssMiB.toFixed(0)} MiB`,
       budget: 'information (V8 and allocator slack)',
       met: true,
     });
@@ -131,20 +194,29 @@ async function benchHistory(): Promise<void> {
 
 async function benchTail(): Promise<void> {
   const seconds = Number(process.env.BENCH_TAIL_SECONDS ?? 120);
+  const rate = Number(process.env.BENCH_TAIL_RATE ?? 100);
   const intervalMs = 1000;
+  // CLS makes a record searchable a moment after it is written; each search takes 50 ms at best.
+  const indexDelayMs = 1000;
   const service = loadService(EXAMPLE, { env: {} });
-  const emulator = await startEmulator({ service, credentials });
+  const emulator = await startEmulator({ service, credentials, behaviour: { logIndexDelayMs: indexDelayMs }, faults: { latencyMs: 50, actions: ['SearchLog'] } });
   const fn = 'hello-dev-hello';
+  const topicId = emulator.core.account.getFunction('default', fn)!.config.clsTopicId!;
   const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'tail-child.js'), emulator.url, credentials.secretId, credentials.secretKey, fn, String(intervalMs)]);
   const printed = new Map<string, number[]>();
+  let lateLines = 0;
   let buffer = '';
   child.stdout.on('data', (d) => {
     buffer += d;
     const lines = buffer.split('\n');
     buffer = lines.pop()!;
     for (const line of lines) {
-      const [at, id] = line.split(' ');
-      printed.set(id, [...(printed.get(id) ?? []), Number(at)]);
+      const parts = line.split(' ');
+      if (parts[1] === 'late') {
+        lateLines++;
+        continue;
+      }
+      printed.set(parts[1], [...(printed.get(parts[1]) ?? []), Number(parts[0])]);
     }
   });
   const samples: any[] = [];
@@ -160,34 +232,38 @@ async function benchTail(): Promise<void> {
   while (!samples.some((s) => s.fromMs)) await new Promise((r) => setTimeout(r, 50));
   const tailFrom = samples.find((s) => s.fromMs).fromMs as number;
   await new Promise((r) => setTimeout(r, 500));
+  /** When each request became final: its Report searchable (written + the index delay). */
   const finalAt = new Map<string, number>();
-  const running: Array<{ record: any; finishAt: number }> = [];
+  const running: Array<{ log: InvocationLog; id: string; startMs: number; finishAt: number }> = [];
   const started = Date.now();
   let n = 0;
-  // 50 requests a second: most final at once, 20% running for 1.5 s first, 10% showing up 5 s late.
+  const write = (records: ClsRecord[]) => emulator.core.cls.append(topicId, records);
+  const end = (log: InvocationLog, startMs: number, endMs: number) => log.end({ statusCode: 200, retMsg: '"ok"', durationMs: endMs - startMs, memUsageBytes: 1 << 20, memorySize: 128 }, endMs);
+  // `rate` requests a second, as SCF writes them: most whole at once, 20% running for 1.5 s first, 10% written
+  // 5 s late with their own times (indexed late; not expected when they started before the tail began).
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const now = Date.now();
       for (const r of running.splice(0)) {
         if (r.finishAt <= now) {
-          Object.assign(r.record, { status: 'FINISHED', retCode: 0, endMs: now, log: 'finished' });
-          finalAt.set(r.record.requestId, now);
+          write(end(r.log, r.startMs, now));
+          finalAt.set(r.id, now + indexDelayMs);
         } else running.push(r);
       }
-      const due = Math.floor(((now - started) / 1000) * 50) - n;
+      const due = Math.floor(((now - started) / 1000) * rate) - n;
       for (let i = 0; i < due; i++, n++) {
         const kind = n % 10;
+        const id = randomUUID();
+        const startMs = kind === 2 ? now - 5000 : now;
+        const log = new InvocationLog({ functionName: fn, namespace: 'default', qualifier: '$LATEST', alias: '', requestId: id, retryNum: 0, startMs });
+        const begun = [log.start(), log.line({ timeMs: startMs + 1, text: `request ${n}` })];
         if (kind < 2) {
-          const [record] = emulator.core.seed(fn, 'default', [{ startMs: now, status: 'RUNNING' }]);
-          running.push({ record, finishAt: now + 1500 });
-        } else if (kind === 2) {
-          // Late: shows up now with a start time 5 s ago (not expected when that is before the tail began).
-          const [record] = emulator.core.seed(fn, 'default', [{ startMs: now - 5000 }]);
-          if (now - 5000 >= tailFrom) finalAt.set(record.requestId, now);
-        } else {
-          const [record] = emulator.core.seed(fn, 'default', [{ startMs: now }]);
-          finalAt.set(record.requestId, now);
+          write(begun);
+          running.push({ log, id, startMs, finishAt: now + 1500 });
+          continue;
         }
+        write([...begun, ...end(log, startMs, startMs + 5)]);
+        if (startMs >= tailFrom) finalAt.set(id, now + indexDelayMs);
       }
       if (now - started >= seconds * 1000) {
         clearInterval(timer);
@@ -198,30 +274,45 @@ async function benchTail(): Promise<void> {
   while (running.length) {
     const r = running.shift()!;
     await new Promise((res) => setTimeout(res, Math.max(0, r.finishAt - Date.now())));
-    Object.assign(r.record, { status: 'FINISHED', retCode: 0, endMs: Date.now(), log: 'finished' });
-    finalAt.set(r.record.requestId, Date.now());
+    write(end(r.log, r.startMs, Date.now()));
+    finalAt.set(r.id, Date.now() + indexDelayMs);
   }
-  await new Promise((r) => setTimeout(r, intervalMs * 2 + 500));
+  await new Promise((r) => setTimeout(r, indexDelayMs + intervalMs * 2 + 500));
+  const searches = emulator.requests.filter((r) => r.action === 'SearchLog');
+  const searchSeconds = (searches[searches.length - 1].at - searches[0].at) / 1000;
   child.kill('SIGTERM');
   await new Promise((r) => child.on('close', r));
   await emulator.close();
 
   const missed = [...finalAt.keys()].filter((id) => !printed.has(id)).length;
   const twice = [...printed.values()].filter((times) => times.length > 1).length;
+  const unexpected = [...printed.keys()].filter((id) => !finalAt.has(id)).length;
   const latencies = [...finalAt].filter(([id]) => printed.has(id)).map(([id, at]) => printed.get(id)![0] - at).sort((a, b) => a - b);
+  const p50 = latencies[Math.floor(latencies.length * 0.5)] ?? 0;
   const p99 = latencies[Math.floor(latencies.length * 0.99)] ?? 0;
   const max = latencies[latencies.length - 1] ?? 0;
-  // The tail re-reads the last minute: memory is compared once that window has filled (after 70 s).
-  const steady = samples.filter((s) => s.liveMiB !== undefined && s.at - started >= 70_000);
+  // The tail reads the last 10 s again at each poll: memory is compared once that window has filled (after 20 s).
+  const steady = samples.filter((s) => s.liveMiB !== undefined && s.at - started >= 20_000);
   const half = Math.max(1, Math.floor(steady.length / 2));
   const early = steady.length ? Math.max(...steady.slice(0, half).map((s) => s.liveMiB)) : NaN;
   const late = steady.length ? Math.max(...steady.slice(-half).map((s) => s.liveMiB)) : NaN;
   const remembered = steady.map((s) => s.remembered);
-  rows.push({ name: `tail: ${n} requests over ${seconds} s (50/s)`, figure: `${missed} missed, ${twice} twice`, budget: 'none missed, none twice', met: missed === 0 && twice === 0 });
-  rows.push({ name: 'tail: final → printed latency', figure: `p99 ${p99} ms, max ${max} ms`, budget: `≤ ${intervalMs + 200} ms`, met: max <= intervalMs + 200 });
   rows.push({
-    name: 'tail: live heap after the window fills',
-    figure: steady.length ? `${early.toFixed(1)} → ${late.toFixed(1)} MiB; ids kept ${Math.min(...remembered)}–${Math.max(...remembered)}` : 'run ≥ 80 s to see',
+    name: `tail: CLS, ${n} requests over ${seconds} s (${rate}/s, ${n * 5} records, indexed ${indexDelayMs} ms late)`,
+    figure: `${missed} missed, ${twice} twice, ${unexpected} unexpected, ${lateLines} records after their request`,
+    budget: 'none missed, none twice',
+    met: missed === 0 && twice === 0 && unexpected === 0 && lateLines === 0,
+  });
+  rows.push({
+    name: 'tail: CLS, final (Report searchable) → printed',
+    figure: `p50 ${p50} ms, p99 ${p99} ms, max ${max} ms; ${(searches.length / searchSeconds).toFixed(1)} searches a second`,
+    // A Report found by a poll of several searches waits for the next poll (see ClsTail.poll): two intervals.
+    budget: `≤ ${2 * intervalMs + 500} ms (two intervals and a poll)`,
+    met: max <= 2 * intervalMs + 500,
+  });
+  rows.push({
+    name: 'tail: CLS, live heap after the window fills',
+    figure: steady.length ? `${early.toFixed(1)} → ${late.toFixed(1)} MiB; records kept ${Math.min(...remembered)}–${Math.max(...remembered)}` : 'run ≥ 30 s to see',
     budget: 'flat (≤ +2 MiB)',
     met: steady.length > 0 && late - early <= 2,
   });

@@ -1,10 +1,17 @@
 // The CLS facade: SearchLog over the one transport, records in the model's shape, and CLS's limit of searches
-// in flight per topic held on our side (a search over it would be refused with LimitExceeded.LogSearch).
+// in flight per topic held on our side (a search over it would be refused with LimitExceeded.LogSearch). Other
+// readers of the same topic (SCF's default topic serves every function of a region) count against that limit
+// too: a search refused so is asked again a few times, after a growing pause.
 import type { Endpoint } from '../config/settings';
+import { ScfError } from './errors';
 import { CLS_TOPIC_CONCURRENCY } from './limits';
-import { ConcurrencyLimiter } from './limiter';
+import { type Clock, ConcurrencyLimiter, systemClock } from './limiter';
 import { isObject, list, malformedReply, type ServiceApi, str, type Transport } from './transport';
 import { CLS_API_VERSION, type ClsRecord, type SearchLogRequest, type SearchLogResult } from './types';
+
+/** A search refused for the topic's searches in flight is sent this many times in all, pausing 0.1, 0.2, 0.4 … s (half to all of it). */
+const BUSY_ATTEMPTS = 6;
+const BUSY_PAUSE_MS = 100;
 
 export class ClsClient {
   readonly api: ServiceApi;
@@ -13,11 +20,24 @@ export class ClsClient {
   constructor(
     private readonly transport: Transport,
     endpoint: Endpoint,
+    private readonly clock: Clock = systemClock,
+    private readonly random: () => number = Math.random,
   ) {
     this.api = { service: 'cls', version: CLS_API_VERSION, endpoint };
   }
 
   async searchLog(req: SearchLogRequest): Promise<SearchLogResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.search(req);
+      } catch (error) {
+        if (!(error instanceof ScfError && error.code === 'LimitExceeded.LogSearch') || attempt >= BUSY_ATTEMPTS) throw error;
+        await this.clock.sleep(Math.round(BUSY_PAUSE_MS * 2 ** (attempt - 1) * (0.5 + this.random() / 2)));
+      }
+    }
+  }
+
+  private async search(req: SearchLogRequest): Promise<SearchLogResult> {
     const release = await this.searches.acquire(req.topicId);
     let reply;
     try {

@@ -118,25 +118,22 @@ export class InvokeCommand {
     writeText(formatResult(result.retMsg));
   }
 
-  /** The async run's log, from GetFunctionLogs: the log service may lag the status by a moment. */
+  /** The async run's log, from the function's CLS topic (else GetFunctionLogs): the log may lag the status a moment. */
   private async printLog(target: { functionName: string; namespace: string }, requestId: string, invokedAtMs: number): Promise<void> {
-    const { formatCst } = require('../time/cst') as typeof import('../time/cst');
-    const client = this.provider.client();
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const logs = await client.getFunctionLogs({
-        ...target,
-        functionRequestId: requestId,
-        startTime: formatCst(invokedAtMs - 60_000),
-        endTime: formatCst(Date.now() + 60_000),
-        limit: 1,
-      });
-      const entry = logs.entries[0];
-      if (entry && entry.invokeFinished === 1) {
-        this.provider.io.log.notice(entry.log.trimEnd());
-        return;
-      }
-      await systemClock.sleep(500);
+    const { requestLog } = require('../logs/request') as typeof import('../logs/request');
+    const { log } = this.provider.io;
+    const request = await requestLog(this.provider.clients(), {
+      key: String(this.options.function),
+      ...target,
+      requestId,
+      invokedAtMs,
+      clock: systemClock,
+      note: (message, why) => log.verbose(`${message} (${why})`),
+    });
+    if (request) {
+      log.notice(request.lines.join('\n'));
+      return;
     }
-    this.provider.io.log.warning(`The log of ${requestId} is not available yet: try \`sls logs -f ${this.options.function} --requestId ${requestId}\`.`);
+    log.warning(`The log of ${requestId} is not available yet: try \`sls logs -f ${this.options.function} --requestId ${requestId}\`.`);
   }
 }

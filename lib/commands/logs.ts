@@ -1,5 +1,6 @@
 // `sls logs [-f FN]`: read options → find each function's log source (CLS, or GetFunctionLogs) → read the
 // history, or tail → print each request as it arrives. Without -f: every function of the service at once.
+import { tokenize } from '../cloud/cls-tokens';
 import { inputError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import type { TencentProvider } from '../provider';
@@ -75,6 +76,7 @@ export function logsRange(options: LogsOptions, now: number): LogsRange {
           ? now - REQUEST_LOOKBACK_MS
           : now - 10 * 60_000;
   const endMs = options.endTime !== undefined ? parseTimeExpression(options.endTime, now, 'endTime') : now;
+  if (!options.tail && startMs > now) throw inputError(`--startTime "${options.startTime}" is in the future: there are no logs yet.`);
   if (endMs < startMs) {
     if (options.endTime !== undefined) throw inputError('--endTime is before --startTime.');
     if (!options.tail) throw inputError(`--startTime "${options.startTime}" is in the future: there are no logs yet.`);
@@ -99,7 +101,9 @@ export class LogsCommand {
     const outcomes = parseFilter(options.filter);
     const interval = parseInterval(options.interval);
     const { startMs, endMs } = logsRange(options, now);
-    if (options.grep !== undefined && !String(options.grep).trim()) throw inputError('--grep needs the text to search for.');
+    if (options.grep !== undefined && !tokenize(String(options.grep)).length) {
+      throw inputError(`--grep needs words to search for: logs are searched by whole words, and "${options.grep}" holds none.`);
+    }
     const filters = { qualifier: options.qualifier, requestId: options.requestId, grep: options.grep === undefined ? undefined : String(options.grep), outcomes };
     const several = targets.length > 1;
     const print = (request: RequestLog) =>

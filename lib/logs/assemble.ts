@@ -19,7 +19,10 @@ interface Partial {
   bytes: number;
 }
 
-/** What a record told: a request now complete, a line of one already handed out (late), or nothing yet. */
+/**
+ * What a record told: a request now complete, a line of one already handed out (late: the request is told by who
+ * it was, without its lines), or nothing yet.
+ */
 export type AssembledEvent = { kind: 'complete'; request: RequestLog } | { kind: 'late'; request: RequestLog; line: string };
 
 /** A record's identity: the same record read twice (overlapping reads) has the same key. */
@@ -44,7 +47,7 @@ const RESPONSE_LINE = /^Response RequestId:\s*\S+\s+RetMsg:\s?([\s\S]*)$/;
 const REPORT_LINE = /^Report RequestId:/;
 
 export interface AssemblerOptions {
-  /** The serverless.yml key of a deployed function name, when several functions are read at once. */
+  /** The serverless.yml key of a deployed function name. */
   functionKeyOf?(functionName: string, namespace: string): string | undefined;
   /** Requests handed out are remembered this many at most, to recognise their late lines. */
   rememberCompleted?: number;
@@ -54,14 +57,19 @@ export interface AssemblerOptions {
 
 export class RequestAssembler {
   private readonly open = new Map<string, Partial>();
-  /** Recently completed requests (insertion order = completion order), for late lines. */
-  private readonly completed = new Map<string, RequestLog>();
+  /** Recently completed requests (insertion order = completion order) and their Report's time, for late lines. */
+  private readonly completed = new Map<string, { request: RequestLog; at: number }>();
 
   constructor(private readonly options: AssemblerOptions = {}) {}
 
   /** Requests begun and not yet complete. */
   get openCount(): number {
     return this.open.size;
+  }
+
+  /** Completed requests remembered (to recognise their late lines). */
+  get rememberedCount(): number {
+    return this.completed.size;
   }
 
   /** The oldest start among open requests, or undefined. */
@@ -77,7 +85,7 @@ export class RequestAssembler {
     const key = requestKey(f);
     const message = f.SCF_Message ?? '';
     const done = this.completed.get(key);
-    if (done) return { kind: 'late', request: done, line: message };
+    if (done) return { kind: 'late', request: done.request, line: message };
     let partial = this.open.get(key);
     if (!partial) {
       partial = {
@@ -98,7 +106,7 @@ export class RequestAssembler {
     if (f.SCF_Type === 'Platform' && REPORT_LINE.test(message)) {
       this.open.delete(key);
       const request = this.build(partial, f, message, 'complete');
-      this.remember(key, request);
+      this.remember(key, request, record.time);
       return { kind: 'complete', request };
     }
     return undefined;
@@ -111,8 +119,15 @@ export class RequestAssembler {
     return requests.sort((a, b) => a.startMs - b.startMs);
   }
 
-  private remember(key: string, request: RequestLog): void {
-    this.completed.set(key, request);
+  /** Forgets the completed requests whose Report is older than `timeMs`: no record of theirs can come any more. */
+  forgetCompletedBefore(timeMs: number): void {
+    for (const [key, done] of this.completed) if (done.at < timeMs) this.completed.delete(key);
+  }
+
+  private remember(key: string, request: RequestLog, at: number): void {
+    // Who it was is all a late line needs: its lines and outcome are not kept.
+    const { lines: _lines, error: _error, retMsg: _retMsg, ...who } = request;
+    this.completed.set(key, { request: { ...who, lines: [] }, at });
     const max = this.options.rememberCompleted ?? 10_000;
     if (this.completed.size > max) this.completed.delete(this.completed.keys().next().value!);
   }

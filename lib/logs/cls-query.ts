@@ -1,6 +1,6 @@
 // CQL queries for SCF's records in CLS, built from what the user asked. Values are always quoted phrases: `-`
 // splits a request id into tokens, so an unquoted id would also match look-alike ids. Pure.
-import type { RequestOutcome } from './model';
+import type { FinalOutcome } from './model';
 
 /** A quoted CQL phrase, with `"`, `\` and `*` escaped inside it. */
 export function phrase(text: string): string {
@@ -13,8 +13,10 @@ export interface RecordQuery {
   functionNames: string[];
   qualifier?: string;
   requestIds?: string[];
-  /** Full-text search (a phrase). */
+  /** Only records whose line (SCF_Message) holds this phrase. */
   grep?: string;
+  /** With `grep`: the Platform records too, which carry what a request's header shows (outcome, error). */
+  grepOrPlatform?: boolean;
   /** Only records of requests started in [from, to), epoch ms. */
   startedFrom?: number;
   startedBefore?: number;
@@ -32,21 +34,24 @@ export function recordQuery(q: RecordQuery): string {
   if (q.requestIds?.length) parts.push(anyOf('SCF_RequestId', q.requestIds));
   if (q.startedFrom !== undefined) parts.push(`SCF_StartTime:>=${Math.floor(q.startedFrom)}`);
   if (q.startedBefore !== undefined) parts.push(`SCF_StartTime:<${Math.ceil(q.startedBefore)}`);
-  if (q.grep !== undefined) parts.push(phrase(q.grep));
+  if (q.grep !== undefined) {
+    const line = `SCF_Message:${phrase(q.grep)}`;
+    parts.push(q.grepOrPlatform ? `(${line} OR SCF_Type:"Platform")` : line);
+  }
   return parts.join(' AND ');
 }
 
 /** The status codes of the Report record that each outcome filter keeps. */
-const OUTCOME_CONDITIONS: Record<Exclude<RequestOutcome, 'running'>, string> = {
+const OUTCOME_CONDITIONS: Record<FinalOutcome, string> = {
   succeeded: 'SCF_StatusCode:200',
-  failed: 'NOT SCF_StatusCode:200 AND NOT SCF_StatusCode:433 AND NOT SCF_StatusCode:434 AND NOT SCF_StatusCode:439 AND NOT SCF_StatusCode:499',
+  failed: 'NOT SCF_StatusCode:200 AND NOT SCF_StatusCode:202 AND NOT SCF_StatusCode:433 AND NOT SCF_StatusCode:434 AND NOT SCF_StatusCode:499',
   timeout: 'SCF_StatusCode:433',
   'memory-limit': 'SCF_StatusCode:434',
-  interrupted: '(SCF_StatusCode:439 OR SCF_StatusCode:499)',
+  interrupted: 'SCF_StatusCode:499',
 };
 
 /** Report records of finished requests whose outcome is one of `outcomes`: the first step of a filtered read. */
-export function reportQuery(q: Omit<RecordQuery, 'grep' | 'requestIds'>, outcomes: Array<Exclude<RequestOutcome, 'running'>>): string {
+export function reportQuery(q: Omit<RecordQuery, 'grep' | 'grepOrPlatform' | 'requestIds'>, outcomes: FinalOutcome[]): string {
   const conditions = outcomes.map((o) => `(${OUTCOME_CONDITIONS[o]})`);
   const outcome = conditions.length === 1 ? conditions[0] : `(${conditions.join(' OR ')})`;
   return `${recordQuery(q)} AND SCF_Type:"Platform" AND SCF_Message:Report* AND ${outcome}`;

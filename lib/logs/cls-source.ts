@@ -1,15 +1,18 @@
 // Reading SCF's records from CLS with SearchLog: every record of a query and time range, oldest first, as pages
-// arrive. A range is cut into windows read a few at a time (within the topic's limit of searches in flight),
-// each with a bounded read-ahead so memory stays flat; a window whose cursor reaches SearchLog's 10,000-record
-// limit goes on with a new search from the last record it saw. Then the history (requests in start order) and
-// the live tail (requests as their Report arrives, each record once).
-import { ScfError } from '../cloud/errors';
+// arrive. A Context chain is read one page after another, so a range is cut into segments searched side by side
+// (within the topic's limit of searches in flight) and handed out in order: a segment whose first page does not
+// hold all of it is split again, its rest into as many parts as its density says, so that dense ranges are read
+// many pages at once while what waits to be handed out stays a few pages. A millisecond holding more than a page is
+// read with its Context chain, which reaches at most SearchLog's 10,000 records (past that, the rest of that
+// millisecond cannot be read, and the caller is told). Then the history (requests in start order) and the live tail (requests
+// as their Report arrives, each record once).
+import { containsPhrase } from '../cloud/cls-tokens';
 import type { Clock } from '../cloud/limiter';
 import type { ClsClient } from '../cloud/cls';
 import type { ClsRecord } from '../cloud/types';
 import { type AssembledEvent, RequestAssembler, recordKey, StartOrder } from './assemble';
 import { recordQuery, type RecordQuery, reportQuery } from './cls-query';
-import type { RequestLog, RequestOutcome } from './model';
+import { applyFilters, type FinalOutcome, type RequestFilters, type RequestLog } from './model';
 
 type Search = Pick<ClsClient, 'searchLog'>;
 
@@ -18,129 +21,152 @@ export const CURSOR_RECORD_LIMIT = 10_000;
 const PAGE_SIZE = 1000;
 
 export interface RecordReadOptions {
-  /** Windows read at once (each holds one search in flight); within CLS's 15 per topic. */
+  /** Searches in flight at once; within CLS's 15 per topic (shared with every other reader of the topic). */
   concurrency?: number;
-  /** Windows the range is cut into, at most. */
+  /** Segments the range is first cut into, at most (dense ones are split further). */
   maxWindows?: number;
   pageSize?: number;
   /** Told when more than the cursor limit of records share one millisecond (some cannot be read). */
   onTruncated?(atMs: number): void;
 }
 
-/** Reads one window [from, to) with cursor chains; a new chain starts where a capped one stopped. */
-async function* readWindow(cls: Search, topicId: string, query: string, from: number, to: number, options: RecordReadOptions): AsyncGenerator<ClsRecord[]> {
+/** Every record of one dense millisecond, with its Context chain: at most the cursor limit (the caller is told past it). */
+async function* readMillisecond(cls: Search, topicId: string, query: string, atMs: number, options: RecordReadOptions, seen: Set<string>): AsyncGenerator<ClsRecord[]> {
   const pageSize = options.pageSize ?? PAGE_SIZE;
-  let chainFrom = from;
-  /** Keys of the records at exactly `chainFrom` already handed out by the previous chain. */
-  let seenAtStart = new Set<string>();
+  let context: string | undefined;
+  let chained = 0;
   for (;;) {
-    let context = '';
-    let chained = 0;
-    let lastTime = chainFrom;
-    let atLast = new Set<string>();
-    let restart = false;
-    for (;;) {
-      let page;
-      try {
-        page = await cls.searchLog({ topicId, from: chainFrom, to, query, limit: pageSize, sort: 'asc', context: context || undefined });
-      } catch (error) {
-        // An expired or exhausted cursor: go on from the last record seen.
-        if (context && error instanceof ScfError && error.code === 'FailedOperation.InvalidContext') {
-          restart = true;
-          break;
-        }
-        throw error;
-      }
-      const fresh = page.records.filter((r) => !(r.time === chainFrom && seenAtStart.has(recordKey(r))));
-      for (const r of page.records) {
-        if (r.time !== lastTime) {
-          lastTime = r.time;
-          atLast = new Set();
-        }
-        atLast.add(recordKey(r));
-      }
-      chained += page.records.length;
-      if (fresh.length) yield fresh;
-      if (page.listOver || !page.records.length || !page.context) return;
-      if (chained + pageSize > CURSOR_RECORD_LIMIT) {
-        restart = true;
-        break;
-      }
-      context = page.context;
+    const page = await cls.searchLog({ topicId, from: atMs, to: atMs + 1, query, limit: pageSize, sort: 'asc', context });
+    chained += page.records.length;
+    const fresh = page.records.filter((r) => !seen.has(recordKey(r)));
+    if (fresh.length) yield fresh;
+    if (page.listOver || !page.records.length || !page.context) return;
+    if (chained >= CURSOR_RECORD_LIMIT) {
+      options.onTruncated?.(atMs);
+      return;
     }
-    if (!restart) return;
-    if (lastTime === chainFrom && chained >= CURSOR_RECORD_LIMIT - pageSize) {
-      // A whole chain within one millisecond: what is left of it cannot be reached.
-      options.onTruncated?.(lastTime);
-      chainFrom = lastTime + 1;
-      seenAtStart = new Set();
-    } else {
-      seenAtStart = lastTime === chainFrom ? new Set([...seenAtStart, ...atLast]) : atLast;
-      chainFrom = lastTime;
-    }
-    if (chainFrom >= to) return;
+    context = page.context;
   }
 }
 
-/** Reads a window into a bounded queue ahead of its consumer. */
-class WindowReader {
-  private readonly pages: ClsRecord[][] = [];
-  private done = false;
-  private failure: unknown;
-  private wake?: () => void;
-  private space?: () => void;
+/** A part of the range: searched once (then done, or split), or read with its chain when it is one dense millisecond. */
+interface Segment {
+  from: number;
+  to: number;
+  /** Keys of the records at exactly `from` already handed out. */
+  seenAtStart: Set<string>;
+  pages: ClsRecord[][];
+  state: 'waiting' | 'reading' | 'done';
+  /** Wakes a chain waiting for its pages to be taken. */
+  space?: () => void;
+}
 
-  constructor(
-    source: AsyncGenerator<ClsRecord[]>,
-    private readonly maxAhead = 2,
-  ) {
-    void this.pump(source);
+/** Cuts [from, to) into `parts` consecutive segments (fewer when it has fewer milliseconds). */
+function segmentsOf(from: number, to: number, parts: number, seenAtStart = new Set<string>()): Segment[] {
+  const bounds = [from];
+  for (let i = 1; i < parts; i++) {
+    const b = from + Math.round(((to - from) * i) / parts);
+    if (b > bounds[bounds.length - 1] && b < to) bounds.push(b);
   }
-
-  private async pump(source: AsyncGenerator<ClsRecord[]>): Promise<void> {
-    try {
-      for await (const page of source) {
-        this.pages.push(page);
-        this.wake?.();
-        while (this.pages.length >= this.maxAhead) await new Promise<void>((r) => (this.space = r));
-      }
-    } catch (error) {
-      this.failure = error;
-    }
-    this.done = true;
-    this.wake?.();
-  }
-
-  async *drain(): AsyncGenerator<ClsRecord[]> {
-    for (;;) {
-      if (this.pages.length) {
-        yield this.pages.shift()!;
-        this.space?.();
-        continue;
-      }
-      if (this.failure) throw this.failure;
-      if (this.done) return;
-      await new Promise<void>((r) => (this.wake = r));
-    }
-  }
+  bounds.push(to);
+  return bounds.slice(0, -1).map((a, i) => ({ from: a, to: bounds[i + 1], seenAtStart: i === 0 ? seenAtStart : new Set<string>(), pages: [], state: 'waiting' }));
 }
 
 /** Every record of `query` in [from, to), oldest first, a page at a time. */
 export async function* readRecords(cls: Search, topicId: string, query: string, from: number, to: number, options: RecordReadOptions = {}): AsyncGenerator<ClsRecord[]> {
   if (to <= from) return;
-  const windows = Math.max(1, Math.min(options.maxWindows ?? 16, Math.ceil((to - from) / 60_000)));
-  const span = Math.ceil((to - from) / windows);
-  const bounds = Array.from({ length: windows }, (_, i) => [from + i * span, Math.min(to, from + (i + 1) * span)] as const).filter(([a, b]) => b > a);
+  const pageSize = options.pageSize ?? PAGE_SIZE;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 15));
-  const readers: WindowReader[] = [];
-  const startNext = () => {
-    const index = readers.length;
-    if (index < bounds.length) readers.push(new WindowReader(readWindow(cls, topicId, query, bounds[index][0], bounds[index][1], options)));
+  /** Pages read ahead of the one being handed out, at most (the segment being handed out always proceeds). */
+  const maxAhead = 2 * concurrency;
+  const segments = segmentsOf(from, to, Math.max(1, Math.min(options.maxWindows ?? 16, Math.ceil((to - from) / 60_000))));
+  let head = 0;
+  let inFlight = 0;
+  let buffered = 0;
+  let stopped = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
   };
-  for (let i = 0; i < concurrency; i++) startNext();
-  for (let i = 0; i < bounds.length; i++) {
-    yield* readers[i].drain();
-    startNext();
+  const push = (segment: Segment, records: ClsRecord[]) => {
+    segment.pages.push(records);
+    buffered++;
+    notify();
+  };
+
+  const readSegment = async (segment: Segment): Promise<void> => {
+    const page = await cls.searchLog({ topicId, from: segment.from, to: segment.to, query, limit: pageSize, sort: 'asc' });
+    const last = page.records.length ? page.records[page.records.length - 1].time : segment.from;
+    if (!page.listOver && page.records.length && last === segment.from) {
+      // A page all within its first millisecond: that millisecond is read with its chain, the rest as usual.
+      if (segment.from + 1 < segment.to) segments.splice(segments.indexOf(segment) + 1, 0, ...segmentsOf(segment.from + 1, segment.to, 1));
+      for await (const records of readMillisecond(cls, topicId, query, segment.from, options, segment.seenAtStart)) {
+        push(segment, records);
+        while (segment.pages.length >= 2 && !stopped) await new Promise<void>((resolve) => (segment.space = resolve));
+        if (stopped) return;
+      }
+      return;
+    }
+    const fresh = page.records.filter((r) => !(r.time === segment.from && segment.seenAtStart.has(recordKey(r))));
+    if (fresh.length) push(segment, fresh);
+    if (page.listOver || !page.records.length) return;
+    // The rest [last, to), in as many parts as the density of this page says it holds pages (a few at most).
+    const perMs = page.records.length / Math.max(1, last - segment.from);
+    const parts = Math.max(1, Math.min(2 * concurrency, Math.ceil((perMs * (segment.to - last)) / pageSize)));
+    const atLast = new Set(page.records.filter((r) => r.time === last).map(recordKey));
+    segments.splice(segments.indexOf(segment) + 1, 0, ...segmentsOf(last, segment.to, parts, atLast));
+  };
+
+  const schedule = () => {
+    if (stopped || failure) return;
+    for (let i = head; i < segments.length && inFlight < concurrency; i++) {
+      const segment = segments[i];
+      if (segment.state !== 'waiting') continue;
+      if (i !== head && buffered + inFlight >= maxAhead) break;
+      segment.state = 'reading';
+      inFlight++;
+      readSegment(segment)
+        .catch((error) => {
+          failure ??= error;
+        })
+        .finally(() => {
+          segment.state = 'done';
+          segment.seenAtStart = new Set();
+          inFlight--;
+          schedule();
+          notify();
+        });
+    }
+  };
+
+  try {
+    schedule();
+    while (head < segments.length) {
+      if (failure) throw failure;
+      const segment = segments[head];
+      if (segment.pages.length) {
+        const records = segment.pages.shift()!;
+        buffered--;
+        segment.space?.();
+        schedule();
+        yield records;
+        continue;
+      }
+      if (segment.state === 'done') {
+        segments[head++] = undefined as unknown as Segment; // handed out: its memory goes
+        schedule();
+        continue;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    if (failure) throw failure;
+  } finally {
+    // A consumer that stops early: nothing more is searched, and chains waiting for room end.
+    stopped = true;
+    for (const segment of segments) segment?.space?.();
   }
 }
 
@@ -148,15 +174,11 @@ export interface ClsTarget {
   topicId: string;
   namespace: string;
   functionNames: string[];
-  /** serverless.yml key of a function name, when several are read. */
+  /** The serverless.yml key of a function name (what `--json` calls `function`). */
   functionKeyOf?(functionName: string, namespace: string): string | undefined;
 }
 
-export interface HistoryOptions extends RecordReadOptions {
-  qualifier?: string;
-  requestId?: string;
-  grep?: string;
-  outcomes?: Array<Exclude<RequestOutcome, 'running'>>;
+export interface HistoryOptions extends RecordReadOptions, RequestFilters {
   /** Requests that started in [fromMs, toMs) … */
   fromMs: number;
   toMs: number;
@@ -165,10 +187,12 @@ export interface HistoryOptions extends RecordReadOptions {
   nowMs: number;
 }
 
+const REPORT_MESSAGE = /^Report RequestId:/;
+
 /** Request ids per search when the records of known requests are fetched. */
 const IDS_PER_QUERY = 40;
 
-/** Requests that started in the range, in start order, each with its records. */
+/** Requests that started in the range, in start order, each with its records; running ones last. */
 export async function* clsHistory(cls: Search, target: ClsTarget, options: HistoryOptions): AsyncGenerator<RequestLog[]> {
   const base: RecordQuery = {
     namespace: target.namespace,
@@ -179,49 +203,114 @@ export async function* clsHistory(cls: Search, target: ClsTarget, options: Histo
     startedBefore: options.toMs,
   };
   const readTo = Math.min(options.nowMs, options.toMs + options.finishWithinMs);
-  const assembler = new RequestAssembler({ functionKeyOf: target.functionKeyOf });
+  if (options.grep !== undefined || options.outcomes) {
+    yield* filteredHistory(cls, target, options, base, readTo);
+    return;
+  }
+  // Read in time order, a record after its request's Report is at most a few milliseconds behind it.
+  const assembler = new RequestAssembler({ functionKeyOf: target.functionKeyOf, rememberCompleted: 1000 });
   const order = new StartOrder();
-  const read = async function* (query: string): AsyncGenerator<RequestLog[]> {
-    for await (const records of readRecords(cls, target.topicId, query, options.fromMs, readTo, options)) {
-      const out: RequestLog[] = [];
-      for (const record of records) {
-        const event = assembler.add(record);
-        out.push(...order.push(event?.kind === 'complete' ? event.request : undefined, assembler.oldestOpenStart(), record.time));
-      }
-      if (out.length) yield out;
+  for await (const records of readRecords(cls, target.topicId, recordQuery(base), options.fromMs, readTo, options)) {
+    const out: RequestLog[] = [];
+    for (const record of records) {
+      const event = assembler.add(record);
+      out.push(...order.push(event?.kind === 'complete' ? event.request : undefined, assembler.oldestOpenStart(), record.time));
     }
-  };
-
-  if (options.outcomes) {
-    // Two steps: the Report records of the requests that ended so, then those requests' records.
-    const reports = readRecords(cls, target.topicId, reportQuery(base, options.outcomes), options.fromMs, readTo, options);
-    let batch: string[] = [];
-    const flushBatch = async function* (): AsyncGenerator<RequestLog[]> {
-      if (!batch.length) return;
-      const ids = batch;
-      batch = [];
-      yield* read(recordQuery({ ...base, requestIds: ids, grep: options.grep }));
-    };
-    for await (const records of reports) {
-      for (const r of records) {
-        if (r.fields.SCF_RequestId && !batch.includes(r.fields.SCF_RequestId)) batch.push(r.fields.SCF_RequestId);
-        if (batch.length >= IDS_PER_QUERY) yield* flushBatch();
-      }
-    }
-    yield* flushBatch();
-  } else {
-    yield* read(recordQuery({ ...base, grep: options.grep }));
+    if (out.length) yield out;
   }
   const rest = [...order.drain(), ...assembler.flush()];
-  // With a grep, only requests that finished are shown whole; without one, running requests too.
-  const shown = options.outcomes ? rest.filter((r) => r.outcome !== 'running') : rest;
-  if (shown.length) yield shown;
+  if (rest.length) yield rest;
+}
+
+/**
+ * A filtered history, in two steps: a search finds the requests (the records holding the text, or the Reports
+ * of requests that ended as asked), then each batch of them is read whole (with `--grep`: its matching lines
+ * and its Platform records, for the header). The finder reads in time order, so a request it finds later
+ * started at most `finishWithinMs` before where it is: what started earlier goes out in start order.
+ */
+async function* filteredHistory(cls: Search, target: ClsTarget, options: HistoryOptions, base: RecordQuery, readTo: number): AsyncGenerator<RequestLog[]> {
+  const grep = options.grep;
+  const filters = { grep, outcomes: options.outcomes };
+  const finder = grep !== undefined ? recordQuery({ ...base, grep }) : reportQuery(base, options.outcomes!);
+  const order = new StartOrder();
+  const running: RequestLog[] = [];
+  /** Requests read already, with the time of their last record: once the finder is past it, forgotten. */
+  const fetched = new Map<string, number>();
+  let batch = new Map<string, string>();
+  let batchFrom = Infinity;
+  let batchLast = -Infinity;
+  let position = options.fromMs;
+
+  const readBatch = async (): Promise<RequestLog[]> => {
+    const ids = [...new Set(batch.values())];
+    const keys = [...batch.keys()];
+    const query = recordQuery({ ...base, requestIds: ids, grep, grepOrPlatform: grep !== undefined });
+    // A Report is its request's last record; a line holding the text is followed by the Report within a timeout.
+    const to = Math.min(readTo, grep !== undefined ? batchLast + options.finishWithinMs : batchLast + 1);
+    const from = batchFrom;
+    batch = new Map();
+    batchFrom = Infinity;
+    batchLast = -Infinity;
+    const assembler = new RequestAssembler({ functionKeyOf: target.functionKeyOf });
+    const complete: RequestLog[] = [];
+    for await (const records of readRecords(cls, target.topicId, query, from, Math.max(to, from + 1), { ...options, maxWindows: 1 })) {
+      for (const record of records) {
+        const event = assembler.add(record);
+        if (event?.kind !== 'complete') continue;
+        fetched.set(requestKeyOf(record.fields), record.time);
+        complete.push(event.request);
+      }
+    }
+    for (const request of assembler.flush()) {
+      fetched.set(`${request.requestId}/${request.retryNum}`, Infinity);
+      const shown = applyFilters(request, filters);
+      if (shown) running.push(shown);
+    }
+    for (const key of keys) if (!fetched.has(key)) fetched.set(key, Infinity);
+    for (const [key, last] of fetched) if (last < position) fetched.delete(key);
+    const watermark = position - options.finishWithinMs;
+    // The whole batch is in before anything goes out: it may hold requests that started before ones held.
+    const out: RequestLog[] = [];
+    for (const request of complete) {
+      const shown = applyFilters(request, filters);
+      if (shown) out.push(...order.push(shown, undefined, -Infinity));
+    }
+    out.push(...order.push(undefined, undefined, watermark));
+    return out;
+  };
+
+  for await (const records of readRecords(cls, target.topicId, finder, options.fromMs, readTo, options)) {
+    for (const record of records) {
+      const f = record.fields;
+      position = Math.max(position, record.time);
+      if (!f.SCF_RequestId) continue;
+      const key = requestKeyOf(f);
+      if (fetched.has(key) || batch.has(key)) continue;
+      batch.set(key, f.SCF_RequestId);
+      batchFrom = Math.min(batchFrom, Number(f.SCF_StartTime) || record.time);
+      batchLast = Math.max(batchLast, record.time);
+      if (batch.size >= IDS_PER_QUERY) {
+        const out = await readBatch();
+        if (out.length) yield out;
+      }
+    }
+  }
+  if (batch.size) {
+    const out = await readBatch();
+    if (out.length) yield out;
+  }
+  const rest = [...order.drain(), ...running.sort((a, b) => a.startMs - b.startMs)];
+  if (rest.length) yield rest;
+}
+
+function requestKeyOf(fields: Record<string, string>): string {
+  return `${fields.SCF_RequestId}/${Number(fields.SCF_RetryNum) || 0}`;
 }
 
 export interface TailOptions {
   qualifier?: string;
   grep?: string;
-  outcomes?: Array<Exclude<RequestOutcome, 'running'>>;
+  outcomes?: FinalOutcome[];
   /** Requests that started at or after this, epoch ms. */
   fromMs: number;
   /** How far back each poll reads again, for records indexed late. */
@@ -235,20 +324,24 @@ export interface TailOptions {
 export interface TailStats {
   polls: number;
   printed: number;
-  /** Record keys remembered now (to skip what the overlap reads again). */
+  /** Record keys and requests remembered now (to skip what the overlap reads again, to know late lines). */
   remembered: number;
 }
 
 /**
  * The live tail over CLS: each poll reads from a little before the last record it saw (records can be indexed
  * late), skips records it has seen, and hands out each request when its Report arrives. Memory is bounded by the
- * overlap window, and by the requests still running.
+ * overlap window, and by the requests still running. With `--grep` it reads the lines holding the text and the
+ * Platform records (the header); with an outcome filter, the Reports first, then the records of those requests.
  */
 export class ClsTail {
   readonly stats: TailStats = { polls: 0, printed: 0, remembered: 0 };
   private readonly seen = new Map<string, number>();
   private readonly assembler: RequestAssembler;
-  private readonly fetchedIds = new Set<string>();
+  /** Requests whose records were fetched (outcome filter), with their Report's time. */
+  private readonly fetched = new Map<string, number>();
+  /** Reports found by the last poll, handed on after this one (see poll). */
+  private heldReports: ClsRecord[] = [];
   private position: number;
 
   constructor(
@@ -262,60 +355,79 @@ export class ClsTail {
 
   private handle(event: AssembledEvent | undefined): void {
     if (!event) return;
+    const { grep, outcomes } = this.options;
     if (event.kind === 'complete') {
-      if (this.options.outcomes && !this.options.outcomes.includes(event.request.outcome as Exclude<RequestOutcome, 'running'>)) return;
+      const shown = applyFilters(event.request, { grep, outcomes });
+      if (!shown) return;
       this.stats.printed++;
-      this.options.onRequest(event.request);
-    } else this.options.onLateLine?.(event.request, event.line);
+      this.options.onRequest(shown);
+    } else if (grep === undefined || containsPhrase(event.line, grep)) {
+      this.options.onLateLine?.(event.request, event.line);
+    }
   }
 
-  /** Feeds fresh records (each once) to the assembler; returns the newest record time seen. */
-  private take(records: ClsRecord[]): void {
+  /** Feeds fresh records (each once) to the assembler; Reports go to `held` instead, when given. */
+  private take(records: ClsRecord[], held?: ClsRecord[]): void {
     for (const record of records) {
       const key = recordKey(record);
       if (this.seen.has(key)) continue;
       this.seen.set(key, record.time);
-      this.handle(this.assembler.add(record));
+      if (held && record.fields.SCF_Type === 'Platform' && REPORT_MESSAGE.test(record.fields.SCF_Message ?? '')) held.push(record);
+      else this.handle(this.assembler.add(record));
     }
   }
 
   async poll(): Promise<void> {
-    const { clock, options } = { clock: this.options.clock, options: this.options };
-    const now = clock.now();
+    const options = this.options;
+    const now = options.clock.now();
     const overlap = options.overlapMs ?? 10_000;
     const from = Math.max(options.fromMs, this.position - overlap);
     const base: RecordQuery = { namespace: this.target.namespace, functionNames: this.target.functionNames, qualifier: options.qualifier, startedFrom: options.fromMs };
+    const grep = options.grep;
     let newest = this.position;
     if (options.outcomes) {
       // Requests that ended so: their Reports first, then each one's records once.
       const ids: string[] = [];
+      let idsFrom = Infinity;
       for await (const reports of readRecords(this.cls, this.target.topicId, reportQuery(base, options.outcomes), from, now + 1, { maxWindows: 1 })) {
         for (const r of reports) {
           newest = Math.max(newest, r.time);
-          const id = `${r.fields.SCF_RequestId}/${r.fields.SCF_RetryNum}`;
-          if (!this.fetchedIds.has(id)) {
-            this.fetchedIds.add(id);
-            ids.push(r.fields.SCF_RequestId);
-          }
+          const key = `${r.fields.SCF_RequestId}/${Number(r.fields.SCF_RetryNum) || 0}`;
+          if (this.fetched.has(key)) continue;
+          this.fetched.set(key, r.time);
+          ids.push(r.fields.SCF_RequestId);
+          idsFrom = Math.min(idsFrom, Number(r.fields.SCF_StartTime) || r.time);
         }
       }
       for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-        const query = recordQuery({ ...base, requestIds: ids.slice(i, i + IDS_PER_QUERY), grep: options.grep });
-        for await (const records of readRecords(this.cls, this.target.topicId, query, options.fromMs, now + 1, { maxWindows: 1 })) this.take(records);
+        const query = recordQuery({ ...base, requestIds: ids.slice(i, i + IDS_PER_QUERY), grep, grepOrPlatform: grep !== undefined });
+        for await (const records of readRecords(this.cls, this.target.topicId, query, Math.max(options.fromMs, idsFrom), now + 1, { maxWindows: 1 })) this.take(records);
       }
-      if (this.fetchedIds.size > 50_000) this.fetchedIds.clear();
     } else {
-      for await (const records of readRecords(this.cls, this.target.topicId, recordQuery({ ...base, grep: options.grep }), from, now + 1, { maxWindows: 1 })) {
+      // A poll of several searches is no snapshot: a record that became searchable between two of them may sit
+      // in a part searched before it did, while its request's Report (written later) was found in a part searched
+      // after. So a Report found so is held until the next poll has read that part again; a poll of one search
+      // hands out at once.
+      const query = recordQuery({ ...base, grep, grepOrPlatform: grep !== undefined });
+      let searches = 0;
+      const counting: Search = { searchLog: (req) => (searches++, this.cls.searchLog(req)) };
+      const held: ClsRecord[] = [];
+      for await (const records of readRecords(counting, this.target.topicId, query, from, now + 1, { maxWindows: 1 })) {
         for (const r of records) newest = Math.max(newest, r.time);
-        this.take(records);
+        this.take(records, held);
       }
+      const due = searches > 1 ? this.heldReports : [...this.heldReports, ...held];
+      this.heldReports = searches > 1 ? held : [];
+      for (const report of due.sort((a, b) => a.time - b.time)) this.handle(this.assembler.add(report));
     }
     this.position = Math.max(this.position, Math.min(newest, now));
     // What the next poll cannot read again is forgotten.
     const horizon = Math.max(options.fromMs, this.position - overlap) - 1;
     for (const [key, time] of this.seen) if (time < horizon) this.seen.delete(key);
+    for (const [key, time] of this.fetched) if (time < horizon) this.fetched.delete(key);
+    // A Report before the horizon had all its records before it: none can come late any more.
+    this.assembler.forgetCompletedBefore(horizon);
     this.stats.polls++;
-    this.stats.remembered = this.seen.size;
+    this.stats.remembered = this.seen.size + this.fetched.size + this.assembler.rememberedCount;
   }
-
 }

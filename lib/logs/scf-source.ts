@@ -2,12 +2,11 @@
 // without a CLS topic, when CLS refuses, and in legacy mode. It serves the same requests as the CLS source, with
 // the same filters: outcome filters map to its RetCode filter (and are checked on our side, to be exact), and
 // `--grep` matches lines the way CLS matches a phrase.
-import { containsPhrase } from '../cloud/cls-tokens';
 import type { Clock } from '../cloud/limiter';
 import type { ScfClient } from '../cloud/scf';
 import type { LogRetCodeFilter } from '../cloud/types';
 import { fetchLogs, type FetchOptions } from './fetch';
-import { requestFromEntry, type RequestLog, type RequestOutcome } from './model';
+import { applyFilters, type FinalOutcome, type RequestFilters, requestFromEntry, type RequestLog } from './model';
 import { LogTail } from './tail';
 
 export interface ScfTarget {
@@ -16,32 +15,16 @@ export interface ScfTarget {
   functionKey?: string;
 }
 
-export interface ScfFilters {
-  qualifier?: string;
-  requestId?: string;
-  grep?: string;
-  outcomes?: Array<Exclude<RequestOutcome, 'running'>>;
-}
+export type ScfFilters = RequestFilters;
 
 /** The RetCode filter that narrows what GetFunctionLogs sends, for a set of outcomes. */
-export function retCodeFilter(outcomes: Array<Exclude<RequestOutcome, 'running'>> | undefined): LogRetCodeFilter | undefined {
+export function retCodeFilter(outcomes: FinalOutcome[] | undefined): LogRetCodeFilter | undefined {
   if (!outcomes?.length) return undefined;
   if (outcomes.length === 1) {
-    const only: Partial<Record<RequestOutcome, LogRetCodeFilter>> = { succeeded: 'is0', timeout: 'TimeLimitExceeded', 'memory-limit': 'ResourceLimitExceeded', failed: 'UserCodeException' };
+    const only: Partial<Record<FinalOutcome, LogRetCodeFilter>> = { succeeded: 'is0', timeout: 'TimeLimitExceeded', 'memory-limit': 'ResourceLimitExceeded', failed: 'UserCodeException' };
     if (only[outcomes[0]]) return only[outcomes[0]];
   }
   return outcomes.includes('succeeded') ? undefined : 'not0';
-}
-
-/** What is left of a request after the filters that GetFunctionLogs cannot apply itself; undefined: not shown. */
-export function applyFilters(request: RequestLog, filters: ScfFilters): RequestLog | undefined {
-  if (filters.outcomes && !filters.outcomes.includes(request.outcome as Exclude<RequestOutcome, 'running'>)) return undefined;
-  if (filters.grep !== undefined) {
-    const lines = request.lines.filter((line) => containsPhrase(line, filters.grep!));
-    if (!lines.length) return undefined;
-    return { ...request, lines };
-  }
-  return request;
 }
 
 function shown(target: ScfTarget, filters: ScfFilters, entries: Parameters<typeof requestFromEntry>[0][]): RequestLog[] {

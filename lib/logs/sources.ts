@@ -34,10 +34,11 @@ export function isClsUnavailable(error: unknown): boolean {
 /** GetFunction for each function (its ClsTopicId), grouped by topic; `note` is told why a function falls back. */
 export async function resolveSources(clients: Pick<Clients, 'scf'>, targets: LogTarget[], note: (message: string, why: string) => void): Promise<LogSources> {
   const keyOf = new Map(targets.map((t) => [`${t.namespace}/${t.functionName}`, t.key]));
-  const functionKeyOf = targets.length > 1 ? (name: string, ns: string) => keyOf.get(`${ns}/${name}`) : undefined;
+  // Every request carries its function's key (`--json` shows it), whether one function is read or several.
+  const functionKeyOf = (name: string, ns: string) => keyOf.get(`${ns}/${name}`);
   if (clients.scf.legacy) {
     note('Reading logs with GetFunctionLogs.', 'the legacy API has no CLS');
-    return { cls: [], scf: targets.map((t) => ({ ...t, functionKey: functionKeyOf ? t.key : undefined })) };
+    return { cls: [], scf: targets.map((t) => ({ ...t, functionKey: t.key })) };
   }
   const infos = await Promise.all(
     targets.map(async (t) => {
@@ -53,7 +54,7 @@ export async function resolveSources(clients: Pick<Clients, 'scf'>, targets: Log
   for (const { target, topicId } of infos) {
     if (!topicId) {
       note(`${target.functionName} has no CLS topic: reading its logs with GetFunctionLogs.`, 'GetFunction names no ClsTopicId');
-      scf.push({ ...target, functionKey: functionKeyOf ? target.key : undefined });
+      scf.push({ ...target, functionKey: target.key });
       continue;
     }
     const id = `${topicId}\u0000${target.namespace}`;

@@ -7,11 +7,12 @@ import { emulatorFor, EXAMPLE, sls, type TestCredentials } from '../helpers';
 import type { RunningEmulator } from '../../lib/emulator/http/server';
 
 let emulator: RunningEmulator & { credentials: TestCredentials };
-const READS = ['GetFunctionLogs', 'ListAsyncEvents', 'GetRequestStatus'];
+const READS = ['SearchLog', 'GetFunctionLogs', 'ListAsyncEvents', 'GetRequestStatus'];
 const flaky = { throttleRate: 0.3, gatewayRate: 0.05, resetRate: 0.03, invalidJsonRate: 0.03, actions: READS, seed: 11 };
 
 before(async () => {
-  emulator = await emulatorFor(EXAMPLE, { credentials: { secretId: 'AKIDfault', secretKey: 'faultSECRETkey31', token: 'faultTOKEN55' } });
+  // `fail` has no CLS topic: its logs come from GetFunctionLogs, the others' from CLS.
+  emulator = await emulatorFor(EXAMPLE, { credentials: { secretId: 'AKIDfault', secretKey: 'faultSECRETkey31', token: 'faultTOKEN55' }, behaviour: { withoutLogTopic: ['hello-dev-fail'] } });
 });
 after(() => emulator.close());
 beforeEach(() => {
@@ -21,19 +22,27 @@ beforeEach(() => {
 
 const lines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
-test('logs and events print the complete result under 30% throttling and gateway failures', async () => {
+test('logs (from CLS and from GetFunctionLogs) and events print the complete result under 30% throttling and gateway failures', async () => {
   const now = Date.now();
-  const logs = emulator.core.seed('hello-dev-chatty', 'default', Array.from({ length: 1200 }, (_, i) => ({ startMs: now - 86400_000 * 1.5 + i * 100_000 })));
+  const spread = (n: number) => Array.from({ length: n }, (_, i) => ({ startMs: now - 86400_000 * 1.5 + Math.floor((i * 86400_000 * 1.5) / n) }));
+  const fromCls = emulator.core.seed('hello-dev-chatty', 'default', spread(1200));
+  // Pages of 1000: enough GetFunctionLogs calls for the faults to strike some.
+  const fromScf = emulator.core.seed('hello-dev-fail', 'default', spread(6000));
   const events = emulator.core.seed('hello-dev-echo', 'default', Array.from({ length: 250 }, (_, i) => ({ startMs: now - 3600_000 + i * 1000, invocationType: 'Event' as const })));
   Object.assign(emulator.faults, flaky);
-  const history = await sls(EXAMPLE, ['logs', '-f', 'chatty', '--startTime', '2d', '--json'], emulator);
-  assert.equal(history.code, 0, history.stdout + history.stderr);
-  assert.deepEqual(lines(history.stdout).map((l) => l.requestId), logs.filter((l) => l.startMs <= now).map((l) => l.requestId));
+  for (const [key, seeded, source] of [['chatty', fromCls, 'cls'], ['fail', fromScf, 'scf']] as const) {
+    const history = await sls(EXAMPLE, ['logs', '-f', key, '--startTime', '2d', '--json'], emulator);
+    assert.equal(history.code, 0, history.stdout + history.stderr);
+    const printed = lines(history.stdout);
+    assert.deepEqual(printed.map((l) => l.requestId), seeded.map((l) => l.requestId));
+    assert.ok(printed.every((l) => l.source === source));
+  }
   const listed = await sls(EXAMPLE, ['events', '-f', 'echo', '--json'], emulator);
   assert.equal(listed.code, 0, listed.stdout + listed.stderr);
   assert.deepEqual(lines(listed.stdout).map((e) => e.requestId), events.map((e) => e.requestId));
-  const faults = emulator.requests.filter((r) => r.outcome === 'RequestLimitExceeded').length;
-  assert.ok(faults > 0, 'the faults did strike');
+  for (const action of ['SearchLog', 'GetFunctionLogs', 'ListAsyncEvents']) {
+    assert.ok(emulator.requests.some((r) => r.action === action && r.outcome === 'RequestLimitExceeded'), `the faults struck ${action}`);
+  }
 });
 
 test('invoke --wait and the smoke checks finish under throttling of every action', async () => {

@@ -9,21 +9,26 @@ import { InvocationLog } from '../../lib/emulator/cls/records';
 import { ClsStore } from '../../lib/emulator/cls/topics';
 import { searchLog } from '../../lib/emulator/cls/search';
 import { ApiFault } from '../../lib/emulator/api-fault';
-import { RequestAssembler, StartOrder } from '../../lib/logs/assemble';
+import { recordKey, RequestAssembler, StartOrder } from '../../lib/logs/assemble';
 import { phrase, recordQuery, reportQuery } from '../../lib/logs/cls-query';
-import { clsHistory, readRecords } from '../../lib/logs/cls-source';
+import { clsHistory, ClsTail, readRecords } from '../../lib/logs/cls-source';
 import { mergeByStart } from '../../lib/logs/sources';
-import type { RequestLog } from '../../lib/logs/model';
+import { outcomeOfStatusCode, requestFromEntry, type RequestLog } from '../../lib/logs/model';
 import { logsRange } from '../../lib/commands/logs';
+import { ClsClient } from '../../lib/cloud/cls';
+import type { Transport } from '../../lib/cloud/transport';
+import { parseEndpoint } from '../../lib/config/settings';
 
 /** The plugin's CLS client, served in process by the emulator's SearchLog. */
-function searchOver(store: ClsStore, now = () => Date.now()) {
+function searchOver(store: ClsStore, now = () => Date.now(), delayMs = 0) {
   const calls: SearchLogRequest[] = [];
-  return {
-    calls,
+  const state = { calls, inFlight: 0, maxInFlight: 0 };
+  return Object.assign(state, {
     async searchLog(req: SearchLogRequest): Promise<SearchLogResult> {
       calls.push(req);
+      state.maxInFlight = Math.max(state.maxInFlight, ++state.inFlight);
       try {
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
         const reply = searchLog({ TopicId: req.topicId, From: req.from, To: req.to, Query: req.query, SyntaxRule: 1, Limit: req.limit, Sort: req.sort, Context: req.context }, store, now());
         return {
           records: reply.Results.map((r) => ({ time: r.Time, fields: JSON.parse(r.LogJson), pkgId: r.PkgId, pkgLogId: String(r.PkgLogId) })),
@@ -34,9 +39,11 @@ function searchOver(store: ClsStore, now = () => Date.now()) {
       } catch (error) {
         if (error instanceof ApiFault) throw new ScfError(error.code, error.message);
         throw error;
+      } finally {
+        state.inFlight--;
       }
     },
-  };
+  });
 }
 
 interface Run {
@@ -60,8 +67,9 @@ test('queries quote every value: a request id is a phrase, never tokens that mat
   const query = recordQuery({ namespace: 'default', functionNames: ['api', 'jobs'], requestIds: ['5b3c-11'], grep: 'out of stock', startedFrom: 1000, startedBefore: 2000.5 });
   assert.equal(
     query,
-    'SCF_Namespace:"default" AND (SCF_FunctionName:"api" OR SCF_FunctionName:"jobs") AND SCF_RequestId:"5b3c-11" AND SCF_StartTime:>=1000 AND SCF_StartTime:<2001 AND "out of stock"',
+    'SCF_Namespace:"default" AND (SCF_FunctionName:"api" OR SCF_FunctionName:"jobs") AND SCF_RequestId:"5b3c-11" AND SCF_StartTime:>=1000 AND SCF_StartTime:<2001 AND SCF_Message:"out of stock"',
   );
+  assert.match(recordQuery({ namespace: 'n', functionNames: ['f'], grep: 'x', grepOrPlatform: true }), / AND \(SCF_Message:"x" OR SCF_Type:"Platform"\)$/);
   assert.match(reportQuery({ namespace: 'n', functionNames: ['f'] }, ['timeout', 'memory-limit']), /SCF_Message:Report\* AND \(\(SCF_StatusCode:433\) OR \(SCF_StatusCode:434\)\)$/);
 });
 
@@ -96,6 +104,10 @@ test('the assembler turns SCF records into requests with outcome, error, duratio
   const late = new InvocationLog({ functionName: 'shop-dev-api', namespace: 'default', qualifier: '$LATEST', alias: '', requestId: 'r-ok', retryNum: 0, startMs: 1000 });
   assert.deepEqual(assembler.add(late.line({ timeMs: 1003, text: 'indexed late' }))?.kind, 'late');
   assert.equal(assembler.openCount, 0);
+  assert.equal(assembler.rememberedCount, 3);
+  // Forgotten once no record of theirs can come (the tail's window has passed their Report).
+  assembler.forgetCompletedBefore(2000);
+  assert.equal(assembler.rememberedCount, 1, 'r-slow reported at 2000 is kept');
 });
 
 test('start order: a request waits only for open requests that started before it, and a cap bounds the wait', () => {
@@ -107,21 +119,52 @@ test('start order: a request waits only for open requests that started before it
   assert.deepEqual(order.push(req('a', 10), undefined, 50).map((r) => r.requestId), ['a', 'c', 'd']);
 });
 
-test('reading past the 10,000-record cursor limit: every record once, in order, across windows read at once', async () => {
+test('a range read in segments searched side by side (dense ones split), within the concurrency: every record once, in order', async () => {
   const store = new ClsStore({ recordsPerTopic: 100_000 });
   const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
   const base = Date.now() - 3600_000;
-  const total = 23_456;
   const batch: ClsRecord[] = [];
-  for (let i = 0; i < total / 8; i++) batch.push(...invocationRecords({ requestId: `req-${i}`, startMs: base + i * 100, lines: ['a', 'b'] }));
+  // 17,592 records, most of them in five minutes of the hour: more than a Context chain reaches.
+  for (let i = 0; i < 2932; i++) batch.push(...invocationRecords({ requestId: `req-${i}`, startMs: base + i * 100, lines: ['a', 'b'] }));
   store.append(topic.info.topicId, batch);
-  const search = searchOver(store);
+  const search = searchOver(store, undefined, 5);
   const seen: ClsRecord[] = [];
   for await (const page of readRecords(search, topic.info.topicId, '*', base, base + 3600_000, { concurrency: 3, maxWindows: 2 })) seen.push(...page);
   assert.equal(seen.length, batch.length);
   assert.equal(new Set(seen.map((r) => `${r.fields.SCF_RequestId}/${r.fields.SCF_LogTime}`)).size, batch.length, 'none twice');
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i].time >= seen[i - 1].time, `in time order at ${i}`);
-  assert.ok(search.calls.some((c) => !c.context && c.from > base), 'a new search went on where a capped cursor stopped');
+  assert.equal(search.maxInFlight, 3, 'three searches at once, no more');
+  assert.ok(search.calls.every((c) => !c.context), 'no chain: each segment a page or split');
+  assert.ok(search.calls.length <= Math.ceil(batch.length / 1000) * 2, `${search.calls.length} searches`);
+});
+
+test('a millisecond holding more than a page is read with its Context chain; past 10,000 records the caller is told', async () => {
+  const store = new ClsStore();
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
+  const t = Date.now() - 600_000;
+  const burst = (requestId: string, at: number, lines: number) => {
+    const log = new InvocationLog({ functionName: 'f', namespace: 'default', qualifier: '$LATEST', alias: '', requestId, retryNum: 0, startMs: at });
+    return [log.start(), ...Array.from({ length: lines }, (_, i) => log.line({ timeMs: at, text: `line ${i}` }))];
+  };
+  const before = invocationRecords({ requestId: 'before', startMs: t - 5000, lines: ['x'] });
+  const dense = burst('dense', t, 2499);
+  const after = invocationRecords({ requestId: 'after', startMs: t + 5000, lines: ['y'] });
+  store.append(topic.info.topicId, [...before, ...dense, ...after]);
+  assert.ok(dense.every((r) => r.time === t));
+  const search = searchOver(store);
+  const seen: ClsRecord[] = [];
+  for await (const page of readRecords(search, topic.info.topicId, '*', t - 10_000, t + 10_000)) seen.push(...page);
+  assert.deepEqual(seen.map(recordKey), [...before, ...dense, ...after].map(recordKey));
+  assert.ok(search.calls.some((c) => c.context && c.from === t && c.to === t + 1), 'the chain of that millisecond');
+
+  const t2 = t + 60_000;
+  store.append(topic.info.topicId, [...burst('huge', t2, 10_500), ...invocationRecords({ requestId: 'later', startMs: t2 + 1000, lines: ['z'] })]);
+  const truncated: number[] = [];
+  const read: ClsRecord[] = [];
+  for await (const page of readRecords(searchOver(store), topic.info.topicId, '*', t2, t2 + 10_000, { onTruncated: (ms) => truncated.push(ms) })) read.push(...page);
+  assert.deepEqual(truncated, [t2]);
+  assert.equal(read.filter((r) => r.fields.SCF_RequestId === 'huge').length, 10_000);
+  assert.equal(read.filter((r) => r.fields.SCF_RequestId === 'later').length, 5, 'what follows is read');
 });
 
 test('history: requests that started in the range, in start order, running ones last; a filter reads Reports first', async () => {
@@ -178,4 +221,171 @@ test('a range that cannot be: one line each, naming what is wrong', () => {
   assert.throws(() => logsRange({ tail: true, endTime: '1h' }, now), /--endTime does not go with --tail/);
   assert.equal(logsRange({ requestId: 'x' }, now).startMs, now - 7 * 86400_000, 'a request id is looked for as far back as the topic keeps');
   assert.equal(logsRange({}, now).startMs, now - 600_000);
+});
+
+/** A topic holding `runs`, and the target that reads it. */
+function topicWith(runs: Run[], store = new ClsStore()) {
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
+  store.append(topic.info.topicId, runs.flatMap(invocationRecords));
+  return { store, topicId: topic.info.topicId, target: { topicId: topic.info.topicId, namespace: 'default', functionNames: ['shop-dev-api'] } };
+}
+
+async function collect(stream: AsyncGenerator<RequestLog[]>): Promise<RequestLog[]> {
+  const all: RequestLog[] = [];
+  for await (const page of stream) all.push(...page);
+  return all;
+}
+
+test('--grep over CLS: only requests with a matching line, only those lines, each with its outcome and error', async () => {
+  const now = Date.now();
+  const t0 = now - 600_000;
+  const { store, target } = topicWith([
+    { requestId: 'a', startMs: t0 + 1000, lines: ['order 1 placed', 'out of stock: sku 9', 'retrying'] },
+    { requestId: 'b', startMs: t0 + 2000, lines: ['all good'] },
+    { requestId: 'c', startMs: t0 + 3000, lines: ['Out-Of-Stock again'], statusCode: 430, error: '{"errorMessage":"no stock","errorType":"StockError"}' },
+    { requestId: 'd', startMs: t0 + 4000, lines: ['stockout of'] },
+  ]);
+  const range = { fromMs: t0, toMs: now, finishWithinMs: 60_000, nowMs: now };
+  const found = await collect(clsHistory(searchOver(store), target, { ...range, grep: 'out of stock' }));
+  assert.deepEqual(
+    found.map((r) => [r.requestId, r.outcome, r.statusCode, r.lines]),
+    [
+      ['a', 'succeeded', 200, ['out of stock: sku 9']],
+      ['c', 'failed', 430, ['Out-Of-Stock again']],
+    ],
+  );
+  assert.deepEqual(found[1].error, { message: 'no stock', type: 'StockError' });
+  assert.equal(found[0].durationMs, 8);
+  // with an outcome filter too: the failed one only; a platform line is searched like any other
+  const failed = await collect(clsHistory(searchOver(store), target, { ...range, grep: 'out of stock', outcomes: ['failed'] }));
+  assert.deepEqual(failed.map((r) => r.requestId), ['c']);
+  const errors = await collect(clsHistory(searchOver(store), target, { ...range, grep: 'Result' }));
+  assert.deepEqual(errors.map((r) => [r.requestId, r.lines]), [['c', ['ERROR RequestId:c Result:{"errorMessage":"no stock","errorType":"StockError"}']]]);
+});
+
+test('a filtered history reads in batches yet hands requests out in start order; running ones last', async () => {
+  const now = Date.now();
+  const t0 = now - 3600_000;
+  // Long requests whose matching line comes late, short ones in between, one never finishing: found out of start order.
+  const runs: Run[] = [];
+  for (let i = 0; i < 120; i++) {
+    const long = i % 10 === 0;
+    runs.push({ requestId: `r${String(i).padStart(3, '0')}`, startMs: t0 + i * 1000, lines: long ? Array.from({ length: 40 }, (_, k) => (k === 39 ? 'needle late' : `hay ${k}`)) : ['needle'] });
+  }
+  const { store, topicId, target } = topicWith([]);
+  const records = runs.flatMap((run) => {
+    const written = invocationRecords(run);
+    // the long ones log their last line (and end) 30 s after they start
+    const late = written.findIndex((r) => r.fields.SCF_Message === 'needle late');
+    if (late >= 0) {
+      for (const r of written.slice(late)) {
+        r.time += 30_000;
+        r.fields.SCF_LogTime = String(BigInt(r.fields.SCF_LogTime) + 30_000_000_000n);
+      }
+    }
+    return written;
+  });
+  const still = invocationRecords({ requestId: 'still', startMs: t0 + 500, lines: ['needle, still running'] }).slice(0, 2);
+  store.append(topicId, [...records, ...still]);
+  const search = searchOver(store);
+  const found = await collect(clsHistory(search, target, { fromMs: t0, toMs: now, finishWithinMs: 60_000, nowMs: now, grep: 'needle' }));
+  assert.deepEqual(found.map((r) => r.requestId), [...runs.map((r) => r.requestId), 'still']);
+  assert.equal(found[found.length - 1].outcome, 'running');
+  assert.ok(found.slice(0, -1).every((r) => r.outcome === 'succeeded' && r.lines.length === 1));
+  assert.ok(search.calls.filter((c) => /SCF_RequestId/.test(c.query)).length >= 3, 'batches of requests');
+});
+
+test('the CLS tail: --grep prints finished requests with their matching lines; an outcome filter reads Reports first', async () => {
+  const store = new ClsStore();
+  const { topicId, target } = topicWith([], store);
+  let now = Date.now();
+  const clock = { now: () => now, sleep: async () => undefined };
+  const printed: RequestLog[] = [];
+  const grepTail = new ClsTail(searchOver(store, () => now), target, { fromMs: now - 1, clock, grep: 'boom', onRequest: (r) => printed.push(r) });
+  const failedTail: RequestLog[] = [];
+  const outcomeTail = new ClsTail(searchOver(store, () => now), target, { fromMs: now - 1, clock, outcomes: ['failed'], onRequest: (r) => failedTail.push(r) });
+  const slow = invocationRecords({ requestId: 'slow', startMs: now, lines: ['boom soon'] });
+  store.append(topicId, [slow[0], slow[1], ...invocationRecords({ requestId: 'quiet', startMs: now + 1, lines: ['nothing'] })]);
+  now += 1000;
+  await grepTail.poll();
+  await outcomeTail.poll();
+  assert.equal(printed.length, 0, 'nothing matched has finished yet');
+  store.append(topicId, [...slow.slice(2), ...invocationRecords({ requestId: 'bad', startMs: now, lines: ['boom'], statusCode: 430, error: 'boom' })]);
+  now += 1000;
+  await grepTail.poll();
+  await outcomeTail.poll();
+  await grepTail.poll();
+  await outcomeTail.poll();
+  assert.deepEqual(printed.map((r) => [r.requestId, r.outcome, r.lines]), [['slow', 'succeeded', ['boom soon']], ['bad', 'failed', ['boom', 'ERROR RequestId:bad Result:boom']]]);
+  assert.deepEqual(failedTail.map((r) => [r.requestId, r.error?.message, r.lines.length]), [['bad', 'boom', 6]]);
+});
+
+test('GetFunctionLogs entries: the status code of the error reply, 499 for interrupted, 439 is a failure', () => {
+  const entry = (retCode: number, retMsg: string, invokeFinished = 1) =>
+    requestFromEntry({ functionName: 'f', requestId: 'r', startTime: '2026-11-23 10:00:00', retCode, retMsg, invokeFinished, duration: 1, billDuration: 1, memUsage: 1, log: 'x\n', retryNum: 0 }, 'default');
+  assert.deepEqual([entry(0, '"ok"').statusCode, entry(0, '"ok"').outcome], [200, 'succeeded']);
+  assert.deepEqual([entry(1, '{"errorCode":-1,"errorMessage":"m","statusCode":430}').statusCode, entry(1, '{"errorMessage":"m","statusCode":430}').outcome], [430, 'failed']);
+  assert.deepEqual([entry(1, '{"errorMessage":"gone","statusCode":439}').outcome, entry(1, 'plain text').statusCode], ['failed', undefined]);
+  assert.deepEqual([entry(3, '').statusCode, entry(3, '').outcome], [499, 'interrupted']);
+  assert.deepEqual([entry(433, '').statusCode, entry(433, '').outcome], [433, 'timeout']);
+  assert.deepEqual([entry(2, '', 0).statusCode, entry(2, '', 0).outcome], [202, 'running']);
+  assert.equal(outcomeOfStatusCode(439), 'failed');
+  assert.equal(outcomeOfStatusCode(499), 'interrupted');
+});
+
+test('a --startTime in the future says so, whatever --endTime says', () => {
+  const now = Date.UTC(2026, 10, 23, 12);
+  assert.throws(() => logsRange({ startTime: '2099-01-01', endTime: '1h' }, now), /--startTime "2099-01-01" is in the future/);
+  assert.throws(() => logsRange({ startTime: '2099-01-01', endTime: '2099-02-01' }, now), /is in the future/);
+});
+
+test('a search refused for the topic searches in flight (other readers) is asked again after a pause, a few times', async () => {
+  let refusals = 3;
+  const calls: string[] = [];
+  const transport = {
+    async call(call: { action: string }) {
+      calls.push(call.action);
+      if (refusals-- > 0) throw new ScfError('LimitExceeded.LogSearch', 'More than 15 searches at once.');
+      return { Results: [], Context: '', ListOver: true, RequestId: 'r' };
+    },
+  };
+  const pauses: number[] = [];
+  const clock = { now: () => 0, sleep: async (ms: number) => void pauses.push(ms) };
+  const cls = new ClsClient(transport as unknown as Transport, parseEndpoint('http://127.0.0.1:1'), clock, () => 1);
+  const result = await cls.searchLog({ topicId: 't', from: 0, to: 1, query: '*', limit: 1, sort: 'asc' });
+  assert.deepEqual([result.listOver, calls.length, pauses], [true, 4, [100, 200, 400]]);
+  refusals = 100;
+  await assert.rejects(cls.searchLog({ topicId: 't', from: 0, to: 1, query: '*', limit: 1, sort: 'asc' }), (e: ScfError) => e.code === 'LimitExceeded.LogSearch');
+  assert.equal(calls.length, 4 + 6, 'six attempts, then the refusal is told');
+});
+
+test('the CLS tail over several searches: a Report waits a poll for records that became searchable in between', async () => {
+  let appendAt = 0;
+  const store = new ClsStore({ now: () => appendAt, indexDelayMs: 1000 });
+  const { topicId, target } = topicWith([], store);
+  const t = Date.now() - 60_000;
+  // 1,200 records over 9 s, long searchable: a poll reads them in several searches.
+  appendAt = t;
+  store.append(topicId, Array.from({ length: 300 }, (_, i) => invocationRecords({ requestId: `q${i}`, startMs: t + 100 + i * 30, lines: [] })).flat());
+  // One request whose first records lie before all of them, written (with its Report) just before the poll.
+  const x = invocationRecords({ requestId: 'x', startMs: t + 50, lines: ['x working'] });
+  for (const r of x.slice(2)) r.time += 9000;
+  appendAt = t + 20_000;
+  store.append(topicId, x);
+  // The first search runs before x is searchable, the next ones after.
+  let searchAt = appendAt + 1000 - 150;
+  const search = searchOver(store, () => (searchAt += 300) - 300);
+  const printed: RequestLog[] = [];
+  const late: string[] = [];
+  const clock = { now: () => t + 30_000, sleep: async () => undefined };
+  const tail = new ClsTail(search, target, { fromMs: t, clock, onRequest: (r) => printed.push(r), onLateLine: (_r, line) => late.push(line) });
+  await tail.poll();
+  assert.ok(search.calls.length > 1);
+  assert.equal(printed.length, 0, 'held: records of theirs may not have been searchable when their part was searched');
+  await tail.poll();
+  assert.equal(printed.length, 301);
+  const xs = printed.filter((r) => r.requestId === 'x');
+  assert.equal(xs.length, 1);
+  assert.deepEqual(xs[0].lines.slice(0, 2), ['START RequestId:x', 'x working']);
+  assert.deepEqual(late, []);
 });

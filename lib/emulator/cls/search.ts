@@ -51,6 +51,8 @@ export interface LogInfo {
   IndexStatus: string;
 }
 
+const EMPTY_LOG_INFO: LogInfo = { Time: 0, TopicId: '', TopicName: '', Source: '', FileName: '', HostName: '', PkgId: '', PkgLogId: '', HighLights: [], LogJson: '', RawLog: '', IndexStatus: '' };
+
 /** The `Response` body of SearchLog, without `RequestId` (the HTTP layer adds it). */
 export interface SearchLogReply {
   Context: string;
@@ -259,6 +261,8 @@ export function searchLog(params: Params, store: ClsStore, now: number, override
   }
 
   let bytes = 0;
+  // The reply's size, as JSON: LogJson escaped inside it, plus the rest of a LogInfo (fields of known size).
+  const fixedBytes = Buffer.byteLength(JSON.stringify({ ...EMPTY_LOG_INFO, TopicId: topic.info.topicId, TopicName: topic.info.topicName }));
   const results = page.map((stored): LogInfo => {
     const info: LogInfo = {
       Time: stored.record.time,
@@ -274,7 +278,7 @@ export function searchLog(params: Params, store: ClsStore, now: number, override
       RawLog: '',
       IndexStatus: '',
     };
-    bytes += Buffer.byteLength(JSON.stringify(info)) + 1;
+    bytes += fixedBytes + Buffer.byteLength(JSON.stringify(info.LogJson)) + Buffer.byteLength(info.PkgId) + Buffer.byteLength(info.PkgLogId) + String(info.Time).length + 1;
     if (bytes > limits.maxResultBytes) {
       throw new ApiFault(
         'LimitExceeded.SearchResultTooLarge',
