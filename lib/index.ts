@@ -50,7 +50,7 @@ class TencentScfPlugin {
       logs: {
         options: {
           endTime: { usage: 'End of the range, same forms as --startTime (default: now)', type: 'string' },
-          grep: { usage: 'Only requests with a line holding this text (full-text search in CLS), and only those lines', type: 'string' },
+          grep: { usage: 'Only requests with a log line holding these words (searched in CLS as a phrase), and only those lines', type: 'string' },
           requestId: { usage: 'Only this request (searched in the last 7 days unless --startTime says otherwise)', type: 'string' },
           qualifier: qualifierOption,
           namespace: namespaceOption,
