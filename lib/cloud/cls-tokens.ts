@@ -8,10 +8,6 @@ export const CLS_DELIMITERS = '@&?|#()=\'",;:<>[]{}/ \n\t\r\\-';
 
 const DELIMITER_CODES = new Set([...CLS_DELIMITERS].map((c) => c.charCodeAt(0)));
 
-export function isDelimiter(char: string): boolean {
-  return DELIMITER_CODES.has(char.charCodeAt(0));
-}
-
 /** The tokens of a text value, lower-cased, in order (repeats kept: phrases match consecutive tokens). */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];

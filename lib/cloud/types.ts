@@ -150,7 +150,6 @@ export const LIMITS = {
   asyncEventBytes: 128 * 1024,
   logsOffsetPlusLimit: 10000,
   asyncEventsPageMax: 100,
-  requestsPerSecond: 20,
   logTailBytes: 4 * 1024,
 } as const;
 

@@ -7,7 +7,6 @@ export const DEFAULT_REGION = 'ap-guangzhou';
 export const DEFAULT_STAGE = 'dev';
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_ENDPOINT = 'https://scf.tencentcloudapi.com';
-export const DEFAULT_CLS_ENDPOINT = 'https://cls.tencentcloudapi.com';
 
 export interface ProviderConfig {
   name?: string;
