@@ -19,18 +19,8 @@ import { actionRate } from '../lib/cloud/limits';
 import { FUNCTIONS_AT_ONCE } from '../lib/commands/deploy';
 import { DEFAULT_TRANSITION_MS } from '../lib/emulator/scf/lifecycle';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../lib/emulator/http/server';
+import { type BenchRow, REPO, SLS } from './common';
 
-export interface BenchRow {
-  name: string;
-  figure: string;
-  budget: string;
-  ratio?: number;
-  met: boolean;
-}
-
-const REPO = path.resolve(__dirname, '..', '..');
-// serverless v3 itself: node_modules/.bin/sls may be osls's (both packages install that name).
-const SLS = path.join(REPO, 'node_modules', 'serverless', 'bin', 'serverless.js');
 const FUNCTIONS = 30;
 const TRANSITION_MS = DEFAULT_TRANSITION_MS;
 /** The deploy's API part may take this much longer than its floor (polling, round trips, a shared machine). */

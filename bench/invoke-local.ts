@@ -6,17 +6,8 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { type BenchRow, REPO, SLS } from './common';
 
-export interface BenchRow {
-  name: string;
-  figure: string;
-  budget: string;
-  ratio?: number;
-  met: boolean;
-}
-
-const REPO = path.resolve(__dirname, '..', '..');
-const SLS = path.join(REPO, 'node_modules', 'serverless', 'bin', 'serverless.js');
 const RUNS = 7;
 
 function copy(example: string): string {

@@ -28,19 +28,12 @@ import type { ClsRecord } from '../lib/cloud/types';
 import { readSmokeCheck } from '../lib/smoke/config';
 import { runSmokeChecks } from '../lib/smoke/run';
 import { benchInvokeLocal } from './invoke-local';
+import { type BenchRow, REPO, SLS } from './common';
 
-const REPO = path.resolve(__dirname, '..', '..');
 const EXAMPLE = path.join(REPO, 'examples', 'hello');
-const SLS = path.join(REPO, 'node_modules', '.bin', 'sls');
 const credentials = { secretId: 'AKIDbench' + randomBytes(6).toString('hex'), secretKey: randomBytes(20).toString('hex') };
 
-interface Row {
-  name: string;
-  figure: string;
-  budget: string;
-  ratio?: number;
-  met: boolean;
-}
+type Row = BenchRow;
 const rows: Row[] = [];
 
 function tempService(yml: string): string {

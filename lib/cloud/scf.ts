@@ -326,16 +326,8 @@ export class ScfClient {
 
   /** Every function of a namespace whose tags hold all of `tags` (all pages). */
   async listFunctions(namespace: string, tags: Record<string, string> = {}): Promise<FunctionSummary[]> {
-    const functions: FunctionSummary[] = [];
     const filters = Object.entries(tags).map(([key, value]) => ({ Name: `tag-${key}`, Values: [value] }));
-    for (let offset = 0; ; ) {
-      const reply = await this.call('ListFunctions', { Namespace: namespace, Filters: filters.length ? filters : undefined, Offset: offset, Limit: 100 });
-      this.expectList('ListFunctions', reply, 'Functions');
-      const page = list(reply.Functions).map(functionSummary);
-      functions.push(...page);
-      offset += page.length;
-      if (!page.length || offset >= num(reply.TotalCount)) return functions;
-    }
+    return this.listAll('ListFunctions', { Namespace: namespace, Filters: filters.length ? filters : undefined }, 'Functions', functionSummary);
   }
 
   async createNamespace(namespace: string, description: string): Promise<void> {
@@ -343,15 +335,7 @@ export class ScfClient {
   }
 
   async listNamespaces(): Promise<NamespaceInfo[]> {
-    const namespaces: NamespaceInfo[] = [];
-    for (let offset = 0; ; ) {
-      const reply = await this.call('ListNamespaces', { Offset: offset, Limit: 100 });
-      this.expectList('ListNamespaces', reply, 'Namespaces');
-      const page = list(reply.Namespaces).map((n) => ({ name: str(n.Name), description: str(n.Description), type: str(n.Type) }));
-      namespaces.push(...page);
-      offset += page.length;
-      if (!page.length || offset >= num(reply.TotalCount)) return namespaces;
-    }
+    return this.listAll('ListNamespaces', {}, 'Namespaces', (n): NamespaceInfo => ({ name: str(n.Name), description: str(n.Description), type: str(n.Type) }));
   }
 
   // ---- versions and aliases --------------------------------------------------------------------------------
@@ -363,15 +347,13 @@ export class ScfClient {
   }
 
   async listVersions(target: Target): Promise<VersionInfo[]> {
-    const versions: VersionInfo[] = [];
-    for (let offset = 0; ; ) {
-      const reply = await this.call('ListVersionByFunction', { FunctionName: target.functionName, Namespace: target.namespace, Offset: offset, Limit: 100 }, target);
-      this.expectList('ListVersionByFunction', reply, 'Versions');
-      const page = list(reply.Versions).map((v) => ({ version: str(v.Version), description: str(v.Description), status: str(v.Status), addTime: str(v.AddTime), modTime: str(v.ModTime) }));
-      versions.push(...page);
-      offset += page.length;
-      if (!page.length || offset >= num(reply.TotalCount)) return versions;
-    }
+    return this.listAll(
+      'ListVersionByFunction',
+      { FunctionName: target.functionName, Namespace: target.namespace },
+      'Versions',
+      (v): VersionInfo => ({ version: str(v.Version), description: str(v.Description), status: str(v.Status), addTime: str(v.AddTime), modTime: str(v.ModTime) }),
+      target,
+    );
   }
 
   /** The alias, or undefined when the function has none of that name. */
@@ -396,15 +378,7 @@ export class ScfClient {
   // ---- triggers --------------------------------------------------------------------------------------------
 
   async listTriggers(target: Target): Promise<DeployedTrigger[]> {
-    const triggers: DeployedTrigger[] = [];
-    for (let offset = 0; ; ) {
-      const reply = await this.call('ListTriggers', { FunctionName: target.functionName, Namespace: target.namespace, Offset: offset, Limit: 100 }, target);
-      this.expectList('ListTriggers', reply, 'Triggers');
-      const page = list(reply.Triggers).map(deployedTrigger);
-      triggers.push(...page);
-      offset += page.length;
-      if (!page.length || offset >= num(reply.TotalCount)) return triggers;
-    }
+    return this.listAll('ListTriggers', { FunctionName: target.functionName, Namespace: target.namespace }, 'Triggers', deployedTrigger, target);
   }
 
   async createTrigger(target: Target, trigger: TriggerSpec): Promise<void> {
@@ -427,6 +401,19 @@ export class ScfClient {
   private requireApi3(action: string): void {
     if (this.legacy) {
       throw new ScfError('Plugin.Unsupported', `${action} is not part of the legacy API: remove provider.legacyApi to use it.`);
+    }
+  }
+
+  /** Every item of a paged List* action, 100 a page, until TotalCount (or an empty page). */
+  private async listAll<T>(action: string, params: Json, field: string, map: (item: Json) => T, target?: Partial<Target>): Promise<T[]> {
+    const items: T[] = [];
+    for (let offset = 0; ; ) {
+      const reply = await this.call(action, { ...params, Offset: offset, Limit: 100 }, target);
+      this.expectList(action, reply, field);
+      const page = list(reply[field]).map(map);
+      items.push(...page);
+      offset += page.length;
+      if (!page.length || offset >= num(reply.TotalCount)) return items;
     }
   }
 
