@@ -385,24 +385,25 @@ export class ClsTail {
     const base: RecordQuery = { namespace: this.target.namespace, functionNames: this.target.functionNames, qualifier: options.qualifier, startedFrom: options.fromMs };
     const grep = options.grep;
     let newest = this.position;
+    // A poll reads everything first and only then marks what it saw: a poll that fails half way (an outage)
+    // leaves no record marked seen that was not handed on, and the next poll reads it again.
     if (options.outcomes) {
       // Requests that ended so: their Reports first, then each one's records once.
-      const ids: string[] = [];
-      let idsFrom = Infinity;
-      for await (const reports of readRecords(this.cls, this.target.topicId, reportQuery(base, options.outcomes), from, now + 1, { maxWindows: 1 })) {
-        for (const r of reports) {
-          newest = Math.max(newest, r.time);
-          const key = `${r.fields.SCF_RequestId}/${Number(r.fields.SCF_RetryNum) || 0}`;
-          if (this.fetched.has(key)) continue;
-          this.fetched.set(key, r.time);
-          ids.push(r.fields.SCF_RequestId);
-          idsFrom = Math.min(idsFrom, Number(r.fields.SCF_StartTime) || r.time);
-        }
+      const fresh = new Map<string, ClsRecord>();
+      for (const r of await collect(readRecords(this.cls, this.target.topicId, reportQuery(base, options.outcomes), from, now + 1, { maxWindows: 1 }))) {
+        newest = Math.max(newest, r.time);
+        const key = `${r.fields.SCF_RequestId}/${Number(r.fields.SCF_RetryNum) || 0}`;
+        if (!this.fetched.has(key)) fresh.set(key, r);
       }
+      const ids = [...new Set([...fresh.values()].map((r) => r.fields.SCF_RequestId))];
+      const idsFrom = Math.min(...[...fresh.values()].map((r) => Number(r.fields.SCF_StartTime) || r.time));
+      const records: ClsRecord[] = [];
       for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
         const query = recordQuery({ ...base, requestIds: ids.slice(i, i + IDS_PER_QUERY), grep, grepOrPlatform: grep !== undefined });
-        for await (const records of readRecords(this.cls, this.target.topicId, query, Math.max(options.fromMs, idsFrom), now + 1, { maxWindows: 1 })) this.take(records);
+        records.push(...(await collect(readRecords(this.cls, this.target.topicId, query, Math.max(options.fromMs, idsFrom), now + 1, { maxWindows: 1 }))));
       }
+      for (const [key, r] of fresh) this.fetched.set(key, r.time);
+      this.take(records);
     } else {
       // A poll of several searches is no snapshot: a record that became searchable between two of them may sit
       // in a part searched before it did, while its request's Report (written later) was found in a part searched
@@ -412,10 +413,9 @@ export class ClsTail {
       let searches = 0;
       const counting: Search = { searchLog: (req) => (searches++, this.cls.searchLog(req)) };
       const held: ClsRecord[] = [];
-      for await (const records of readRecords(counting, this.target.topicId, query, from, now + 1, { maxWindows: 1 })) {
-        for (const r of records) newest = Math.max(newest, r.time);
-        this.take(records, held);
-      }
+      const records = await collect(readRecords(counting, this.target.topicId, query, from, now + 1, { maxWindows: 1 }));
+      for (const r of records) newest = Math.max(newest, r.time);
+      this.take(records, held);
       const due = searches > 1 ? this.heldReports : [...this.heldReports, ...held];
       this.heldReports = searches > 1 ? held : [];
       for (const report of due.sort((a, b) => a.time - b.time)) this.handle(this.assembler.add(report));
@@ -430,4 +430,10 @@ export class ClsTail {
     this.stats.polls++;
     this.stats.remembered = this.seen.size + this.fetched.size + this.assembler.rememberedCount;
   }
+}
+
+async function collect(pages: AsyncGenerator<ClsRecord[]>): Promise<ClsRecord[]> {
+  const all: ClsRecord[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
 }

@@ -389,3 +389,29 @@ test('the CLS tail over several searches: a Report waits a poll for records that
   assert.deepEqual(xs[0].lines.slice(0, 2), ['START RequestId:x', 'x working']);
   assert.deepEqual(late, []);
 });
+
+test('a tail poll that fails half way loses nothing: the next poll hands on every request, once (plain and filtered)', async () => {
+  for (const outcomes of [undefined, ['failed' as const]]) {
+    const store = new ClsStore({ recordsPerTopic: 100_000 });
+    const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
+    const now = Date.now();
+    const base = now - 60_000;
+    const records: ClsRecord[] = [];
+    for (let i = 0; i < 300; i++) records.push(...invocationRecords({ requestId: `req-${i}`, startMs: base + i * 100, lines: ['a'], statusCode: 430, error: 'boom' }));
+    store.append(topic.info.topicId, records);
+    const search = searchOver(store);
+    let calls = 0;
+    const flaky = {
+      async searchLog(req: SearchLogRequest) {
+        if (++calls === 2) throw new ScfError('InternalError', 'a passing failure');
+        return search.searchLog(req);
+      },
+    };
+    const printed: string[] = [];
+    const tail = new ClsTail(flaky, { topicId: topic.info.topicId, namespace: 'default', functionNames: ['shop-dev-api'] }, { fromMs: base, outcomes, clock: { now: () => now, sleep: async () => undefined }, onRequest: (r) => printed.push(r.requestId) });
+    await assert.rejects(tail.poll(), /a passing failure/);
+    for (let i = 0; i < 3; i++) await tail.poll();
+    assert.equal(printed.length, 300, `${outcomes ? 'filtered' : 'plain'}: ${printed.length} of 300 printed`);
+    assert.equal(new Set(printed).size, 300, 'none twice');
+  }
+});
