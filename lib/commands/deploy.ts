@@ -11,7 +11,7 @@ import type { Progress, TencentProvider } from '../provider';
 import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
 import { eachLimited, PlanRunner } from '../deploy/apply';
 import { type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
-import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type RemovalStep } from '../deploy/plan';
+import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type PublishedVersion, type RemovalStep } from '../deploy/plan';
 import { failureText, stepLines, summaryLines } from '../deploy/summary';
 import { onInterrupt } from './interrupt';
 
@@ -55,6 +55,22 @@ export async function deployedOfService(clients: Clients, service: string, stage
 /** The function, or undefined when it (or its namespace: never deployed, or removed since) does not exist. */
 export async function deployedFunction(clients: Clients, target: { functionName: string; namespace: string }, namespaces: Set<string>): Promise<FunctionInfo | undefined> {
   return namespaces.has(target.namespace) ? clients.scf.getFunction(target) : undefined;
+}
+
+/** The version publishing keeps current: the alias's (when one is set), else the newest; null when there is none. */
+async function publishedVersion(clients: Clients, target: { functionName: string; namespace: string }, alias: string | undefined): Promise<PublishedVersion | null> {
+  let version: string | undefined;
+  if (alias) version = (await clients.scf.getAlias(target, alias))?.functionVersion;
+  else {
+    const numbers = (await clients.scf.listVersions(target)).map((v) => Number(v.version)).filter((n) => Number.isInteger(n) && n > 0);
+    if (numbers.length) version = String(Math.max(...numbers));
+  }
+  if (!version) return null;
+  if (version === '$LATEST') return { version, info: (await clients.scf.getFunction(target))!, codeSha256: '' };
+  const info = await clients.scf.getFunction({ ...target, qualifier: version });
+  if (!info) return null;
+  const { codeSha256 } = await clients.scf.getFunctionAddress({ ...target, qualifier: version });
+  return { version, info, codeSha256 };
 }
 
 /** After `sls package`: the packages go where --package (or package.path) says, for `sls deploy --package`. */
@@ -128,7 +144,8 @@ export class DeployCommand {
         // A function still being created (or failed at it) or being deleted has no code address: its code is sent.
         const hasCode = info && !WITHOUT_CODE.includes(String(info.status));
         const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
-        code.set(fn.key, { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true });
+        const published = hasCode && desired.settings.publish ? await publishedVersion(clients, fn, desired.settings.alias) : undefined;
+        code.set(fn.key, { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true, published });
       });
       if (configOnly) {
         for (const fn of functions) if (!deployed.get(fn.key)) throw inputError(`--update-config changes a deployed function, and ${fn.key} (${fn.functionName}) is not deployed: run sls deploy function -f ${fn.key} without it.`);

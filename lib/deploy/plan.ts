@@ -17,6 +17,20 @@ export interface CodeState {
   deployedSha256?: string;
   /** Send the code even when it matches (deploy --force). */
   force?: boolean;
+  /**
+   * With publishing on: the version publishing keeps current (the alias's, else the newest), as it was read;
+   * null when there is none (no version yet, or the alias does not exist). Undefined: not read.
+   */
+  published?: PublishedVersion | null;
+}
+
+export interface PublishedVersion {
+  /** A version number, or `$LATEST` for an alias on $LATEST. */
+  version: string;
+  /** GetFunction of that version. */
+  info: FunctionInfo;
+  /** GetFunctionAddress of that version. */
+  codeSha256: string;
 }
 
 /** The keys of UpdateFunctionConfiguration a plan compares, by their serverless.yml names. */
@@ -271,6 +285,24 @@ function createTriggers(desired: DesiredFunction): CreateTriggerStep[] {
   return desired.triggers.map((trigger) => ({ action: 'createTrigger', trigger, reason: `${describeTrigger(trigger)} is new` }));
 }
 
+/**
+ * Why the published version (or the alias) is behind serverless.yml although $LATEST is not: a deploy stopped
+ * between its changes and PublishVersion, or between PublishVersion and the alias, or the alias is new.
+ */
+function publishedBehind(desired: DesiredFunction, code: CodeState, settings: DeploySettings | undefined): string | undefined {
+  if (!settings?.publish || code.published === undefined) return undefined;
+  const alias = settings.alias ? ` (alias ${settings.alias})` : '';
+  const { published } = code;
+  if (published === null) return settings.alias ? `alias ${settings.alias} does not exist yet` : 'no version is published yet';
+  if (published.version === '$LATEST') return `alias ${settings.alias} is on $LATEST, not on a version`;
+  const sameCode = sha256Hex(published.codeSha256) !== undefined && sha256Hex(published.codeSha256) === sha256Hex(code.sha256);
+  // A version's description is its own (PublishVersion's), not the function's: it is not compared.
+  const changed = configurationChanges(desired.configuration, published.info).changed.filter((key) => key !== 'description');
+  const sameConfiguration = changed.length === 0 && published.info.handler === desired.configuration.handler;
+  if (sameCode && sameConfiguration) return undefined;
+  return `version ${published.version}${alias} does not hold serverless.yml's ${sameCode ? 'configuration' : 'code'}`;
+}
+
 function publishSteps(settings: DeploySettings | undefined, why: string | undefined): PublishStep[] {
   if (!settings?.publish || !why) return [];
   const alias = settings.alias ? ` and point alias ${settings.alias} at it` : '';
@@ -372,7 +404,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
     });
   }
   const changedFunction = steps.some((s) => s.action === 'updateCode' || s.action === 'updateConfiguration');
-  const publishWhy = changedFunction ? 'changed' : status === 'PublishFailed' ? `found PublishFailed${statusNote(deployed)}` : undefined;
+  const publishWhy = changedFunction ? 'changed' : status === 'PublishFailed' ? `found PublishFailed${statusNote(deployed)}` : publishedBehind(desired, code, settings);
   steps.push(...publishSteps(settings, publishWhy));
   const tags = tagStep(desired, deployed);
   if (tags) steps.push(tags);

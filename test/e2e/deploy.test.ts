@@ -7,7 +7,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
-import { newCredentials, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
+import { newCredentials, PLUGIN_NAME, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
 import { INLINE_ZIP_BYTES } from '../../lib/deploy/artifacts';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 
@@ -518,6 +518,33 @@ test('a package too large to inline: refused before anything is sent without pro
 });
 
 // ---- serverless.yml values refused before anything is sent --------------------------------------------------
+
+test('publishing converges: an alias added later is made, a stopped publish is finished, then nothing', async () => {
+  const yml = (deploy: string, memory = 128) => `service: pub\nprovider:\n  name: tencent\n  memorySize: ${memory}\nplugins:\n  - ${PLUGIN_NAME}\n${deploy}functions:\n  api:\n    handler: index.hello\n`;
+  const alias = 'custom:\n  scf:\n    deploy:\n      alias: live\n';
+  const dir = serviceDir(yml(''));
+  assert.equal((await run(dir, ['deploy', '--no-smoke'])).code, 0);
+  // The alias appears in serverless.yml of a function that did not change: a version is published and the alias made.
+  fs.writeFileSync(path.join(dir, 'serverless.yml'), yml(alias));
+  const added = await run(dir, ['deploy', '--no-smoke', '--verbose']);
+  assert.equal(added.code, 0, output(added));
+  assert.match(added.stderr, /alias live does not exist yet: publish a version and point alias live at it/);
+  assert.deepEqual(mutations(), ['PublishVersion pub-dev-api', 'CreateAlias pub-dev-api']);
+  assert.equal((await client.GetAlias({ FunctionName: 'pub-dev-api', Name: 'live' })).FunctionVersion, '1');
+  // A deploy that changed $LATEST and stopped before it published: $LATEST holds serverless.yml, the alias does not.
+  fs.writeFileSync(path.join(dir, 'serverless.yml'), yml(alias, 256));
+  await client.UpdateFunctionConfiguration({ FunctionName: 'pub-dev-api', MemorySize: 256 });
+  emulator.core.settleTransitions();
+  const behind = await run(dir, ['deploy', '--no-smoke', '--verbose']);
+  assert.equal(behind.code, 0, output(behind));
+  assert.match(behind.stderr, /version 1 \(alias live\) does not hold serverless\.yml's configuration: publish/);
+  assert.deepEqual(mutations(), ['PublishVersion pub-dev-api', 'UpdateAlias pub-dev-api']);
+  assert.equal((await client.GetAlias({ FunctionName: 'pub-dev-api', Name: 'live' })).FunctionVersion, '2');
+  const settled = await run(dir, ['deploy', '--no-smoke']);
+  assert.match(settled.stderr, /No changes/, output(settled));
+  assert.deepEqual(mutations(), []);
+  assert.equal((await run(dir, ['remove'])).code, 0);
+});
 
 test('bad serverless.yml values are refused, a line each, and nothing is sent', async () => {
   const bad = serviceDir(`service: bad
