@@ -5,16 +5,13 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import type { AddressInfo } from 'net';
 import COS = require('cos-nodejs-sdk-v5');
 import JSZip = require('jszip');
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { newCredentials, type TestCredentials } from '../helpers';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
-import { EmulatorCore } from '../../lib/emulator/scf/actions';
 
 const ScfSdkClient = (scf as any).v20180416.Client;
 const APPID = '1250000000';
@@ -25,28 +22,12 @@ interface Harness {
   emulator: RunningEmulator;
   credentials: TestCredentials;
   client: any;
-  /** A server for what the API server does not route yet: COS requests and code downloads. */
-  side: http.Server;
-  sideUrl: string;
   close(): Promise<void>;
 }
 
 async function start(extra: Partial<EmulatorOptions> = {}): Promise<Harness> {
   const credentials = newCredentials();
   const emulator = await startEmulator({ service: NO_SERVICE, credentials, behaviour: { transitionMs: 100 }, ...extra });
-  const core = emulator.core;
-  const cos = core.cosHandler(credentials);
-  const side = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const done = EmulatorCore.isCodeDownload(req) ? core.handleCodeDownload(req, res) : cos(req, res, Buffer.concat(chunks));
-      done.catch((error) => res.destroy(error));
-    });
-  });
-  await new Promise<void>((resolve) => side.listen(0, '127.0.0.1', resolve));
-  const sideUrl = `http://127.0.0.1:${(side.address() as AddressInfo).port}`;
-  core.publicUrl = sideUrl;
   const client = new ScfSdkClient({
     credential: credentials,
     region: 'ap-guangzhou',
@@ -56,13 +37,8 @@ async function start(extra: Partial<EmulatorOptions> = {}): Promise<Harness> {
     emulator,
     credentials,
     client,
-    side,
-    sideUrl,
     async close() {
-      side.closeAllConnections();
-      await new Promise<void>((resolve) => side.close(() => resolve()));
       await emulator.close();
-      await core.close();
     },
   };
 }
@@ -427,7 +403,8 @@ test('a timer trigger fires on its schedule with the SCF timer event, and stops 
 
 test('a large package goes through the COS endpoint, uploaded with cos-nodejs-sdk-v5', async () => {
   const { client, credentials } = h;
-  const port = h.sideUrl.split(':').pop();
+  // COS and code downloads are served on the API's own port, behind its Host check.
+  const port = h.emulator.port;
   const cos = new COS({ SecretId: credentials.secretId, SecretKey: credentials.secretKey, Protocol: 'http:', Domain: `127.0.0.1:${port}/{Bucket}` });
   const put = (c: COS, Key: string, Body: Buffer) => c.putObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key, Body });
   // 12 MB that does not compress: more than any API request may carry.
@@ -441,11 +418,13 @@ test('a large package goes through the COS endpoint, uploaded with cos-nodejs-sd
   assert.equal(info.CodeSize, zip.length);
   assert.equal((await client.GetFunctionAddress({ FunctionName: 'large' })).CodeSha256, createHash('sha256').update(zip).digest('hex'));
 
-  // The virtual-host form (the real Host, sent to 127.0.0.1) works too, and updates code from COS.
-  const hosted = new COS({ SecretId: credentials.secretId, SecretKey: credentials.secretKey, Protocol: 'http:', Ip: `127.0.0.1:${port}` });
-  await put(hosted, 'packages/small.zip', await zipOf({ 'index.js': handlerCode('from-cos') }));
-  const fetched = await hosted.getObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: 'packages/small.zip' });
+  // An object read back, and code updated from COS. (The virtual-host form, with COS's own Host sent to
+  // 127.0.0.1, is refused like every Host that is not loopback: the path form is what the plugin uses.)
+  await put(cos, 'packages/small.zip', await zipOf({ 'index.js': handlerCode('from-cos') }));
+  const fetched = await cos.getObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: 'packages/small.zip' });
   assert.equal(fetched.statusCode, 200);
+  const hosted = new COS({ SecretId: credentials.secretId, SecretKey: credentials.secretKey, Protocol: 'http:', Ip: `127.0.0.1:${port}` });
+  await assert.rejects(hosted.getObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: 'packages/small.zip' }));
   await client.UpdateFunctionCode({ FunctionName: 'large', CosBucketName: 'deploy', CosObjectName: '/packages/small.zip', CosBucketRegion: 'ap-guangzhou' });
   await waitFor(client, 'large', 'Active');
   assert.equal(await invokeCode(client, 'large'), 'from-cos');
@@ -490,7 +469,7 @@ test('--state-dir: the account survives a restart, its code still runs and its t
       assert.equal((await second.client.ListTriggers({ FunctionName: 'keeper', Namespace: 'kept' })).Triggers[0].TriggerDesc, '{"cron":"0 0 3 * * * *"}');
       assert.equal(second.emulator.core.armedTimers, 1);
       assert.ok((await second.client.ListNamespaces({})).Namespaces.some((n: any) => n.Name === 'kept'));
-      const cos = new COS({ SecretId: second.credentials.secretId, SecretKey: second.credentials.secretKey, Protocol: 'http:', Domain: `127.0.0.1:${second.sideUrl.split(':').pop()}/{Bucket}` });
+      const cos = new COS({ SecretId: second.credentials.secretId, SecretKey: second.credentials.secretKey, Protocol: 'http:', Domain: `127.0.0.1:${second.emulator.port}/{Bucket}` });
       assert.equal(String((await cos.getObject({ Bucket: BUCKET, Region: 'ap-guangzhou', Key: 'kept.txt' })).Body), 'still here');
       // Versions keep their own code; nothing else is left on disk.
       assert.equal(fs.readdirSync(path.join(stateDir, 'code')).length, 2);
@@ -507,4 +486,16 @@ test('--state-dir: the account survives a restart, its code still runs and its t
   assert.ok(fs.existsSync(codeDir));
   await temporary.close();
   assert.ok(!fs.existsSync(codeDir), 'the temporary state directory is removed at close');
+});
+
+test('deployed code is read-only, as SCF code directories are; it is removed with the account all the same', async () => {
+  const local = await start();
+  try {
+    await deploy(local, 'frozen', 'v1');
+    const dir = local.emulator.core.account.getFunction('default', 'frozen')!.code.dir;
+    const modes = [dir, path.join(dir, 'index.js')].map((file) => fs.statSync(file).mode & 0o222);
+    assert.deepEqual(modes, [0, 0], 'no write bit on the code directory or its files');
+  } finally {
+    await local.close();
+  }
 });

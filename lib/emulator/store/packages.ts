@@ -9,7 +9,7 @@ import { pipeline } from 'stream/promises';
 import * as yauzl from 'yauzl';
 import { ApiFault } from '../api-fault';
 import type { CodeRecord } from './account';
-import { type StateDir, writeFileAtomic } from './state-dir';
+import { removeTree, setWritable, type StateDir, writeFileAtomic } from './state-dir';
 
 /** SCF's limit on a version's unpacked code (layers included). */
 export const MAX_UNPACKED_BYTES = 500 * 1024 * 1024;
@@ -74,10 +74,13 @@ export class PackageStore {
     fs.mkdirSync(temp, { recursive: true });
     try {
       await extract(zip, temp);
+      // SCF's code directory is read-only: a handler that writes there fails as it would in the cloud, and
+      // cannot change what later runs (or a published version) execute.
+      setWritable(temp, false);
       writeFileAtomic(this.zipFile(sha256), zip);
       fs.renameSync(temp, dir);
     } catch (error) {
-      fs.rmSync(temp, { recursive: true, force: true });
+      removeTree(temp);
       if (error instanceof ApiFault) throw error;
       throw zipFault(`The package could not be unpacked: ${(error as Error).message}`);
     }
@@ -87,7 +90,7 @@ export class PackageStore {
   /** Removes packages and code no function or version refers to any more. */
   collect(referenced: ReadonlySet<string>): void {
     for (const name of fs.readdirSync(this.state.sub('code'))) {
-      if (!referenced.has(name)) fs.rmSync(path.join(this.state.sub('code'), name), { recursive: true, force: true });
+      if (!referenced.has(name)) removeTree(path.join(this.state.sub('code'), name));
     }
     for (const name of fs.readdirSync(this.state.sub('packages'))) {
       if (!referenced.has(name.replace(/\.zip$/, ''))) fs.rmSync(path.join(this.state.sub('packages'), name), { force: true });

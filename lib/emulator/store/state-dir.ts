@@ -38,7 +38,7 @@ export class StateDir {
 
   /** Removes a temporary directory; a chosen one stays. */
   close(): void {
-    if (!this.chosen && this.made) fs.rmSync(this.made, { recursive: true, force: true });
+    if (!this.chosen && this.made) removeTree(this.made);
     if (!this.chosen) this.made = undefined;
   }
 }
@@ -54,4 +54,24 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
     fs.closeSync(fd);
   }
   fs.renameSync(temp, file);
+}
+
+/** Takes write permission away from a tree (files keep their execute bits), or gives the owner's back. */
+export function setWritable(root: string, writable: boolean): void {
+  const walk = (target: string) => {
+    const stat = fs.lstatSync(target);
+    if (stat.isSymbolicLink()) return;
+    if (stat.isDirectory() && writable) fs.chmodSync(target, stat.mode | 0o200);
+    if (stat.isDirectory()) for (const entry of fs.readdirSync(target)) walk(path.join(target, entry));
+    if (!writable) fs.chmodSync(target, stat.mode & ~0o222);
+    else if (!stat.isDirectory()) fs.chmodSync(target, stat.mode | 0o200);
+  };
+  walk(root);
+}
+
+/** Removes a tree, read-only code included. */
+export function removeTree(root: string): void {
+  if (!fs.existsSync(root)) return;
+  setWritable(root, true);
+  fs.rmSync(root, { recursive: true, force: true });
 }
