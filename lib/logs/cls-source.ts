@@ -377,6 +377,11 @@ export class ClsTail {
     }
   }
 
+  /** How far the tail has read, epoch ms. */
+  get readUpTo(): number {
+    return this.position;
+  }
+
   async poll(): Promise<void> {
     const options = this.options;
     const now = options.clock.now();

@@ -150,16 +150,23 @@ export interface TailRequest extends ScfFilters {
 /** One poll function over every source; each source prints as it finds. */
 export function tails(clients: Clients, sources: LogSources, request: TailRequest, note: (message: string, why: string) => void): () => Promise<void> {
   const polls: Array<() => Promise<void>> = [];
-  const scfPoll = (target: ScfTarget) => {
-    const tail = scfTail(clients.scf, target, request, request.fromMs, request.clock, request.onRequest, request.onWarning);
+  const scfPoll = (target: ScfTarget, fromMs: number, onRequest: (request: RequestLog) => void) => {
+    const tail = scfTail(clients.scf, target, request, fromMs, request.clock, onRequest, request.onWarning);
     return () => tail.poll();
   };
   for (const group of sources.cls) {
-    const tail = new ClsTail(clients.cls, group, { ...request, outcomes: request.outcomes as Array<Exclude<RequestOutcome, 'running'>> | undefined });
+    // What the CLS tail printed, so a fallback taken in the middle of a tail does not print it again.
+    const printed = new Set<string>();
+    const onRequest = (shown: RequestLog) => {
+      printed.add(`${shown.requestId}/${shown.retryNum}`);
+      if (printed.size > 20_000) printed.delete(printed.values().next().value!);
+      request.onRequest(shown);
+    };
+    const tail = new ClsTail(clients.cls, group, { ...request, onRequest, outcomes: request.outcomes as Array<Exclude<RequestOutcome, 'running'>> | undefined });
     let fallback: Array<() => Promise<void>> | undefined;
     polls.push(async () => {
       if (fallback) {
-        await Promise.all(fallback.map((poll) => poll()));
+        await settleAll(fallback);
         return;
       }
       try {
@@ -167,12 +174,22 @@ export function tails(clients: Clients, sources: LogSources, request: TailReques
       } catch (error) {
         if (!isClsUnavailable(error)) throw error;
         note(`CLS refused to search the logs of ${group.functionNames.join(', ')}: tailing them with GetFunctionLogs.`, (error as Error).message);
-        fallback = scfTargetsOf(group).map(scfPoll);
+        // From a minute before where the CLS tail had read, skipping what it printed.
+        const fromMs = Math.max(request.fromMs, tail.readUpTo - 60_000);
+        const unseen = (shown: RequestLog) => {
+          if (!printed.has(`${shown.requestId}/${shown.retryNum}`)) request.onRequest(shown);
+        };
+        fallback = scfTargetsOf(group).map((target) => scfPoll(target, fromMs, unseen));
       }
     });
   }
-  for (const target of sources.scf) polls.push(scfPoll(target));
-  return async () => {
-    await Promise.all(polls.map((poll) => poll()));
-  };
+  for (const target of sources.scf) polls.push(scfPoll(target, request.fromMs, request.onRequest));
+  return () => settleAll(polls);
+}
+
+/** Runs every poll to its end, then throws the first failure: no source's poll is left running into the next. */
+async function settleAll(polls: Array<() => Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(polls.map((poll) => poll()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

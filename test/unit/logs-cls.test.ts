@@ -2,7 +2,7 @@
 // records gathered into requests, queries, windows, the cursor limit, start order, merging.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { ClsRecord, SearchLogRequest, SearchLogResult } from '../../lib/cloud/types';
+import type { ClsRecord, LogEntry, SearchLogRequest, SearchLogResult } from '../../lib/cloud/types';
 import { ScfError } from '../../lib/cloud/errors';
 import { containsPhrase, tokenize } from '../../lib/cloud/cls-tokens';
 import { InvocationLog } from '../../lib/emulator/cls/records';
@@ -12,7 +12,9 @@ import { ApiFault } from '../../lib/emulator/api-fault';
 import { recordKey, RequestAssembler, StartOrder } from '../../lib/logs/assemble';
 import { phrase, recordQuery, reportQuery } from '../../lib/logs/cls-query';
 import { clsHistory, ClsTail, readRecords } from '../../lib/logs/cls-source';
-import { mergeByStart } from '../../lib/logs/sources';
+import { mergeByStart, tails } from '../../lib/logs/sources';
+import type { Clients } from '../../lib/cloud/clients';
+import { formatCst } from '../../lib/time/cst';
 import { outcomeOfStatusCode, requestFromEntry, type RequestLog } from '../../lib/logs/model';
 import { logsRange } from '../../lib/commands/logs';
 import { ClsClient } from '../../lib/cloud/cls';
@@ -414,4 +416,55 @@ test('a tail poll that fails half way loses nothing: the next poll hands on ever
     assert.equal(printed.length, 300, `${outcomes ? 'filtered' : 'plain'}: ${printed.length} of 300 printed`);
     assert.equal(new Set(printed).size, 300, 'none twice');
   }
+});
+
+test('tails of several sources: a failing source does not leave another poll running; a fallback in mid-tail prints nothing twice', async () => {
+  const base = Date.now() - 60_000;
+  const records: ClsRecord[] = [];
+  const entries: LogEntry[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = base + i * 1000;
+    records.push(...invocationRecords({ requestId: `req-${i}`, startMs: start, lines: [], functionName: 'f' }));
+    entries.push({ functionName: 'f', requestId: `req-${i}`, startTime: formatCst(start), retCode: 0, retMsg: '"ok"', invokeFinished: 1, duration: 3, billDuration: 3, memUsage: 1e6, log: 'x', retryNum: 0 });
+  }
+  // CLS answers once, then refuses (the topic isolated); GetFunctionLogs has the same three requests, and is slow.
+  let clsCalls = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let otherCalls = 0;
+  const clients = {
+    cls: {
+      async searchLog(req: SearchLogRequest): Promise<SearchLogResult> {
+        if (++clsCalls > 1) throw new ScfError('OperationDenied.AccountIsolate', 'topic isolated');
+        return { records: records.filter((r) => r.time >= req.from && r.time < req.to), context: '', listOver: true, apiRequestId: 'x' };
+      },
+    },
+    scf: {
+      legacy: false,
+      async getFunctionLogs(req: { namespace: string }) {
+        // Another function's source fails once, while the fallback of this one is slow.
+        if (req.namespace === 'other') {
+          if (++otherCalls === 3) throw new ScfError('InternalError', 'a passing failure');
+          return { totalCount: 0, entries: [], apiRequestId: 'z' };
+        }
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((r) => setTimeout(r, 50));
+        inFlight--;
+        return { totalCount: entries.length, entries, apiRequestId: 'y' };
+      },
+    },
+  } as unknown as Clients;
+  const printed: string[] = [];
+  const poll = tails(
+    clients,
+    { cls: [{ topicId: 't', namespace: 'default', functionNames: ['f'] }], scf: [{ functionName: 'f', namespace: 'other' }] },
+    { fromMs: base, clock: { now: () => Date.now(), sleep: async () => undefined }, onRequest: (r) => printed.push(`${r.namespace}/${r.requestId}`) },
+    () => undefined,
+  );
+  let failures = 0;
+  for (let i = 0; i < 5; i++) await poll().catch(() => failures++);
+  assert.equal(failures, 1);
+  assert.deepEqual(printed.filter((p) => p.startsWith('default/')).sort(), ['default/req-0', 'default/req-1', 'default/req-2'], 'the CLS requests once, not again from the fallback');
+  assert.equal(maxInFlight, 1, 'a poll ends only when every source has: none runs into the next');
 });
