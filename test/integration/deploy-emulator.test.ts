@@ -499,3 +499,29 @@ test('deployed code is read-only, as SCF code directories are; it is removed wit
     await local.close();
   }
 });
+
+test('a long-running emulator keeps neither every package it was sent nor their bytes in its request log', async () => {
+  const local = await start();
+  try {
+    await deploy(local, 'churn', 'v0');
+    for (let i = 1; i <= 3; i++) {
+      await local.client.UpdateFunctionCode({ FunctionName: 'churn', ZipFile: await packageOf(`v${i}`) });
+      await waitFor(local.client, 'churn', 'Active');
+    }
+    await local.client.DeleteFunction({ FunctionName: 'churn' });
+    await waitGone(local.client, 'churn');
+    const stateCode = path.join(local.emulator.core.stateDirectory, 'code');
+    let left: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      left = fs.readdirSync(stateCode);
+      if (!left.length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(left, [], 'the code of a deleted function is collected');
+    const creates = local.emulator.requests.filter((r) => r.action === 'CreateFunction' || r.action === 'UpdateFunctionCode');
+    assert.ok(creates.length >= 4);
+    for (const r of creates) assert.match(String(r.params.ZipFile ?? r.params.Code?.ZipFile), /^<zip: \d+ characters of base64>$/);
+  } finally {
+    await local.close();
+  }
+});

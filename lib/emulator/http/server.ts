@@ -133,7 +133,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const cos = core.cosHandler(options.credentials);
 
   function record(entry: RecordedRequest): void {
-    requests.push(entry);
+    requests.push({ ...entry, params: recordedParams(entry.params) });
     if (requests.length > MAX_RECORDED) requests.splice(0, requests.length - MAX_RECORDED);
   }
 
@@ -410,4 +410,14 @@ function toLegacy(action: string, result: Record<string, any>): Record<string, a
     return { data: { requestId: r.FunctionRequestId, retMsg: r.RetMsg, errMsg: r.ErrMsg, log: r.Log, duration: r.Duration, billDuration: r.BillDuration, memUsage: r.MemUsage } };
   }
   return { total: result.TotalCount, data: (result.Data as Record<string, any>[]).map(camel) };
+}
+
+/** What the request log keeps of parameters: packages (up to tens of MB of base64) are summarised, not kept. */
+function recordedParams(params: Record<string, any>): Record<string, any> {
+  const zip = (value: unknown) => (typeof value === 'string' ? `<zip: ${value.length} characters of base64>` : value);
+  if (params.ZipFile === undefined && params.Code?.ZipFile === undefined) return params;
+  const kept: Record<string, any> = { ...params };
+  if (kept.ZipFile !== undefined) kept.ZipFile = zip(kept.ZipFile);
+  if (kept.Code?.ZipFile !== undefined) kept.Code = { ...kept.Code, ZipFile: zip(kept.Code.ZipFile) };
+  return kept;
 }

@@ -113,6 +113,7 @@ export class EmulatorCore {
       codeUrl: (sha256) => this.publicUrl.replace(/\/$/, '') + this.codeUrls.path(sha256),
       logTopic: (functionName, requested) => this.logTopic(functionName, requested),
       cls: this.cls,
+      codeInUse: new Map(),
       slots: new ConcurrencyLimiter(behaviour.maxConcurrency ?? 64),
     };
 
@@ -208,6 +209,11 @@ export class EmulatorCore {
     this.lifecycle.settleAll();
   }
 
+  /** Where the account keeps its code and packages (a temporary directory unless --state-dir). */
+  get stateDirectory(): string {
+    return this.state.path;
+  }
+
   /** How many timer triggers are armed. */
   get armedTimers(): number {
     return this.timers.size;
@@ -275,6 +281,7 @@ export class EmulatorCore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.collectTimer);
     this.timers.stop();
     await this.idle();
     this.lifecycle.cancelAll();
@@ -291,6 +298,25 @@ export class EmulatorCore {
     if (this.closed) return;
     this.save();
     this.timers.sync(this.account.functions.values());
+    this.scheduleCollect();
+  }
+
+  private collectTimer?: NodeJS.Timeout;
+
+  /**
+   * Soon after a change, the code no function or version refers to any more is removed, but for code an
+   * invocation still runs: a long-running emulator does not keep every package it was ever sent.
+   */
+  private scheduleCollect(): void {
+    if (this.collectTimer) return;
+    this.collectTimer = setTimeout(() => {
+      this.collectTimer = undefined;
+      if (this.closed) return;
+      const keep = referencedPackages(this.account);
+      for (const sha256 of this.ctx.codeInUse.keys()) keep.add(sha256);
+      this.ctx.packages.collect(keep);
+    }, 1000);
+    this.collectTimer.unref();
   }
 
   private fireTimer(fn: FunctionRecord, trigger: TriggerRecord, atMs: number): void {

@@ -60,6 +60,8 @@ export interface ScfContext {
   logTopic(functionName: string, requested: { logsetId?: string; topicId?: string }): { clsLogsetId?: string; clsTopicId?: string };
   /** The CLS topics invocations write their records to. */
   cls: ClsStore;
+  /** Code (by SHA-256) that running invocations use, with how many: never collected while in use. */
+  codeInUse: Map<string, number>;
   /** Slots for handler processes: at most `maxConcurrency` run at once. */
   slots: ConcurrencyLimiter;
 }

@@ -114,6 +114,8 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
   let stopped: boolean | undefined;
   record.terminate = (grace) => (stopped = grace);
   const { appId, uin } = ctx.account.identity;
+  const inUse = code.sha256;
+  if (inUse) ctx.codeInUse.set(inUse, (ctx.codeInUse.get(inUse) ?? 0) + 1);
   const finished = ctx.slots.acquire('handlers').then(async (release) => {
     try {
       if (stopped !== undefined) return void finish(terminatedBeforeStart(requestId, config.memorySize, config.timeout));
@@ -138,6 +140,11 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
       finish(await run.done);
     } finally {
       release();
+      if (inUse) {
+        const left = (ctx.codeInUse.get(inUse) ?? 1) - 1;
+        if (left) ctx.codeInUse.set(inUse, left);
+        else ctx.codeInUse.delete(inUse);
+      }
     }
   });
   function finish(result: RunResult): void {
