@@ -149,6 +149,33 @@ test('refused requests do not keep their bodies: memory stays flat under 200 uns
   await invokeWorks();
 });
 
+test('a forged COS upload is refused before its body is read: memory stays flat', async () => {
+  const body = Buffer.alloc(32 * 1024 * 1024, 0x62);
+  const now = Math.floor(Date.now() / 1000);
+  const forged = `q-sign-algorithm=sha1&q-ak=${emulator.credentials.secretId}&q-sign-time=${now};${now + 600}&q-key-time=${now};${now + 600}&q-header-list=host&q-url-param-list=&q-signature=${'0'.repeat(40)}`;
+  const baseline = process.memoryUsage().arrayBuffers;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 5);
+  const put = () =>
+    new Promise<number>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port: emulator.port, method: 'PUT', path: `/deploy-1250000000/x.zip`, headers: { Authorization: forged, 'Content-Length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(-1));
+      req.end(body);
+    });
+  let statuses: number[];
+  try {
+    statuses = await Promise.all(Array.from({ length: 8 }, put));
+  } finally {
+    clearInterval(sampler);
+  }
+  assert.ok(statuses.every((s) => s === 403 || s === -1), `answers ${statuses}`);
+  const grewMiB = (peak - baseline) / 1048576;
+  assert.ok(grewMiB < 48, `array buffers grew by ${grewMiB.toFixed(1)} MiB for 8 forged 32 MB uploads`);
+});
+
 test('a request whose headers do not arrive in time is cut off', async () => {
   const socket = net.connect(emulator.port, '127.0.0.1');
   await new Promise<void>((r) => socket.once('connect', () => r()));

@@ -21,7 +21,11 @@ export interface CosCredentials {
   token?: string;
 }
 
-export type CosRequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => Promise<void>;
+/**
+ * Serves one COS request. The body is read (through `readBody`, which answers undefined past the size limit)
+ * only once the signature has been checked: a refused upload's body is never kept.
+ */
+export type CosRequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, readBody: () => Promise<Buffer | undefined>) => Promise<void>;
 
 const COS_HOST = /^([a-z0-9-]+-\d+)\.cos\.([a-z0-9-]+)\.myqcloud\.com(?::\d+)?$/i;
 /** How far a signature's start may lie in the future (client clocks drift). */
@@ -104,10 +108,16 @@ function authorize(req: http.IncomingMessage, url: URL, where: Target, credentia
 
 /** The handler for COS requests, over `store`, verifying with `credentials`. */
 export function createCosHandler(store: CosStore, credentials: CosCredentials, now: () => number = Date.now): CosRequestHandler {
-  return async (req, res, body) => {
+  return async (req, res, readBody) => {
     const requestId = randomBytes(16).toString('base64url');
+    let bodyRead = false;
     const send = (status: number, headers: http.OutgoingHttpHeaders, payload?: Buffer | string) => {
       const data = payload === undefined ? undefined : Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
+      // A body left unread is drained, and the connection closed after the answer.
+      if (!bodyRead) {
+        req.resume();
+        headers = { ...headers, Connection: 'close' };
+      }
       res.writeHead(status, { Server: 'tencent-cos', 'x-cos-request-id': requestId, 'Content-Length': data?.length ?? 0, ...headers });
       res.end(req.method === 'HEAD' ? undefined : data);
     };
@@ -117,6 +127,9 @@ export function createCosHandler(store: CosStore, credentials: CosCredentials, n
       url = new URL(req.url ?? '/', 'http://cos');
       where = target(req, url);
       authorize(req, url, where, credentials, Math.floor(now() / 1000));
+      const body = await readBody();
+      bodyRead = true;
+      if (body === undefined) throw new CosError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size of this emulator.');
       await serve(req, url, where, body, store, send);
     } catch (error) {
       const fault = error instanceof CosError ? error : new CosError(500, 'InternalError', `The emulator failed: ${(error as Error).message}`);
