@@ -208,7 +208,13 @@ export class DeployCommand {
       if (!failures.length) {
         await eachLimited(removals, FUNCTIONS_AT_ONCE, async (removal) => {
           this.line(removal.functionName, `${removal.functionName}: removing (no longer in serverless.yml)`);
-          await runner.remove(removal);
+          try {
+            await runner.remove(removal);
+          } catch (error) {
+            if (!(error instanceof ScfError)) throw error;
+            failures.push(error);
+            failed.add(removal.functionName);
+          }
           this.done(removal.functionName);
         });
       }
@@ -218,10 +224,14 @@ export class DeployCommand {
     }
     const heading = `${failures.length ? 'Deployed only in part' : 'Deployed'} ${desired.service} (stage ${desired.stage}, region ${desired.region}):`;
     const succeeded = plans.filter((p) => !failed.has(p.key));
-    if (succeeded.length || !failures.length) log.notice([heading, ...summaryLines(succeeded, failures.length ? [] : removals).map((l) => `  ${l}`)].join('\n'));
+    const removed = removals.filter((r) => !failed.has(r.functionName));
+    const attemptedRemovals = failures.length === 0 || removals.some((r) => failed.has(r.functionName));
+    if (succeeded.length || removed.length || !failures.length) log.notice([heading, ...summaryLines(succeeded, attemptedRemovals ? removed : []).map((l) => `  ${l}`)].join('\n'));
     if (failures.length) {
       const first = failures[0];
-      throw new ScfError(first.code, failureText(failures.map((f) => f.message), changing.length - failures.length, removals.map((r) => r.functionName)), first.context);
+      const functionFailures = changing.filter((p) => failed.has(p.key)).length;
+      const removalsLeft = attemptedRemovals ? [] : removals.map((r) => r.functionName);
+      throw new ScfError(first.code, failureText(failures.map((f) => f.message), changing.length - functionFailures, removalsLeft), first.context);
     }
   }
 

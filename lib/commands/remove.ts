@@ -1,6 +1,7 @@
 // `sls remove`: every function this service and stage deployed (found by the plugin's tags, and those
 // serverless.yml names) is deleted, each waited for until it is gone. A function already gone counts as
 // removed, so a second remove is a quiet no-op; any other failure exits non-zero.
+import { ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import type { TencentProvider } from '../provider';
 import { eachLimited, PlanRunner } from '../deploy/apply';
@@ -55,22 +56,34 @@ export class RemoveCommand {
     });
     const progress = provider.io.progress.create({ message: `Removing ${targets.size} function(s)` });
     const removed: string[] = [];
+    const failures: ScfError[] = [];
     try {
+      // A function that cannot be removed does not keep the others: every failure is reported together.
       await eachLimited([...targets.values()], FUNCTIONS_AT_ONCE, async (fn) => {
-        await runner.remove({
-          action: 'deleteFunction',
-          functionName: fn.functionName,
-          namespace: fn.namespace,
-          waitFirst: BUSY.includes(fn.status),
-          deleting: fn.status === 'Deleting',
-          reason: 'sls remove',
-        });
+        try {
+          await runner.remove({
+            action: 'deleteFunction',
+            functionName: fn.functionName,
+            namespace: fn.namespace,
+            waitFirst: BUSY.includes(fn.status),
+            deleting: fn.status === 'Deleting',
+            reason: 'sls remove',
+          });
+        } catch (error) {
+          if (!(error instanceof ScfError)) throw error;
+          failures.push(error);
+          return;
+        }
         removed.push(fn.namespace === 'default' ? fn.functionName : `${fn.functionName} (namespace ${fn.namespace})`);
         progress.update(`Removed ${removed.length} of ${targets.size} function(s)`);
       });
     } finally {
       progress.remove();
     }
-    log.notice([`Removed ${service} (stage ${stage}, region ${provider.getRegion()}):`, ...removed.sort().map((name) => `  ${name}`)].join('\n'));
+    if (removed.length) log.notice([`Removed${failures.length ? ' only in part' : ''} ${service} (stage ${stage}, region ${provider.getRegion()}):`, ...removed.sort().map((name) => `  ${name}`)].join('\n'));
+    if (failures.length) {
+      const lines = failures.map((f) => f.message);
+      throw new ScfError(failures[0].code, failures.length === 1 ? lines[0] : `${failures.length} functions could not be removed:\n${lines.join('\n')}`, failures[0].context);
+    }
   }
 }

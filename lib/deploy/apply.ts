@@ -175,12 +175,13 @@ export class PlanRunner {
   }
 }
 
-/** Runs `work` over `items`, at most `limit` at a time; the first failure is thrown once all started work ends. */
+/** Runs `work` over every item, at most `limit` at a time; the first failure is thrown once all of them are done. */
 export async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: unknown;
   const worker = async () => {
-    while (next < items.length && failure === undefined) {
+    // Every item is worked on, whatever failed before it: one failure does not leave the rest undone.
+    while (next < items.length) {
       const item = items[next++];
       try {
         await work(item);

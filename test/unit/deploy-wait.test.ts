@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { isScfError } from '../../lib/cloud/errors';
 import type { Clock } from '../../lib/cloud/limiter';
 import type { FunctionInfo } from '../../lib/cloud/types';
+import { eachLimited } from '../../lib/deploy/apply';
 import { failureText } from '../../lib/deploy/summary';
 import { statusPollDelayMs, waitUntilActive, waitUntilGone } from '../../lib/deploy/wait';
 
@@ -93,4 +94,15 @@ test('a deploy that failed in part: every failure, what the others did, the remo
       'Not removed, as a function failed: s-dev-old (no longer in serverless.yml; the next successful sls deploy removes them).',
     ].join('\n'),
   );
+});
+
+test('work over many functions: one failure leaves none of the others undone, and is thrown when all are done', async () => {
+  const done: string[] = [];
+  const work = eachLimited(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 3, async (item) => {
+    await new Promise((r) => setTimeout(r, item === 'a' ? 1 : 5));
+    if (item === 'a') throw new Error('a failed');
+    done.push(item);
+  });
+  await assert.rejects(work, /a failed/);
+  assert.deepEqual(done.sort(), ['b', 'c', 'd', 'e', 'f', 'g', 'h']);
 });
