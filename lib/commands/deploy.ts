@@ -176,7 +176,7 @@ export class DeployCommand {
       code: (key) => {
         const code = codes.get(key);
         if (!code) throw new ScfError('Plugin.Internal', `No code was prepared for ${key}.`);
-        return code;
+        return code();
       },
       onProgress: (key, text) => this.line(key, `${key}: ${text}`),
     });
@@ -252,8 +252,13 @@ export class DeployCommand {
     return bucket ? { bucket, region: desired.region, prefix: `sls-tencent-scf/${desired.service}/${desired.stage}` } : undefined;
   }
 
-  /** The Code of every function that sends code: inline, or uploaded to COS now. */
-  private async codes(clients: Clients, cos: CosTarget | undefined, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, FunctionCode>> {
+  /**
+   * The Code of every function that sends code: a COS package is uploaded now, and each Code is built when its
+   * request is sent: an
+   * inline package is read and encoded then, not held in memory for the whole deploy (30 functions sharing a
+   * 7 MB zip would hold 30 copies of its base64).
+   */
+  private async codes(clients: Clients, cos: CosTarget | undefined, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, () => FunctionCode>> {
     const needsCode = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate' || s.action === 'updateCode'));
     const routes = new Map(needsCode.map((p) => [p.key, codeRoute(artifacts.get(p.key)!, cos)] as const));
     const uploaded = new Set<string>();
@@ -267,8 +272,8 @@ export class DeployCommand {
         progress.remove();
       }
     }
-    const codes = new Map<string, FunctionCode>();
-    for (const [key, route] of routes) codes.set(key, functionCode(artifacts.get(key)!, route, cos, shortBucketName));
+    const codes = new Map<string, () => FunctionCode>();
+    for (const [key, route] of routes) codes.set(key, () => functionCode(artifacts.get(key)!, route, cos, shortBucketName));
     return codes;
   }
 
