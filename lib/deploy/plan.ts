@@ -391,7 +391,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   }
 
   const { changed, details } = configurationChanges(desired.configuration, deployed);
-  if (changed.length || failedUpdate) {
+  if (changed.length || failedUpdate || code.force) {
     const config = desired.configuration;
     steps.push({
       action: 'updateConfiguration',
@@ -400,7 +400,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
       clearEnvironment: Object.keys(config.environment).length === 0 && Object.keys(deployed.environment).length > 0,
       clearLayers: config.layers.length === 0 && deployed.layers.length > 0,
       clearVpcConfig: !config.vpcConfig && !!deployed.vpcConfig?.vpcId,
-      reason: changed.length ? `configuration changed: ${details.join('; ')}` : failedNote!,
+      reason: changed.length ? `configuration changed: ${details.join('; ')}` : (failedNote ?? 'forced'),
     });
   }
   const changedFunction = steps.some((s) => s.action === 'updateCode' || s.action === 'updateConfiguration');

@@ -90,7 +90,6 @@ const cases: Case[] = [
   { name: 'unchanged (the hash in base64 against hex, SCF defaults, read-back quirks)', desired: API, deployed: readBack(API), actions: [] },
   { name: 'code changed', desired: API, deployed: readBack(API), code: { sha256: OTHER_SHA, deployedSha256: SHA_BASE64 }, actions: ['updateCode'], reasons: [/^code changed \(SHA-256 abababababab… → cdcdcdcdcdcd…\)$/] },
   { name: 'code hash unknown', desired: API, deployed: readBack(API), code: { sha256: SHA_HEX }, actions: ['updateCode'], reasons: [/SHA-256 is unknown/] },
-  { name: 'forced', desired: API, deployed: readBack(API), code: { ...SAME_CODE, force: true }, actions: ['updateCode'], reasons: [/^forced$/] },
   { name: 'handler changed', desired: API, deployed: readBack(API, { handler: 'index.old' }), actions: ['updateCode'], reasons: [/^handler index\.old → index\.main$/] },
   { name: 'memory changed', desired: API, deployed: readBack(API, { memorySize: 256 }), actions: ['updateConfiguration'], reasons: [/^configuration changed: memorySize 256 → 128$/] },
   { name: 'an env var removed, one changed', desired: API, deployed: readBack(API, { environment: { A: 'old', B: '2', C: 'secret-value' } }), actions: ['updateConfiguration'], reasons: [/^configuration changed: environment \(~A, -C\)$/] },
@@ -148,6 +147,7 @@ const cases: Case[] = [
   { name: 'the alias holds what serverless.yml says: nothing', desired: API, deployed: readBack(API), code: { ...SAME_CODE, published: { version: '3', info: readBack(API, { qualifier: '3' }), codeSha256: SHA_HEX } }, settings: { timeout: 300, publish: true, alias: 'live' }, actions: [] },
   { name: 'a deploy stopped before PublishVersion: the alias is on older code', desired: API, deployed: readBack(API), code: { ...SAME_CODE, published: { version: '3', info: readBack(API, { qualifier: '3' }), codeSha256: OTHER_SHA } }, settings: { timeout: 300, publish: true, alias: 'live' }, actions: ['publish'], reasons: [/^version 3 \(alias live\) does not hold serverless\.yml's code: publish/] },
   { name: 'the newest version has older configuration (no alias)', desired: API, deployed: readBack(API), code: { ...SAME_CODE, published: { version: '2', info: readBack(API, { qualifier: '2', memorySize: 512 }), codeSha256: SHA_HEX } }, settings: { timeout: 300, publish: true }, actions: ['publish'], reasons: [/^version 2 does not hold serverless\.yml's configuration: publish a version$/] },
+  { name: 'deploy --force: code and configuration sent though unchanged', desired: API, deployed: readBack(API), code: { ...SAME_CODE, force: true }, actions: ['updateCode', 'updateConfiguration'], reasons: [/^forced$/, /^forced$/] },
   { name: 'PublishFailed with publish on: publish again', desired: API, deployed: readBack(API, { status: 'PublishFailed' }), settings: { timeout: 300, publish: true }, actions: ['publish'], reasons: [/^found PublishFailed: publish a version$/] },
 ];
 
