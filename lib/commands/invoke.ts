@@ -1,6 +1,6 @@
 // `sls invoke -f FN`: read options (the event through ./event-input) → invoke (and wait, with --wait) → print.
 // The return value alone goes to stdout; request id, durations, memory and the log go to stderr.
-import { inputError, ScfError } from '../cloud/errors';
+import { inputError, plainText, ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import { type InvocationType, type InvokeResult, LIMITS } from '../cloud/types';
 import type { TencentProvider } from '../provider';
@@ -111,7 +111,7 @@ export class InvokeCommand {
   private report(functionName: string, result: InvokeResult): void {
     const { log, writeText } = this.provider.io;
     log.notice(invokeSummary(result));
-    if (this.options.log && result.log) log.notice(result.log.trimEnd());
+    if (this.options.log && result.log) log.notice(plainText(result.log.trimEnd()));
     if (result.errMsg) {
       throw new ScfError('Plugin.FunctionFailed', functionFailed(functionName, functionErrorMessage(result.errMsg), result.functionRequestId));
     }
@@ -131,7 +131,7 @@ export class InvokeCommand {
       note: (message, why) => log.verbose(`${message} (${why})`),
     });
     if (request) {
-      log.notice(request.lines.join('\n'));
+      log.notice(plainText(request.lines.join('\n')));
       return;
     }
     log.warning(`The log of ${requestId} is not available yet: try \`sls logs -f ${this.options.function} --requestId ${requestId}\`.`);

@@ -1,7 +1,7 @@
 // `sls logs [-f FN]`: read options → find each function's log source (CLS, or GetFunctionLogs) → read the
 // history, or tail → print each request as it arrives. Without -f: every function of the service at once.
 import { tokenize } from '../cloud/cls-tokens';
-import { inputError } from '../cloud/errors';
+import { inputError, plainText } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import type { TencentProvider } from '../provider';
 import type { RequestLog, RequestOutcome } from '../logs/model';
@@ -153,7 +153,7 @@ export class LogsCommand {
           onLateLine: (request, line) => {
             const prefix = several && request.functionKey ? `${request.functionKey} | ` : '';
             if (options.json) provider.io.writeText(JSON.stringify({ requestId: request.requestId, function: request.functionKey ?? null, functionName: request.functionName, lateLine: line }));
-            else provider.io.writeText(`${prefix}(late line of ${request.requestId}) ${line}`);
+            else provider.io.writeText(`${prefix}(late line of ${request.requestId}) ${plainText(line)}`);
           },
           onWarning: (message) => provider.io.log.warning(message),
         },

@@ -25,7 +25,8 @@ export function formatRequest(request: RequestLog, prefix = ''): string {
   parts.push(`Status: ${outcomeText(request)}`);
   const lines = [parts.join('  ')];
   if (request.error) lines.push(`Failed: ${request.error.type ? `${plainText(request.error.type)}: ` : ''}${plainText(request.error.message)}`);
-  lines.push(...request.lines);
+  // A handler's lines may echo what anyone sent it: terminal control sequences are shown as nothing.
+  lines.push(...request.lines.map(plainText));
   return lines.map((line) => prefix + line).join('\n') + '\n';
 }
 

@@ -17,6 +17,7 @@ import type { Clients } from '../../lib/cloud/clients';
 import { formatCst } from '../../lib/time/cst';
 import { outcomeOfStatusCode, requestFromEntry, type RequestLog } from '../../lib/logs/model';
 import { logsRange } from '../../lib/commands/logs';
+import { formatRequest, requestJson } from '../../lib/render/logs';
 import { ClsClient } from '../../lib/cloud/cls';
 import type { Transport } from '../../lib/cloud/transport';
 import { parseEndpoint } from '../../lib/config/settings';
@@ -467,4 +468,12 @@ test('tails of several sources: a failing source does not leave another poll run
   assert.equal(failures, 1);
   assert.deepEqual(printed.filter((p) => p.startsWith('default/')).sort(), ['default/req-0', 'default/req-1', 'default/req-2'], 'the CLS requests once, not again from the fallback');
   assert.equal(maxInFlight, 1, 'a poll ends only when every source has: none runs into the next');
+});
+
+test('log lines shown to people are stripped of terminal control sequences; --json keeps them, escaped', () => {
+  const request = { ...requestFromEntry({ functionName: 'f', requestId: 'r', startTime: '2026-11-23 10:00:00', retCode: 0, retMsg: '"ok"', invokeFinished: 1, duration: 1, billDuration: 1, memUsage: 1, log: 'a\u001b]0;pwned\u0007\u001b[2Jb', retryNum: 0 }, 'default') };
+  const shown = formatRequest(request);
+  assert.ok(!shown.includes('\u001b'), shown);
+  assert.match(shown, /\nab\n$/);
+  assert.ok(JSON.parse(requestJson(request)).log.includes('\u001b]0;pwned'));
 });
