@@ -45,3 +45,6 @@ export const COS_EVENTS: readonly string[] = [
 
 /** Environment variable prefixes the platform keeps for itself. */
 export const RESERVED_ENV_PREFIXES: readonly string[] = ['SCF_', 'QCLOUD_', 'TENCENTCLOUD_'];
+
+/** Tag keys that are Tencent Cloud's own: a user cannot set them, a deploy never compares or removes them. */
+export const SYSTEM_TAG_KEY = /^(qcloud|tencent|project|qcs:|项目)/i;

@@ -295,6 +295,7 @@ export class ScfClient {
         Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
       },
       target,
+      uploadTimeoutMs(code),
     );
   }
 
@@ -309,6 +310,7 @@ export class ScfClient {
         InstallDependency: installDependency === undefined ? undefined : installDependency ? 'TRUE' : 'FALSE',
       },
       target,
+      uploadTimeoutMs(code),
     );
   }
 
@@ -400,7 +402,7 @@ export class ScfClient {
 
   private requireApi3(action: string): void {
     if (this.legacy) {
-      throw new ScfError('Plugin.Unsupported', `${action} is not part of the legacy API: remove provider.legacyApi to use it.`);
+      throw new ScfError('Plugin.Unsupported', `${action} is not part of the legacy API.`);
     }
   }
 
@@ -422,6 +424,15 @@ export class ScfClient {
     const value = reply[field];
     if (value !== undefined && value !== null && !Array.isArray(value)) throw this.malformed(action, `"${field}" is not a list`);
   }
+}
+
+/**
+ * A request that carries a package inline takes as long as its upload: 15 s, and a second more for every 128 KB
+ * (a 10 MB request on a slow uplink must not fail as an ambiguous timeout).
+ */
+function uploadTimeoutMs(code: FunctionCode): number | undefined {
+  if (!('zipFile' in code)) return undefined;
+  return 15_000 + Math.ceil(code.zipFile.length / (128 * 1024)) * 1000;
 }
 
 function codeParams(code: FunctionCode): Json {

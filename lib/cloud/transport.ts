@@ -284,8 +284,8 @@ export function malformedReply(call: Pick<ApiCall, 'action' | 'api'>, why: strin
 
 /** Said after a call failed in a way that leaves open whether it was carried out. */
 export function mayHaveRun(action: string | undefined): string {
-  if (action === 'Invoke') return ' The function may have run: check `sls logs` before invoking again.';
-  if (action && !isReadAction(action)) return ` ${action} may have been carried out: the next deploy finds out and converges.`;
+  if (action === 'Invoke') return ' The function may have run: check its logs before invoking again.';
+  if (action && !isReadAction(action)) return ` ${action} may have been carried out.`;
   return '';
 }
 

@@ -39,6 +39,7 @@ export class EventsCommand {
   async run(): Promise<void> {
     const { options, provider } = this;
     const target = provider.functionTarget(String(options.function));
+    if (provider.client().legacy) throw inputError('sls events uses ListAsyncEvents and TerminateAsyncEvent, which the legacy API does not have: remove provider.legacyApi to use it.');
     if (options.terminate !== undefined) return this.terminate(target);
     if (options.grace) throw inputError('--grace goes with --terminate.');
     const now = Date.now();

@@ -2,7 +2,7 @@
 // configuration, tags and triggers, after checking everything SCF would refuse (SCF-DEPLOY.md §2.1, §3, §5).
 // Every problem is one line naming its key; all of them come out together, before anything is sent.
 // Provider keys are defaults, function keys win; environment and tags are merged (the function's win).
-import { RESERVED_ENV_PREFIXES, SCF_RUNTIMES } from '../cloud/scf-rules';
+import { RESERVED_ENV_PREFIXES, SCF_RUNTIMES, SYSTEM_TAG_KEY } from '../cloud/scf-rules';
 import type { FunctionConfiguration, LayerRef, TriggerSpec, VpcConfig } from '../cloud/types';
 import { booleanValue, has, isPlainObject, Problems, show, wholeNumber } from './problems';
 import { triggersFromEvents } from './triggers';
@@ -115,7 +115,6 @@ const HANDLER_PART = /^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$/;
 const JAVA_HANDLER = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*::[A-Za-z_$][\w$]*$/;
 const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
 const TAG_TEXT = /^[\p{L}\p{N} +\-=._:/@]*$/u;
-const RESERVED_TAG_KEY = /^(qcloud|tencent|project|qcs:|项目)/i;
 const ALIAS = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const ROLE = /^[A-Za-z0-9_+=,.@-]{1,128}$/;
 const VPC_ID = /^vpc-[A-Za-z0-9]+$/;
@@ -300,7 +299,7 @@ function tagsOf(value: unknown, where: string, problems: Problems): Map<string, 
       problems.add(at, `uses the prefix ${PLUGIN_TAG_PREFIX}, which the plugin keeps for its own marks`);
       continue;
     }
-    if (RESERVED_TAG_KEY.test(key)) {
+    if (SYSTEM_TAG_KEY.test(key)) {
       problems.add(at, 'is a tag key Tencent Cloud reserves (qcloud, tencent, project and qcs: come first in its own keys)');
       continue;
     }

@@ -5,6 +5,7 @@
 // (trigger deletes first — COS refuses overlapping rules and SCF counts triggers per type — then updates, then
 // creates; after publish, so a trigger on the alias finds it).
 import { inputError, isScfError, plainText } from '../cloud/errors';
+import { SYSTEM_TAG_KEY } from '../cloud/scf-rules';
 import type { DeployedTrigger, FunctionConfiguration, FunctionInfo, FunctionSummary, TriggerSpec } from '../cloud/types';
 import { type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, SERVICE_TAG, STAGE_TAG } from './desired';
 import { describeTrigger, isManagedTrigger, triggerDifferences, triggerIdentity, triggerKey, updatableInPlace } from './triggers';
@@ -149,8 +150,6 @@ export interface RemovalStep {
 }
 
 const BUSY = ['Creating', 'Updating', 'Publishing'];
-/** Tag keys a user cannot set (Tencent's own): never compared, never removed. */
-const SYSTEM_TAG_KEY = /^(qcloud|tencent|project|qcs:|项目)/i;
 
 /** A SHA-256 given as hex or base64 (standard or URL-safe) → lower-case hex; undefined when it is neither. */
 export function sha256Hex(text: string | undefined): string | undefined {

@@ -1,27 +1,11 @@
 // Which SCF runtimes run here, and how a runtime name maps to a local interpreter. Pure.
 
-export type RuntimeFamily = 'nodejs' | 'python';
+import { SCF_RUNTIMES } from '../cloud/scf-rules';
 
-/** SCF's Node.js and Python 3 runtimes; any other NodejsX.Y or Python3.X name runs too. */
-export const RUNNABLE_RUNTIMES: readonly string[] = [
-  'Nodejs12.16',
-  'Nodejs14.18',
-  'Nodejs16.13',
-  'Nodejs18.15',
-  'Nodejs20.15',
-  'Python3.6',
-  'Python3.7',
-  'Python3.9',
-  'Python3.10',
-  'Python3.11',
-  'Python3.12',
-];
+export type RuntimeFamily = 'nodejs' | 'python';
 
 /** What a function runs on when serverless.yml names no runtime. */
 export const DEFAULT_RUNTIME = 'Nodejs18.15';
-
-/** For messages that refuse a runtime: what does run. */
-export const RUNNABLE_DESCRIPTION = `${RUNNABLE_RUNTIMES.join(', ')} (any NodejsX.Y or Python3.X)`;
 
 const NODE = /^nodejs(\d+)(?:\.(\d+))?$/i;
 const PYTHON = /^python3\.(\d+)$/i;
@@ -31,6 +15,12 @@ export function runtimeFamily(runtime: string): RuntimeFamily | undefined {
   if (PYTHON.test(runtime)) return 'python';
   return undefined;
 }
+
+/** SCF's Node.js and Python 3 runtimes; any other NodejsX.Y or Python3.X name runs too. */
+export const RUNNABLE_RUNTIMES: readonly string[] = SCF_RUNTIMES.filter((runtime) => runtimeFamily(runtime) !== undefined);
+
+/** For messages that refuse a runtime: what does run. */
+export const RUNNABLE_DESCRIPTION = `${RUNNABLE_RUNTIMES.join(', ')} (any NodejsX.Y or Python3.X)`;
 
 /** The interpreter names to try for a Python runtime, best first: Python3.9 → python3.9, then python3. */
 export function pythonCommands(runtime: string): string[] {

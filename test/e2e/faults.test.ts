@@ -60,7 +60,7 @@ test('an Invoke that meets a gateway failure is not re-sent, and says so', async
   Object.assign(emulator.faults, { gatewayRate: 1, actions: ['Invoke'] });
   const result = await sls(EXAMPLE, ['invoke', '-f', 'hello'], emulator);
   assert.notEqual(result.code, 0);
-  assert.match(result.stdout, /^Error:\nInvoke got HTTP 502 from http:\/\/127\.0\.0\.1:\d+ instead of an API reply\. The function may have run: check `sls logs` before invoking again\.\n$/);
+  assert.match(result.stdout, /^Error:\nInvoke got HTTP 502 from http:\/\/127\.0\.0\.1:\d+ instead of an API reply\. The function may have run: check its logs before invoking again\.\n$/);
   assert.equal(emulator.requests.filter((r) => r.action === 'Invoke').length, 1);
 });
 

@@ -15,7 +15,7 @@ import { accountFromJson, accountToJson, readAccountFile, writeAccountFile } fro
 import { StateDir } from '../store/state-dir';
 import { ClsStore } from '../cls/topics';
 import { InvocationLog } from '../cls/records';
-import { ConcurrencyLimiter } from '../../cloud/limiter';
+import { Slots } from './slots';
 import { searchLog, TopicSearchGate } from '../cls/search';
 import { globMatch } from './validate';
 import { CODE_PATH_PREFIX, CodeUrls, serveCode } from './code';
@@ -114,7 +114,7 @@ export class EmulatorCore {
       logTopic: (functionName, requested) => this.logTopic(functionName, requested),
       cls: this.cls,
       codeInUse: new Map(),
-      slots: new ConcurrencyLimiter(behaviour.maxConcurrency ?? 64),
+      slots: new Slots(behaviour.maxConcurrency ?? 64),
     };
 
     if (saved) {

@@ -2,7 +2,7 @@
 // packages, COS, function status transitions, the behaviour flags and the clock; and finding the function or
 // namespace a request names.
 import { ApiFault } from '../api-fault';
-import type { ConcurrencyLimiter } from '../../cloud/limiter';
+import type { Slots } from './slots';
 import type { ClsStore } from '../cls/topics';
 import type { CosStore } from '../cos/store';
 import type { Account, FunctionRecord, NamespaceRecord } from '../store/account';
@@ -63,7 +63,7 @@ export interface ScfContext {
   /** Code (by SHA-256) that running invocations use, with how many: never collected while in use. */
   codeInUse: Map<string, number>;
   /** Slots for handler processes: at most `maxConcurrency` run at once. */
-  slots: ConcurrencyLimiter;
+  slots: Slots;
 }
 
 export function findNamespace(ctx: ScfContext, params: Params): NamespaceRecord {

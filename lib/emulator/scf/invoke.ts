@@ -116,7 +116,7 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
   const { appId, uin } = ctx.account.identity;
   const inUse = code.sha256;
   if (inUse) ctx.codeInUse.set(inUse, (ctx.codeInUse.get(inUse) ?? 0) + 1);
-  const finished = ctx.slots.acquire('handlers').then(async (release) => {
+  const finished = ctx.slots.acquire().then(async (release) => {
     try {
       if (stopped !== undefined) return void finish(terminatedBeforeStart(requestId, config.memorySize, config.timeout));
       const run = runFunction(
