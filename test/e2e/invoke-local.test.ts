@@ -243,7 +243,7 @@ test('Python: a timeout leaves nothing running', async () => {
 test('refused before running: a runtime that does not run here (named, with the list), a bad --event, --data with --path', async () => {
   const go = await local(['-f', 'go']);
   assert.notEqual(go.code, 0);
-  assert.match(errorLine(go), /^Function go has the runtime Go1, which does not run locally: the runtimes that do are Nodejs12\.16, .*Python3\.12/);
+  assert.match(errorLine(go), /^Function go has the runtime Go1, which does not run locally: the runtimes that do are Nodejs[\d.]+, .*Nodejs20\.15, .*Python3\.12 \(any NodejsX\.Y or Python3\.X\)\.$/);
   assert.doesNotMatch(go.stderr, /START RequestId/);
   const badEvent = await local(['-f', 'hello', '--event', 'sqs']);
   assert.match(errorLine(badEvent), /^--event must be one of timer, cos, apigw, ckafka, cmq, not "sqs"\.$/);

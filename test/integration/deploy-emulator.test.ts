@@ -500,6 +500,26 @@ test('deployed code is read-only, as SCF code directories are; it is removed wit
   }
 });
 
+test('the code a failing update would restore outlives a collection that runs while it is Updating', async () => {
+  const local = await start();
+  try {
+    await deploy(local, 'steady', 'kept');
+    local.emulator.core.setTransitionMs(600_000);
+    local.emulator.core.setDeployFaults([{ pattern: 'steady', count: 1 }]);
+    await local.client.UpdateFunctionCode({ FunctionName: 'steady', ZipFile: await packageOf('never') });
+    // The collection runs about a second after a change; $LATEST names only the new code meanwhile.
+    await new Promise((r) => setTimeout(r, 1500));
+    local.emulator.core.settleTransitions();
+    assert.equal(await statusOf(local.client, 'steady'), 'UpdateFailed');
+    local.emulator.core.setTransitionMs(0);
+    await local.client.UpdateFunctionConfiguration({ FunctionName: 'steady', Timeout: 7 });
+    await waitFor(local.client, 'steady', 'Active');
+    assert.equal(await invokeCode(local.client, 'steady'), 'kept');
+  } finally {
+    await local.close();
+  }
+});
+
 test('a long-running emulator keeps neither every package it was sent nor their bytes in its request log', async () => {
   const local = await start();
   try {

@@ -305,7 +305,7 @@ test('terminate: a running invocation stops, 499', async () => {
 test('a runtime that does not run here, and a handler outside the code directory, fail without starting anything', async () => {
   const go = await run('main', {}, { runtime: 'Go1' });
   assert.equal(go.status, 'failed');
-  assert.match(go.errorMessage, /Go1 does not run locally: the runtimes that do are Nodejs12\.16, .*Python3\.12/);
+  assert.match(go.errorMessage, /Go1 does not run locally: the runtimes that do are Nodejs[\d.]+, .*Nodejs20\.15, .*Python3\.12/);
   const outside = await run('../outside.main');
   assert.equal(outside.statusCode, 437);
 });

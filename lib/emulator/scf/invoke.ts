@@ -9,7 +9,7 @@ import type { ClsRecord } from '../../cloud/types';
 import { InvocationLog } from '../cls/records';
 import { runResult } from '../../runtime/outcome';
 import { type FunctionRecord, resolveQualifier } from '../store/account';
-import { findFunction, type ScfContext } from './context';
+import { findFunction, holdCode, type ScfContext } from './context';
 import { requireInvocable } from './lifecycle';
 import { type Params, str } from './params';
 
@@ -114,8 +114,7 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
   let stopped: boolean | undefined;
   record.terminate = (grace) => (stopped = grace);
   const { appId, uin } = ctx.account.identity;
-  const inUse = code.sha256;
-  if (inUse) ctx.codeInUse.set(inUse, (ctx.codeInUse.get(inUse) ?? 0) + 1);
+  const releaseCode = holdCode(ctx, code.sha256);
   const finished = ctx.slots.acquire().then(async (release) => {
     try {
       if (stopped !== undefined) return void finish(terminatedBeforeStart(requestId, config.memorySize, config.timeout));
@@ -140,11 +139,7 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
       finish(await run.done);
     } finally {
       release();
-      if (inUse) {
-        const left = (ctx.codeInUse.get(inUse) ?? 1) - 1;
-        if (left) ctx.codeInUse.set(inUse, left);
-        else ctx.codeInUse.delete(inUse);
-      }
+      releaseCode();
     }
   });
   function finish(result: RunResult): void {
