@@ -137,7 +137,11 @@ class TencentScfPlugin {
           return new EventsCommand(this.provider, this.options).run();
         }),
       // Everything in serverless.yml is checked before anything is packaged, sent or changed.
-      'before:package:cleanup': () => this.run(async () => this.validateForDeploy()),
+      'before:package:cleanup': () =>
+        this.run(async () => {
+          this.validateForDeploy();
+          this.refuseLinkedInstall();
+        }),
       'package:finalize': () => this.run(async () => (require('./commands/deploy') as typeof import('./commands/deploy')).savePackages(this.provider, this.options.package)),
       'deploy:deploy': () =>
         this.run(async () => {
@@ -148,7 +152,9 @@ class TencentScfPlugin {
       'deploy:function:packageFunction': () =>
         this.run(async () => {
           this.validateForDeploy(this.functionOption());
-          if (!this.options['update-config']) await this.serverless.pluginManager.spawn('package:function');
+          if (this.options['update-config']) return;
+          this.refuseLinkedInstall();
+          await this.serverless.pluginManager.spawn('package:function');
         }),
       'deploy:function:deploy': () =>
         this.run(() => {
@@ -191,6 +197,15 @@ class TencentScfPlugin {
     const { readSmokeChecks } = require('./commands/smoke') as typeof import('./commands/smoke');
     readDesiredState(this.provider);
     readSmokeChecks(this.provider, keys, 'deploy');
+  }
+
+  /** Refuses, before serverless packages anything, a plugin installed as a link into the service (lib/config/install). */
+  private refuseLinkedInstall(): void {
+    // A service-wide artifact is not packaged: nothing walks node_modules.
+    if (this.serverless.service?.package?.artifact) return;
+    const { linkedInstallProblem } = require('./config/install') as typeof import('./config/install');
+    const problem = linkedInstallProblem(this.provider.serviceDir);
+    if (problem) throw inputError(problem);
   }
 
   private functionOption(): string[] | undefined {

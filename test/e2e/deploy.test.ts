@@ -7,7 +7,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
-import { newCredentials, PLUGIN_NAME, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
+import { newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
 import { INLINE_ZIP_BYTES } from '../../lib/deploy/artifacts';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 
@@ -488,6 +488,30 @@ test('sls package --package DIR, then sls deploy --package DIR deploys those pac
   assert.equal(deployed.code, 0, output(deployed));
   assert.deepEqual(mutations(), ['CreateFunction boxed-dev-a']);
   assert.match((await client.Invoke({ FunctionName: 'boxed-dev-a', ClientContext: '{}' })).Result.RetMsg, /Hello from boxed-dev-a/);
+});
+
+test('a plugin installed as a link into the service is refused before packaging, with the install that works', async () => {
+  const linked = serviceDir(`service: linked\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  a:\n    handler: index.hello\n`);
+  // What `npm install ../clone` and `npm link` leave: serverless's glob would follow it into this whole checkout.
+  fs.mkdirSync(path.join(linked, 'node_modules'));
+  fs.symlinkSync(REPO, path.join(linked, 'node_modules', PLUGIN_NAME), 'junction');
+  for (const args of [['package'], ['deploy'], ['deploy', 'function', '-f', 'a']]) {
+    const refused = await run(linked, args);
+    assert.notEqual(refused.code, 0, output(refused));
+    const lines = refused.stdout.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(0, 1), ['Error:'], output(refused));
+    assert.equal(lines.length, 2, output(refused));
+    assert.equal(lines[1], `node_modules/${PLUGIN_NAME} is a link to ${fs.realpathSync(REPO)} (an install by path or npm link): packaging follows links and would walk that whole checkout for many minutes. Install a copy instead: npm install --save-dev --install-links ${fs.realpathSync(REPO)}`);
+    assert.deepEqual(emulator.requests, [], 'nothing sent');
+    assert.ok(!fs.existsSync(path.join(linked, '.serverless', 'linked.zip')), 'nothing packaged');
+  }
+  // A prepared package is not packaged again: it deploys whatever the install.
+  fs.mkdirSync(path.join(linked, 'out'));
+  const unlinked = serviceDir(`service: linked\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  a:\n    handler: index.hello\n`);
+  assert.equal((await run(unlinked, ['package', '--package', path.join(linked, 'out')])).code, 0);
+  const deployed = await run(linked, ['deploy', '--package', 'out', '--no-smoke']);
+  assert.equal(deployed.code, 0, output(deployed));
+  assert.deepEqual(mutations(), ['CreateFunction linked-dev-a']);
 });
 
 // ---- packages too large to inline -------------------------------------------------------------------------
