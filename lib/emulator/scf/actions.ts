@@ -113,7 +113,6 @@ export class EmulatorCore {
       codeUrl: (sha256) => this.publicUrl.replace(/\/$/, '') + this.codeUrls.path(sha256),
       logTopic: (functionName, requested) => this.logTopic(functionName, requested),
       cls: this.cls,
-      codeInUse: new Map(),
       slots: new Slots(behaviour.maxConcurrency ?? 64),
     };
 
@@ -304,17 +303,16 @@ export class EmulatorCore {
   private collectTimer?: NodeJS.Timeout;
 
   /**
-   * Soon after a change, the code no function or version refers to any more is removed, but for code an
-   * invocation still runs: a long-running emulator does not keep every package it was ever sent.
+   * Soon after a change, the code no function or version refers to any more is removed, but for code held (an
+   * invocation runs it, or a failing update would restore it): a long-running emulator does not keep every package
+   * it was ever sent.
    */
   private scheduleCollect(): void {
     if (this.collectTimer) return;
     this.collectTimer = setTimeout(() => {
       this.collectTimer = undefined;
       if (this.closed) return;
-      const keep = referencedPackages(this.account);
-      for (const sha256 of this.ctx.codeInUse.keys()) keep.add(sha256);
-      this.ctx.packages.collect(keep);
+      this.ctx.packages.collect(referencedPackages(this.account));
     }, 1000);
     this.collectTimer.unref();
   }

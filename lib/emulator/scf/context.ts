@@ -60,11 +60,6 @@ export interface ScfContext {
   logTopic(functionName: string, requested: { logsetId?: string; topicId?: string }): { clsLogsetId?: string; clsTopicId?: string };
   /** The CLS topics invocations write their records to. */
   cls: ClsStore;
-  /**
-   * Code (by SHA-256) that running invocations or unsettled updates (the code they would restore) hold, with
-   * how many: never collected while held. Use holdCode.
-   */
-  codeInUse: Map<string, number>;
   /** Slots for handler processes: at most `maxConcurrency` run at once. */
   slots: Slots;
 }
@@ -82,18 +77,4 @@ export function findFunction(ctx: ScfContext, params: Params): FunctionRecord {
   const fn = ctx.account.getFunction(namespace, name);
   if (!fn) throw new ApiFault('ResourceNotFound.Function', `The function \`${name.slice(0, 60)}\` does not exist in namespace \`${namespace}\`.`);
   return fn;
-}
-
-/** Keeps the code `sha256` names from collection until the returned release is called (once). */
-export function holdCode(ctx: ScfContext, sha256: string | undefined): () => void {
-  if (!sha256) return () => {};
-  ctx.codeInUse.set(sha256, (ctx.codeInUse.get(sha256) ?? 0) + 1);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    const left = (ctx.codeInUse.get(sha256) ?? 1) - 1;
-    if (left) ctx.codeInUse.set(sha256, left);
-    else ctx.codeInUse.delete(sha256);
-  };
 }

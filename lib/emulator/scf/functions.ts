@@ -6,7 +6,7 @@ import { formatCst } from '../../time/cst';
 import type { FunctionConfiguration, FunctionStatus } from '../../cloud/types';
 import { type CodeRecord, type FunctionRecord, newFunctionRecord, resolveQualifier } from '../store/account';
 import { CREATE_ZIP_BYTES, codeSource, deployCode, UPDATE_ZIP_BYTES } from './code';
-import { findFunction, findNamespace, holdCode, type ScfContext } from './context';
+import { findFunction, findNamespace, type ScfContext } from './context';
 import { fail, requireStatus } from './lifecycle';
 import { type Params, str } from './params';
 import { triggerInfo } from './triggers';
@@ -153,7 +153,7 @@ export async function createFunction(ctx: ScfContext, params: Params): Promise<P
 function startUpdate(ctx: ScfContext, fn: FunctionRecord, failCode: string, apply: () => void, publish: boolean): void {
   const before = { config: fn.config, code: fn.code, modTime: fn.modTime };
   // Until the update settles, the code it would restore on failure is no function's and must not be collected.
-  const releaseBefore = holdCode(ctx, before.code.sha256);
+  const releaseBefore = ctx.packages.hold(before.code.sha256);
   apply();
   fn.modTime = ctx.now();
   ctx.lifecycle.begin(fn, 'Updating', () => {

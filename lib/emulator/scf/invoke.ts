@@ -9,7 +9,7 @@ import type { ClsRecord } from '../../cloud/types';
 import { InvocationLog } from '../cls/records';
 import { runResult } from '../../runtime/outcome';
 import { type FunctionRecord, resolveQualifier } from '../store/account';
-import { findFunction, holdCode, type ScfContext } from './context';
+import { findFunction, type ScfContext } from './context';
 import { requireInvocable } from './lifecycle';
 import { type Params, str } from './params';
 
@@ -114,7 +114,7 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
   let stopped: boolean | undefined;
   record.terminate = (grace) => (stopped = grace);
   const { appId, uin } = ctx.account.identity;
-  const releaseCode = holdCode(ctx, code.sha256);
+  const releaseCode = ctx.packages.hold(code.sha256);
   const finished = ctx.slots.acquire().then(async (release) => {
     try {
       if (stopped !== undefined) return void finish(terminatedBeforeStart(requestId, config.memorySize, config.timeout));

@@ -30,6 +30,8 @@ function zipFault(message: string): ApiFault {
 export class PackageStore {
   /** Unpacks running now, by hash: two deploys of one zip share the work. */
   private readonly pending = new Map<string, Promise<CodeRecord>>();
+  /** Code held by running invocations or unsettled updates, with how many holds: never collected while held. */
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly state: StateDir) {}
 
@@ -87,13 +89,28 @@ export class PackageStore {
     return record;
   }
 
-  /** Removes packages and code no function or version refers to any more. */
+  /** Keeps the code `sha256` names from collection until the returned release is called (once). */
+  hold(sha256: string | undefined): () => void {
+    if (!sha256) return () => {};
+    this.held.set(sha256, (this.held.get(sha256) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.held.get(sha256) ?? 1) - 1;
+      if (left) this.held.set(sha256, left);
+      else this.held.delete(sha256);
+    };
+  }
+
+  /** Removes packages and code no function or version refers to any more and nothing holds. */
   collect(referenced: ReadonlySet<string>): void {
+    const keep = (sha256: string) => referenced.has(sha256) || this.held.has(sha256);
     for (const name of fs.readdirSync(this.state.sub('code'))) {
-      if (!referenced.has(name)) removeTree(path.join(this.state.sub('code'), name));
+      if (!keep(name)) removeTree(path.join(this.state.sub('code'), name));
     }
     for (const name of fs.readdirSync(this.state.sub('packages'))) {
-      if (!referenced.has(name.replace(/\.zip$/, ''))) fs.rmSync(path.join(this.state.sub('packages'), name), { force: true });
+      if (!keep(name.replace(/\.zip$/, ''))) fs.rmSync(path.join(this.state.sub('packages'), name), { force: true });
     }
   }
 }
