@@ -6,6 +6,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { parseBucketName } from './cos/store';
 import { loadService } from './service-file';
+import { SERVER_ERROR_CODE, THROTTLE_CODE } from './http/faults';
 import { type Faults, startEmulator } from './http/server';
 
 const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S] [--region R] [--port N]
@@ -29,8 +30,9 @@ const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S]
                          UpdateFailed (repeatable)
   --cos-bucket NAME      start with this COS bucket, <name>-<appid> (repeatable)
 Fault injection (rates are shares, 0 to 1):
-  --throttle-rate R      answer RequestLimitExceeded
-  --error-rate R         answer InternalError
+  --throttle-rate R      answer RequestLimitExceeded (--throttle-code: or one of its kinds, e.g.
+                         RequestLimitExceeded.UinLimitExceeded)
+  --error-rate R         answer InternalError (--error-code: or InternalError.X, ServiceUnavailable)
   --gateway-rate R       answer HTTP 502 after running the action
   --reset-rate R         reset the connection after running the action
   --invalid-rate R       answer a body that is not JSON
@@ -59,6 +61,12 @@ function rate(value: string | undefined, name: string): number | undefined {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--${name} must be a number from 0 to 1, not "${value}"`);
   return n;
+}
+
+function code(value: string | undefined, name: string, pattern: RegExp, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!pattern.test(value)) throw new UsageError(`--${name} must be ${what}, not "${value}"`);
+  return value;
 }
 
 function count(value: string | undefined, name: string): number | undefined {
@@ -100,6 +108,8 @@ const OPTIONS = {
       'log-delay': { type: 'string' },
       'throttle-rate': { type: 'string' },
       'error-rate': { type: 'string' },
+      'throttle-code': { type: 'string' },
+      'error-code': { type: 'string' },
       'gateway-rate': { type: 'string' },
       'reset-rate': { type: 'string' },
       'invalid-rate': { type: 'string' },
@@ -127,7 +137,9 @@ async function main(): Promise<void> {
   for (const line of service?.notServed ?? []) process.stderr.write(`scf-emulator: ${line}\n`);
   const faults: Faults = {
     throttleRate: rate(values['throttle-rate'], 'throttle-rate'),
+    throttleCode: code(values['throttle-code'], 'throttle-code', THROTTLE_CODE, 'RequestLimitExceeded or RequestLimitExceeded.<Kind>'),
     internalErrorRate: rate(values['error-rate'], 'error-rate'),
+    errorCode: code(values['error-code'], 'error-code', SERVER_ERROR_CODE, 'InternalError, InternalError.<Kind> or ServiceUnavailable'),
     gatewayRate: rate(values['gateway-rate'], 'gateway-rate'),
     resetRate: rate(values['reset-rate'], 'reset-rate'),
     invalidJsonRate: rate(values['invalid-rate'], 'invalid-rate'),
