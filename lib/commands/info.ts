@@ -13,7 +13,10 @@ export interface InfoOptions {
   json?: boolean;
 }
 
-/** What a trigger is, in a few words: the cron of a timer, the URL of a function URL, the bucket of COS. */
+/**
+ * What a trigger is, in a few words: the cron of a timer, the URL of a function URL (SCF reports it in the desc's
+ * NetConfig: the extranet address first), the bucket of COS; and the qualifier when it is not $DEFAULT.
+ */
 export function triggerSummary(trigger: DeployedTrigger): string {
   let desc: any;
   try {
@@ -22,13 +25,15 @@ export function triggerSummary(trigger: DeployedTrigger): string {
     desc = undefined;
   }
   const off = trigger.enable ? '' : ' (disabled)';
-  if (trigger.type === 'timer') return `timer ${desc?.cron ?? trigger.desc}${off}`;
+  const on = trigger.qualifier && trigger.qualifier !== '$DEFAULT' ? ` on ${trigger.qualifier}` : '';
+  if (trigger.type === 'timer') return `timer ${desc?.cron ?? trigger.desc}${on}${off}`;
   if (trigger.type === 'http') {
-    const url = JSON.stringify(desc ?? {}).match(/"(https?:\/\/[^"]+)"/)?.[1];
-    return `http ${url ?? trigger.name}${off}`;
+    const net = desc && typeof desc.NetConfig === 'object' ? desc.NetConfig : {};
+    const url = [net.ExtranetUrl, net.IntranetUrl].find((u) => typeof u === 'string' && /^https?:\/\//.test(u)) ?? JSON.stringify(desc ?? {}).match(/"(https?:\/\/[^"]+)"/)?.[1];
+    return `http ${url ?? trigger.name}${on}${off}`;
   }
-  if (trigger.type === 'cos') return `cos ${trigger.name} ${desc?.event ?? ''}`.trim() + off;
-  return `${trigger.type} ${trigger.name}${off}`;
+  if (trigger.type === 'cos') return `cos ${trigger.name} ${desc?.event ?? ''}`.trim() + on + off;
+  return `${trigger.type} ${trigger.name}${on}${off}`;
 }
 
 export class InfoCommand {
@@ -47,7 +52,7 @@ export class InfoCommand {
     const namespaces = await existingNamespaces(clients);
     const infos = new Map<string, FunctionInfo | undefined>();
     await eachLimited(keys, 10, async (key) => {
-      infos.set(key, await deployedFunction(clients, provider.functionTarget(key), namespaces));
+      infos.set(key, await deployedFunction(clients, provider.functionTarget(key), namespaces, { triggers: true }));
     });
     const listed = new Set(keys.map((key) => `${provider.functionTarget(key).namespace}/${provider.functionTarget(key).functionName}`));
     const strays = (await deployedOfService(clients, service, stage, namespaces)).filter((f) => !listed.has(`${f.namespace}/${f.functionName}`));
