@@ -136,12 +136,9 @@ export class PlanRunner {
         await scf.updateFunctionConfiguration(target, step.configuration, { environment: step.clearEnvironment, layers: step.clearLayers, vpcConfig: step.clearVpcConfig });
         await this.active(key, target, 'UpdateFunctionConfiguration');
         return;
-      case 'updateTags': {
-        const info = await scf.getFunction(target);
-        if (!info) throw new ScfError('Plugin.FunctionGone', `${target.functionName} disappeared before its tags were set.`, target);
-        await this.ctx.tag.modifyResourceTags(TagClient.functionResource(this.ctx.region, info.functionId), step.replace, step.remove, target);
+      case 'updateTags':
+        await this.ctx.tag.modifyResourceTags(TagClient.functionResource(this.ctx.region, target.namespace, target.functionName), step.replace, step.remove, target);
         return;
-      }
       case 'publish': {
         const version = await scf.publishVersion(target, 'published by sls deploy');
         await this.active(key, target, `PublishVersion ${version}`, version);

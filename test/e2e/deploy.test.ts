@@ -225,6 +225,11 @@ test('removed variables and tags, a removed trigger, a changed cron and a remove
   assert.deepEqual(tags(api), { team: 'growth', 'sls-tencent-scf.service': 'shop', 'sls-tencent-scf.stage': 'dev' });
   assert.deepEqual(tags(await client.GetFunction({ FunctionName: 'shop-dev-echo' })), { 'sls-tencent-scf.service': 'shop', 'sls-tencent-scf.stage': 'dev' });
   assert.deepEqual(env(await client.GetFunction({ FunctionName: 'shop-dev-echo' })), {}, 'every variable removed: none left');
+  // Tags are changed on the function named as the vendor's current tools name it.
+  assert.deepEqual(requestsFor('ModifyResourceTags').map((r) => r.params.Resource).sort(), [
+    'qcs::scf:ap-guangzhou:uin/:namespace/default/function/shop-dev-api',
+    'qcs::scf:ap-guangzhou:uin/:namespace/default/function/shop-dev-echo',
+  ]);
   const clear = requestsFor('UpdateFunctionConfiguration', 'shop-dev-echo')[0];
   assert.deepEqual(clear.params.Environment, { Variables: [{ Key: '', Value: '' }] }, 'the only form SCF clears variables with');
 

@@ -326,6 +326,15 @@ test('ListFunctions: namespace, tag filters (also after ModifyResourceTags), sea
     ReplaceTags: [{ TagKey: 'Application', TagValue: 'shop' }],
   });
   assert.equal((await client.ListFunctions({ Namespace: 'shop', Filters: filters })).TotalCount, 4);
+  // The form the vendor's current tools use: by namespace and name, the account empty or this one.
+  for (const account of ['', uin]) {
+    await h.emulator.core.handleTag('ModifyResourceTags', { Resource: `qcs::scf:ap-guangzhou:uin/${account}:namespace/shop/function/blog-dev-a`, ReplaceTags: [{ TagKey: 'Form', TagValue: account || 'empty' }] });
+    assert.deepEqual((await client.GetFunction({ FunctionName: 'blog-dev-a', Namespace: 'shop' })).Tags.find((t: any) => t.Key === 'Form'), { Key: 'Form', Value: account || 'empty' });
+  }
+  await assert.rejects(
+    h.emulator.core.handleTag('ModifyResourceTags', { Resource: 'qcs::scf:ap-guangzhou:uin/:namespace/shop/function/nobody', DeleteTags: [{ TagKey: 'A' }] }),
+    errorCode('InvalidParameterValue.ResourceDescriptionError'),
+  );
   await assert.rejects(h.emulator.core.handleTag('ModifyResourceTags', { Resource: 'qcs::scf:ap-guangzhou:uin/1:lam/lam-x', DeleteTags: [{ TagKey: 'A' }] }), errorCode('InvalidParameterValue.ResourceDescriptionError'));
   await assert.rejects(
     h.emulator.core.handleTag('ModifyResourceTags', { Resource: `qcs::scf:ap-guangzhou::lam/${FunctionId}`, ReplaceTags: [{ TagKey: 'A', TagValue: 'x' }], DeleteTags: [{ TagKey: 'A' }] }),
