@@ -21,6 +21,9 @@ const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S]
   --port N               port on 127.0.0.1 (0: any free port)                    default: 9000
   --secret-id ID --secret-key KEY   the emulator's own credentials (so a restart keeps them)
   --no-log-topic GLOB    functions named GLOB (* and ?) get no CLS topic: their logs only through GetFunctionLogs
+  --simple-log-format GLOB   functions named GLOB log in SCF's simplified format (fewer fields per record)
+  --get-function-logs-offline   GetFunctionLogs answers InvalidAction, as an account where it is gone
+  --cls-legacy-query     SearchLog takes only the deprecated Query + SyntaxRule pair (older CLS)
   --log-index-delay MS   a CLS record becomes searchable MS after it is written    default: 0
   --version              print the version
   --status-delay MS      GetRequestStatus knows a request only after MS          default: 0
@@ -95,6 +98,9 @@ const OPTIONS = {
       'secret-id': { type: 'string' },
       'secret-key': { type: 'string' },
       'no-log-topic': { type: 'string', multiple: true },
+      'simple-log-format': { type: 'string', multiple: true },
+      'get-function-logs-offline': { type: 'boolean' },
+      'cls-legacy-query': { type: 'boolean' },
       'log-index-delay': { type: 'string' },
       service: { type: 'string' },
       'state-dir': { type: 'string' },
@@ -171,6 +177,9 @@ async function main(): Promise<void> {
       stateDir: values['state-dir'],
       deployFaults: (values['fail-deploy'] ?? []).map((pattern) => ({ pattern })),
       withoutLogTopic: values['no-log-topic'],
+      simplifiedLogFormat: values['simple-log-format'],
+      getFunctionLogsOffline: values['get-function-logs-offline'],
+      clsLegacyQuery: values['cls-legacy-query'],
       logIndexDelayMs: count(values['log-index-delay'], 'log-index-delay'),
     },
     faults,
