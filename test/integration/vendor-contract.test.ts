@@ -15,6 +15,7 @@ import { type Clients, createClients } from '../../lib/cloud/clients';
 import { Credentials } from '../../lib/config/credentials';
 import { parseEndpoint } from '../../lib/config/settings';
 import { TagClient } from '../../lib/cloud/tag';
+import { listPageSize } from '../../lib/cloud/limits';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 
 const ACTIONS = vendorActions();
@@ -312,4 +313,26 @@ test('every parameter the plugin sends, on every path of the facades, is in the 
   const actions = new Set(emulator.requests.map((r) => r.action));
   assert.ok(actions.size >= 24, [...actions].join(' '));
   assert.deepEqual(requestProblems(emulator.requests), []);
+});
+
+test('List* actions are paged by their documented page size, every page read', async () => {
+  const c = clientsAt(emulator.url, new Credentials(credentials.secretId, credentials.secretKey, undefined, 'the test'));
+  const target = { functionName: 'many-triggers', namespace: 'default' };
+  await sdk('scf').request('CreateFunction', { FunctionName: target.functionName, Runtime: 'Nodejs18.15', Handler: 'index.main', Code: { ZipFile: (await handlerZip()).toString('base64') } });
+  for (let i = 0; i < 10; i++) {
+    await c.scf.createTrigger(target, { type: 'timer', name: `t${i}`, desc: '0 0 0 1 1 * 2099', enable: false, qualifier: '$DEFAULT' });
+    await c.scf.createTrigger(target, { type: 'ckafka', name: `ckafka-abc123-topic${i}`, desc: '{"maxMsgNum":100,"offset":"latest","retry":10000,"timeOut":60}', enable: false, qualifier: '$DEFAULT' });
+  }
+  await c.scf.createTrigger(target, { type: 'http', name: 'url', desc: '{"AuthType":"NONE","NetConfig":{"EnableIntranet":false,"EnableExtranet":true}}', enable: true, qualifier: '$DEFAULT' });
+  emulator.reset();
+  assert.equal((await c.scf.listTriggers(target)).length, 21);
+  assert.deepEqual(
+    emulator.requests.map((r) => [r.action, r.params.Offset, r.params.Limit]),
+    [
+      ['ListTriggers', 0, listPageSize('ListTriggers')],
+      ['ListTriggers', 20, listPageSize('ListTriggers')],
+    ],
+  );
+  assert.equal(listPageSize('ListTriggers'), 20);
+  assert.equal(listPageSize('ListAsyncEvents'), 100, 'the one List* page whose maximum is documented');
 });
