@@ -127,6 +127,7 @@ export class TencentProvider {
           scf,
           cls: resolveServiceEndpoint('cls', this.providerConfig, this.env, scf),
           tag: resolveServiceEndpoint('tag', this.providerConfig, this.env, scf),
+          monitor: resolveServiceEndpoint('monitor', this.providerConfig, this.env, scf),
           cos: resolveServiceEndpoint('cos', this.providerConfig, this.env, scf),
         },
         region,

@@ -210,6 +210,7 @@ export const configSchema = {
         namespace: { type: 'string' },
         endpoint: { type: 'string', pattern: '^https?://' },
         clsEndpoint: { type: 'string', pattern: '^https?://' },
+        monitorEndpoint: { type: 'string', pattern: '^https?://' },
         tagEndpoint: { type: 'string', pattern: '^https?://' },
         cosEndpoint: { type: 'string', pattern: '^https?://' },
         deploymentBucket: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*-[0-9]+$' },

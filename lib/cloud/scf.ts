@@ -29,6 +29,7 @@ import {
   type TerminateAsyncEventResult,
   type TriggerSpec,
   type VersionInfo,
+  type VersionWeight,
 } from './types';
 import type { Endpoint } from '../config/settings';
 
@@ -363,19 +364,44 @@ export class ScfClient {
   async getAlias(target: Target, name: string): Promise<AliasInfo | undefined> {
     try {
       const reply = await this.call('GetAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name }, target);
-      return { name: str(reply.Name), functionVersion: str(reply.FunctionVersion), description: str(reply.Description) };
+      if (!str(reply.FunctionVersion)) throw this.malformed('GetAlias', '"FunctionVersion" missing');
+      return aliasInfo(reply);
     } catch (error) {
       if (error instanceof ScfError && error.code === 'ResourceNotFound.Alias') return undefined;
       throw error;
     }
   }
 
-  async createAlias(target: Target, name: string, functionVersion: string, description = ''): Promise<void> {
-    await this.call('CreateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description }, target);
+  /** Every alias of the function ($DEFAULT among them). */
+  async listAliases(target: Target): Promise<AliasInfo[]> {
+    // The action's table types Offset and Limit as strings.
+    const aliases: AliasInfo[] = [];
+    const limit = listPageSize('ListAliases');
+    for (let offset = 0; ; ) {
+      const reply = await this.call('ListAliases', { FunctionName: target.functionName, Namespace: target.namespace, Offset: String(offset), Limit: String(limit) }, target);
+      this.expectList('ListAliases', reply, 'Aliases');
+      const page = list(reply.Aliases).map(aliasInfo);
+      aliases.push(...page);
+      offset += page.length;
+      if (!page.length || offset >= num(reply.TotalCount)) return aliases;
+    }
   }
 
-  async updateAlias(target: Target, name: string, functionVersion: string, description = ''): Promise<void> {
-    await this.call('UpdateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description }, target);
+  /**
+   * Points an alias at `functionVersion`, sending `weights` of its invocations to other versions. The routing is
+   * always sent (an empty list clears it): what the alias does afterwards does not depend on what it did before.
+   */
+  async createAlias(target: Target, name: string, functionVersion: string, description = '', weights: VersionWeight[] = []): Promise<void> {
+    await this.call('CreateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description, RoutingConfig: routingConfig(weights) }, target);
+  }
+
+  async updateAlias(target: Target, name: string, functionVersion: string, description = '', weights: VersionWeight[] = []): Promise<void> {
+    await this.call('UpdateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description, RoutingConfig: routingConfig(weights) }, target);
+  }
+
+  /** Deletes a published version (never $LATEST). */
+  async deleteFunctionVersion(target: Target, version: string): Promise<void> {
+    await this.call('DeleteFunctionVersion', { FunctionName: target.functionName, Namespace: target.namespace, Qualifier: version }, target);
   }
 
   // ---- triggers --------------------------------------------------------------------------------------------
@@ -481,6 +507,20 @@ function triggerParams(trigger: TriggerSpec): Json {
     Qualifier: trigger.qualifier,
     CustomArgument: trigger.customArgument,
     Description: trigger.description,
+  };
+}
+
+function routingConfig(weights: VersionWeight[]): Json {
+  return { AdditionalVersionWeights: weights.map((w) => ({ Version: w.version, Weight: w.weight })) };
+}
+
+function aliasInfo(a: Json): AliasInfo {
+  const routing = isObject(a.RoutingConfig) ? a.RoutingConfig : {};
+  return {
+    name: str(a.Name),
+    functionVersion: str(a.FunctionVersion),
+    description: str(a.Description),
+    weights: list(routing.AdditionalVersionWeights).map((w) => ({ version: str(w.Version), weight: num(w.Weight) })),
   };
 }
 
