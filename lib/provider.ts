@@ -47,6 +47,8 @@ export class TencentProvider {
   }
 
   private cachedClients?: Clients;
+  /** Functions this run released (their new versions were smoke-checked then): the deploy's smoke checks skip them. */
+  readonly released = new Set<string>();
 
   constructor(
     readonly serverless: any,

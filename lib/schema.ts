@@ -43,6 +43,33 @@ const environment = {
   additionalProperties: scalar,
 };
 
+const gate = {
+  type: 'object',
+  properties: { errorRate: { type: 'number', minimum: 0, maximum: 100 }, throttles: { type: 'integer', minimum: 0 }, minInvocations: { type: 'integer', minimum: 0 } },
+  additionalProperties: false,
+};
+
+/** A release strategy: its name, or a map (the plugin checks which keys go with which type). */
+const strategy = {
+  anyOf: [
+    { enum: ['all-at-once', 'canary', 'linear'] },
+    {
+      type: 'object',
+      properties: {
+        type: { enum: ['all-at-once', 'canary', 'linear'] },
+        weight: { type: 'number', minimum: 1, maximum: 99 },
+        bake: { type: 'number', minimum: 0 },
+        step: { type: 'number', minimum: 1, maximum: 99 },
+        interval: { type: 'number', minimum: 0 },
+        metricsLag: { type: 'number', minimum: 0, maximum: 900 },
+        gate,
+      },
+      required: ['type'],
+      additionalProperties: false,
+    },
+  ],
+};
+
 /** Keys both provider and functions take: the provider's are defaults. */
 const functionSettings = {
   runtime: { type: 'string' },
@@ -237,6 +264,7 @@ export const configSchema = {
           additionalProperties: false,
         },
         smoke,
+        strategy,
       },
     },
   },
@@ -263,6 +291,8 @@ export const configSchema = {
               timeout: positive,
               publish: { type: 'boolean' },
               alias: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' },
+              strategy,
+              keepVersions: { type: 'integer', minimum: 2, maximum: 1000 },
             },
             additionalProperties: false,
           },

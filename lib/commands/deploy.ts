@@ -10,8 +10,10 @@ import type { Clients } from '../cloud/clients';
 import type { Progress, TencentProvider } from '../provider';
 import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
 import { eachLimited, PlanRunner } from '../deploy/apply';
-import { type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
-import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type PublishedVersion, type RemovalStep } from '../deploy/plan';
+import { type DesiredFunction, type DesiredState, desiredState, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
+import { type CodeState, type FunctionPlan, pendingRelease, planDeploy, planRemovals, type PublishedVersion, releaseAlias, type ReleaseRead, type RemovalStep } from '../deploy/plan';
+import { deploymentId, versionDescription } from '../deploy/strategy';
+import { pruneVersions, ReleasePhase, type ReleasePlanEntry, serviceCommit } from './release';
 import { failureText, stepLines, summaryLines } from '../deploy/summary';
 import { onInterrupt } from './interrupt';
 
@@ -86,6 +88,24 @@ async function publishedVersion(clients: Clients, target: { functionName: string
   return { version, info, codeSha256 };
 }
 
+/** A published version as a release compares it: its configuration and its code's SHA-256. */
+async function versionRead(clients: Clients, target: { functionName: string; namespace: string }, version: string): Promise<PublishedVersion | null> {
+  const info = await clients.scf.getFunction({ ...target, qualifier: version });
+  if (!info) return null;
+  const { codeSha256 } = await clients.scf.getFunctionAddress({ ...target, qualifier: version });
+  return { version, info, codeSha256 };
+}
+
+/** What a release strategy needs to plan: the alias it moves, the newest version, and one a release under way weights. */
+export async function readRelease(clients: Clients, target: { functionName: string; namespace: string }, aliasName: string): Promise<ReleaseRead> {
+  const [alias, versions] = await Promise.all([clients.scf.getAlias(target, aliasName), clients.scf.listVersions(target)]);
+  const numbers = versions.map((v) => Number(v.version)).filter((n) => Number.isInteger(n) && n > 0);
+  const newest = numbers.length ? String(Math.max(...numbers)) : undefined;
+  const weighted = alias?.weights.find((w) => w.weight > 0 && w.version !== alias.functionVersion)?.version;
+  const [newestRead, weightedRead] = await Promise.all([newest ? versionRead(clients, target, newest) : null, weighted && weighted !== newest ? versionRead(clients, target, weighted) : null]);
+  return { alias: alias ?? null, newest: newestRead, weighted: weighted === newest ? newestRead : weightedRead };
+}
+
 /** After `sls package`: the packages go where --package (or package.path) says, for `sls deploy --package`. */
 export function savePackages(provider: TencentProvider, packageOption: string | undefined): void {
   const service = provider.serverless.service;
@@ -139,13 +159,13 @@ export class DeployCommand {
 
     const reading = provider.io.progress.create({ message: `Reading what is deployed of ${functions.length} function(s)` });
     let plans: FunctionPlan[];
+    const code = new Map<string, CodeState>();
     let removals: RemovalStep[] = [];
     let missingNamespaces: string[];
     try {
       const namespaces = await existingNamespaces(clients);
       missingNamespaces = [...new Set(functions.map((f) => f.namespace))].filter((ns) => !namespaces.has(ns));
       const deployed = new Map<string, FunctionInfo | undefined>();
-      const code = new Map<string, CodeState>();
       await eachLimited(functions, 10, async (fn) => {
         const info = await deployedFunction(clients, fn, namespaces, { triggers: true });
         deployed.set(fn.key, info);
@@ -157,8 +177,10 @@ export class DeployCommand {
         // A function still being created (or failed at it) or being deleted has no code address: its code is sent.
         const hasCode = info && !WITHOUT_CODE.includes(String(info.status));
         const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
-        const published = hasCode && desired.settings.publish ? await publishedVersion(clients, fn, desired.settings.alias) : undefined;
-        code.set(fn.key, { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true, published });
+        const state: CodeState = { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true };
+        if (fn.strategy) state.release = info && hasCode ? await readRelease(clients, fn, releaseAlias(desired.settings)) : { alias: null, newest: null, weighted: null };
+        else if (hasCode && desired.settings.publish) state.published = await publishedVersion(clients, fn, desired.settings.alias);
+        code.set(fn.key, state);
       });
       if (configOnly) {
         for (const fn of functions) if (!deployed.get(fn.key)) throw inputError(`--update-config changes a deployed function, and ${fn.key} (${fn.functionName}) is not deployed: run sls deploy function -f ${fn.key} without it.`);
@@ -171,7 +193,15 @@ export class DeployCommand {
     }
 
     const changing = plans.filter((p) => p.steps.length);
-    if (!changing.length && !removals.length && !missingNamespaces.length) {
+    // Releases owed although nothing is published: a release cut short, a deploy stopped before its release.
+    const owed = new Map<string, NonNullable<ReturnType<typeof pendingRelease>>>();
+    for (const fn of functions) {
+      const plan = plans.find((p) => p.key === fn.key);
+      if (!fn.strategy || plan?.steps.some((s) => s.action === 'publish')) continue;
+      const owe = pendingRelease(fn, code.get(fn.key)!);
+      if (owe) owed.set(fn.key, owe);
+    }
+    if (!changing.length && !removals.length && !missingNamespaces.length && !owed.size) {
       log.notice(`No changes: ${functions.length} function(s) match serverless.yml, nothing was sent.`);
       return;
     }
@@ -180,7 +210,9 @@ export class DeployCommand {
     // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
     const codes = await this.codes(clients, cos, changing, artifacts);
 
+    const deployment = deploymentId(Date.now());
     const runner = new PlanRunner({
+      versionDescription: functions.some((f) => f.strategy) ? versionDescription(deployment, serviceCommit(this.provider.serviceDir)) : undefined,
       scf: clients.scf,
       tag: clients.tag,
       region: desired.region,
@@ -245,6 +277,38 @@ export class DeployCommand {
       const functionFailures = changing.filter((p) => failed.has(p.key)).length;
       const removalsLeft = attemptedRemovals ? [] : removals.map((r) => r.functionName);
       throw new ScfError(first.code, failureText(failures.map((f) => f.message), changing.length - functionFailures, removalsLeft), first.context);
+    }
+    await this.release(desired, functions, code, owed, runner, clients, deployment);
+  }
+
+  /** The release of every function with a strategy that has a version to release, then the pruning of old ones. */
+  private async release(desired: DesiredState, functions: DesiredFunction[], code: Map<string, CodeState>, owed: Map<string, NonNullable<ReturnType<typeof pendingRelease>>>, runner: PlanRunner, clients: Clients, deployment: string): Promise<void> {
+    const { log } = this.provider.io;
+    const aliasName = releaseAlias(desired.settings);
+    const entries: ReleasePlanEntry[] = [];
+    for (const fn of functions) {
+      if (!fn.strategy) continue;
+      const read = code.get(fn.key)?.release;
+      const owe = owed.get(fn.key);
+      const target = { functionName: fn.functionName, namespace: fn.namespace };
+      if (owe && 'clearWeights' in owe && read?.alias) {
+        await clients.scf.updateAlias(target, aliasName, read.alias.functionVersion, read.alias.description, []);
+        log.notice(`${fn.key} (${fn.functionName}): the weights an earlier release left on alias ${aliasName} were cleared; it serves version ${read.alias.functionVersion}.`);
+        continue;
+      }
+      const version = runner.published.get(fn.key) ?? (owe && 'version' in owe ? owe.version : undefined);
+      if (!version) continue;
+      // The version the alias served before (a pin made one of $LATEST); a new function's $DEFAULT is on $LATEST.
+      const serving = runner.pinned.get(fn.key) ?? (read?.alias ? read.alias.functionVersion : aliasName === RELEASE_ALIAS ? '$LATEST' : undefined);
+      entries.push({ key: fn.key, functionName: fn.functionName, namespace: fn.namespace, alias: aliasName, version, serving, strategy: fn.strategy, deployment, aliasDescription: read?.alias?.description ?? '' });
+    }
+    for (const entry of entries) this.provider.released.add(entry.key);
+    await new ReleasePhase(this.provider, clients).run(entries);
+    const keep = desired.settings.keepVersions;
+    if (!keep) return;
+    for (const entry of entries) {
+      const pruned = await pruneVersions(clients, entry, keep, [entry.serving ?? '', entry.version]);
+      if (pruned.length) log.verbose(`${entry.key}: versions ${pruned.join(', ')} deleted (keepVersions ${keep})`);
     }
   }
 

@@ -30,7 +30,10 @@ export function describeSteps(steps: readonly PlanStep[]): string[] {
         parts.push('tags updated');
         break;
       case 'publish':
-        parts.push(step.alias ? `version published (alias ${step.alias})` : 'version published');
+        parts.push(step.release ? 'version published' : step.alias ? `version published (alias ${step.alias})` : 'version published');
+        break;
+      case 'pin':
+        parts.push(`alias ${step.alias} moved off $LATEST to a version of it`);
         break;
       case 'createTrigger': {
         // A delete and a create of the same trigger is one replacement.
