@@ -104,6 +104,22 @@ class TencentScfPlugin {
               region: regionOption,
             },
           },
+          list: {
+            usage: 'List the deployments of the service and stage (from its versions), newest first, and which one each alias serves',
+            lifecycleEvents: ['log'],
+            options: {
+              region: regionOption,
+              json: { usage: 'The deployments as one JSON document', type: 'boolean' },
+            },
+          },
+        },
+      },
+      rollback: {
+        usage: 'Point every function\'s alias back at the version a deployment left it at (default: the one before the current), then run the smoke checks',
+        lifecycleEvents: ['rollback'],
+        options: {
+          deployment: { usage: 'The deployment to go back to (sls deploy list shows them)', type: 'string' },
+          region: regionOption,
         },
       },
     };
@@ -160,6 +176,16 @@ class TencentScfPlugin {
         this.run(() => {
           const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
           return new DeployCommand(this.provider, this.options).deployFunction();
+        }),
+      'deploy:list:log': () =>
+        this.run(async () => {
+          const { DeployListCommand } = require('./commands/deployments') as typeof import('./commands/deployments');
+          await new DeployListCommand(this.provider, this.options as { json?: boolean }).run();
+        }),
+      'rollback:rollback': () =>
+        this.run(async () => {
+          const { RollbackCommand } = require('./commands/deployments') as typeof import('./commands/deployments');
+          await new RollbackCommand(this.provider, this.options as { deployment?: string }).run();
         }),
       'remove:remove': () =>
         this.run(() => {

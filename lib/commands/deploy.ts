@@ -12,7 +12,7 @@ import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type
 import { eachLimited, PlanRunner } from '../deploy/apply';
 import { type DesiredFunction, type DesiredState, desiredState, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
 import { type CodeState, type FunctionPlan, pendingRelease, planDeploy, planRemovals, type PublishedVersion, releaseAlias, type ReleaseRead, type RemovalStep } from '../deploy/plan';
-import { deploymentId, versionDescription } from '../deploy/strategy';
+import { deploymentId, parseVersionDescription, versionDescription } from '../deploy/strategy';
 import { pruneVersions, ReleasePhase, type ReleasePlanEntry, serviceCommit } from './release';
 import { failureText, stepLines, summaryLines } from '../deploy/summary';
 import { onInterrupt } from './interrupt';
@@ -212,7 +212,8 @@ export class DeployCommand {
 
     const deployment = deploymentId(Date.now());
     const runner = new PlanRunner({
-      versionDescription: functions.some((f) => f.strategy) ? versionDescription(deployment, serviceCommit(this.provider.serviceDir)) : undefined,
+      versionDescription: desired.settings.publish || functions.some((f) => f.strategy) ? versionDescription(deployment, serviceCommit(this.provider.serviceDir)) : undefined,
+      deployment,
       scf: clients.scf,
       tag: clients.tag,
       region: desired.region,
@@ -296,11 +297,15 @@ export class DeployCommand {
         log.notice(`${fn.key} (${fn.functionName}): the weights an earlier release left on alias ${aliasName} were cleared; it serves version ${read.alias.functionVersion}.`);
         continue;
       }
-      const version = runner.published.get(fn.key) ?? (owe && 'version' in owe ? owe.version : undefined);
+      const published = runner.published.get(fn.key);
+      const version = published ?? (owe && 'version' in owe ? owe.version : undefined);
       if (!version) continue;
+      // A version published by an earlier deploy (its release was cut short) is released as that deployment's.
+      const earlier = [read?.weighted, read?.newest].find((v) => v?.version === version);
+      const own = published ? deployment : (parseVersionDescription(earlier?.info.description ?? '')?.deployment ?? deployment);
       // The version the alias served before (a pin made one of $LATEST); a new function's $DEFAULT is on $LATEST.
       const serving = runner.pinned.get(fn.key) ?? (read?.alias ? read.alias.functionVersion : aliasName === RELEASE_ALIAS ? '$LATEST' : undefined);
-      entries.push({ key: fn.key, functionName: fn.functionName, namespace: fn.namespace, alias: aliasName, version, serving, strategy: fn.strategy, deployment, aliasDescription: read?.alias?.description ?? '' });
+      entries.push({ key: fn.key, functionName: fn.functionName, namespace: fn.namespace, alias: aliasName, version, serving, strategy: fn.strategy, deployment: own, aliasDescription: read?.alias?.description ?? '' });
     }
     for (const entry of entries) this.provider.released.add(entry.key);
     await new ReleasePhase(this.provider, clients).run(entries);

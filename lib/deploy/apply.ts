@@ -8,6 +8,7 @@ import type { ScfClient } from '../cloud/scf';
 import { TagClient } from '../cloud/tag';
 import type { FunctionCode, FunctionInfo } from '../cloud/types';
 import type { FunctionPlan, PlanStep, RemovalStep } from './plan';
+import { aliasDescription, parseAliasDescription, promote } from './strategy';
 import { waitUntilActive, waitUntilGone, type WaitOptions } from './wait';
 
 export interface ApplyContext {
@@ -23,6 +24,8 @@ export interface ApplyContext {
   onProgress?(key: string, text: string): void;
   /** The description of the versions this deploy publishes (its deployment and commit). */
   versionDescription?: string;
+  /** This deploy's id: an alias publishing moves names it in its description. */
+  deployment?: string;
 }
 
 type Target = { functionName: string; namespace: string };
@@ -163,8 +166,9 @@ export class PlanRunner {
         if (step.release) return;
         if (step.alias) {
           const alias = await scf.getAlias(target, step.alias);
-          if (alias) await scf.updateAlias(target, step.alias, version, alias.description);
-          else await scf.createAlias(target, step.alias, version, 'managed by sls deploy');
+          const description = this.ctx.deployment ? aliasDescription(promote(parseAliasDescription(alias?.description ?? ''), this.ctx.deployment)) : (alias?.description ?? 'managed by sls deploy');
+          if (alias) await scf.updateAlias(target, step.alias, version, description);
+          else await scf.createAlias(target, step.alias, version, description);
         }
         return;
       }

@@ -178,3 +178,61 @@ test('an interrupted release puts the alias back on the version it served; the n
   assert.equal(sent.filter((r) => r.action === 'PublishVersion').length, 0);
   assert.deepEqual(weightsSent('good'), [['2', '3:0.2'], ['3', '']]);
 });
+
+test('deploy list: every deployment newest first, its commit-free versions, and what each alias serves; --json', async () => {
+  const result = await run(['deploy', 'list', '--json']);
+  assert.equal(result.code, 0, output(result));
+  assert.deepEqual(sent.filter((r) => !/^(Get|List)/.test(r.action)), [], 'reads only');
+  const doc = JSON.parse(result.stdout);
+  assert.equal(doc.alias, '$DEFAULT');
+  const ids = doc.deployments.map((d: any) => d.id);
+  assert.deepEqual(ids, [...ids].sort().reverse(), 'newest first');
+  const [newest] = doc.deployments;
+  assert.deepEqual([newest.versions, newest.serving, newest.promoted], [{ good: '3' }, ['good'], true], 'the release cut short and finished later counts as its own deployment');
+  const first = doc.deployments[doc.deployments.length - 1];
+  assert.deepEqual(first.versions, { good: '1', flaky: '1', broken: '1', steady: '1' });
+  assert.deepEqual(first.serving.sort(), ['broken', 'flaky']);
+  const failed = doc.deployments.find((d: any) => d.versions.flaky === '2');
+  assert.deepEqual([failed.versions, failed.serving], [{ good: '2', flaky: '2', broken: '2' }, []]);
+  const table = await run(['deploy', 'list']);
+  assert.equal(table.code, 0, output(table));
+  assert.match(table.stdout, new RegExp(`^${newest.id} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d .* good:3\\* +yes$`, 'm'));
+});
+
+test('rollback: back to the deployment before the current (never to a version whose release failed), its smoke checks run; then to a named one', async () => {
+  const list = JSON.parse((await run(['deploy', 'list', '--json'])).stdout).deployments;
+  const [current, linear, second, first] = list.map((d: any) => d.id);
+  const result = await run(['rollback']);
+  assert.equal(result.code, 0, output(result));
+  assert.match(result.stderr, new RegExp(`Rolling shop \\(stage dev\\) back to deployment ${linear}`));
+  // good was at 2 by then; flaky's version 2 failed its release, so it stays on 1; steady was at 2.
+  assert.deepEqual(
+    await Promise.all(['good', 'flaky', 'broken', 'steady'].map(async (n) => (await alias(n)).FunctionVersion)),
+    ['2', '1', '1', '2'],
+  );
+  assert.deepEqual(sent.filter((r) => r.action === 'UpdateAlias').map((r) => r.params.FunctionName), ['shop-dev-good']);
+  assert.deepEqual(sent.filter((r) => r.action === 'Invoke').map((r) => [r.params.FunctionName, r.params.Qualifier]), [['shop-dev-good', '$DEFAULT']], 'its smoke check, through the alias');
+  assert.match(result.stderr, /triggers, tags and \$LATEST stay as the last deploy left them/);
+  assert.ok(current > linear && linear > second && second > first);
+
+  const named = await run(['rollback', '--deployment', first]);
+  assert.equal(named.code, 0, output(named));
+  assert.deepEqual(
+    await Promise.all(['good', 'flaky', 'broken', 'steady'].map(async (n) => (await alias(n)).FunctionVersion)),
+    ['1', '1', '1', '1'],
+  );
+  const bad = await run(['rollback', '--deployment', 'yesterday']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stdout + bad.stderr, /--deployment "yesterday" is not a deployment id/);
+  assert.deepEqual(sent, [], 'nothing sent');
+});
+
+test('keepVersions: the oldest versions go after a successful deploy, never one an alias serves nor the one it served before', async () => {
+  write({ 'good.js': code('g4') }, `{ type: canary, weight: 50, bake: 1, metricsLag: 0 }`, '      keepVersions: 2\n');
+  const result = await withTraffic(['good'], run(['deploy', 'function', '-f', 'good']));
+  assert.equal(result.code, 0, output(result));
+  // good had 1 (served before: the rollback put the alias there), 2, 3; now 4 serves.
+  const versions = (await client.ListVersionByFunction({ FunctionName: 'shop-dev-good' })).Versions.map((v: any) => v.Version);
+  assert.deepEqual(versions.filter((v: string) => v !== '$LATEST').sort(), ['1', '3', '4']);
+  assert.deepEqual(sent.filter((r) => r.action === 'DeleteFunctionVersion').map((r) => r.params.Qualifier), ['2']);
+});
