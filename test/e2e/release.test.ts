@@ -236,3 +236,33 @@ test('keepVersions: the oldest versions go after a successful deploy, never one 
   assert.deepEqual(versions.filter((v: string) => v !== '$LATEST').sort(), ['1', '3', '4']);
   assert.deepEqual(sent.filter((r) => r.action === 'DeleteFunctionVersion').map((r) => r.params.Qualifier), ['2']);
 });
+
+test('sls metrics: the figures match the invocations made, per function and for the service, in one request per metric', async () => {
+  await emulator.core.idle();
+  const result = await run(['metrics', '--json']);
+  assert.equal(result.code, 0, output(result));
+  const doc = JSON.parse(result.stdout);
+  assert.equal(doc.range.periodSeconds, 60);
+  let total = 0;
+  for (const name of ['good', 'flaky', 'broken', 'steady']) {
+    const runs = emulator.core.store.of(`shop-dev-${name}`, 'default').filter((i) => i.status !== 'RUNNING');
+    const failed = runs.filter((i) => i.statusCode !== 200).length;
+    const figures = doc.functions.find((f: any) => f.key === name);
+    assert.deepEqual([figures.invocations, figures.errors], [runs.length, failed], name);
+    assert.equal(figures.invocationsPerPeriod.reduce((a: number, b: number) => a + b, 0), runs.length);
+    assert.ok(figures.durationMaxMs >= figures.durationAvgMs, name);
+    total += runs.length;
+  }
+  assert.equal(doc.service.invocations, total);
+  assert.equal(doc.incompleteEnd, true);
+  // Five metrics, four functions: one request each.
+  assert.deepEqual(sent.filter((r) => r.action === 'GetMonitorData').map((r) => r.params.MetricName).sort(), ['ConcurrentExecutions', 'Duration', 'Error', 'Invocation', 'Throttle']);
+  const table = await run(['metrics', '-f', 'good,flaky', '--startTime', '2h']);
+  assert.equal(table.code, 0, output(table));
+  assert.match(table.stdout, /^flaky +\d+ +\d+ +\d+\.\d+% +0 +[\d.]+ ms +[\d.]+ ms +\d+ +[ ▁▂▃▄▅▆▇█]+$/m);
+  assert.match(table.stdout, /^\(service\) +\d+/m);
+  assert.match(table.stderr, /Cloud Monitor reports a minute or two late/);
+  const bad = await run(['metrics', '--period', '7']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stdout + bad.stderr, /--period must be one of 60, 300, 3600, 86400 seconds, not "7"/);
+});
