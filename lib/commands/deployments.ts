@@ -15,9 +15,10 @@ import { readDesiredState } from './deploy';
 async function histories(provider: TencentProvider, clients: Clients, aliasName: string): Promise<FunctionHistory[]> {
   const keys = provider.functionKeys();
   const out: FunctionHistory[] = new Array(keys.length);
+  // The client holds each action to its rate: as many at once as there are functions.
   await eachLimited(
     keys.map((key, i) => ({ key, i })),
-    10,
+    keys.length,
     async ({ key, i }) => {
       const target = provider.functionTarget(key);
       const info = await clients.scf.getFunction(target).catch((error) => {
@@ -102,7 +103,7 @@ export class RollbackCommand {
     log.notice(`Rolling ${desired.service} (stage ${desired.stage}) back to deployment ${target}: alias ${aliasName} of ${moving.length} function${moving.length === 1 ? '' : 's'}`);
     const lines: string[] = [];
     const byKey = new Map(all.map((h) => [h.key, h]));
-    await eachLimited(steps, 20, async (step) => {
+    await eachLimited(steps, steps.length, async (step) => {
       const who = `${step.key} (${step.functionName})`;
       if (step.version === undefined) return void lines.push(`${who}: had no version by then: left as it is (alias on ${step.from ?? 'nothing'})`);
       const history = byKey.get(step.key)!;
