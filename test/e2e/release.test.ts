@@ -266,3 +266,24 @@ test('sls metrics: the figures match the invocations made, per function and for 
   assert.notEqual(bad.code, 0);
   assert.match(bad.stdout + bad.stderr, /--period must be one of 60, 300, 3600, 86400 seconds, not "7"/);
 });
+
+test('adopting a strategy: an alias still on $LATEST is pinned to a version of it before the change, so the change waits for its release', async () => {
+  const adopt = serviceDir(`service: adopt\nprovider:\n  name: tencent\n  runtime: Nodejs18.15\nplugins:\n  - ${PLUGIN_NAME}\nfunctions:\n  api:\n    handler: api.main\n`);
+  fs.writeFileSync(path.join(adopt, 'api.js'), code('a1'));
+  emulator.reset();
+  const plain = await sls(adopt, ['deploy'], emulator);
+  assert.equal(plain.code, 0, output(plain));
+  assert.equal((await client.GetAlias({ FunctionName: 'adopt-dev-api', Name: '$DEFAULT' })).FunctionVersion, '$LATEST');
+
+  fs.writeFileSync(path.join(adopt, 'serverless.yml'), fs.readFileSync(path.join(adopt, 'serverless.yml'), 'utf8').replace('functions:', `custom:\n  scf:\n    deploy:\n      strategy: { type: canary, weight: 30, bake: 1, metricsLag: 0 }\nfunctions:`));
+  fs.writeFileSync(path.join(adopt, 'api.js'), code('a2'));
+  emulator.reset();
+  const result = await sls(adopt, ['deploy'], emulator);
+  assert.equal(result.code, 0, output(result));
+  const order = emulator.requests.filter((r) => ['PublishVersion', 'UpdateAlias', 'UpdateFunctionCode'].includes(r.action)).map((r) => `${r.action} ${r.params.FunctionVersion ?? ''}`.trim());
+  assert.deepEqual(order, ['PublishVersion', 'UpdateAlias 1', 'UpdateFunctionCode', 'PublishVersion', 'UpdateAlias 1', 'UpdateAlias 2']);
+  const after = await client.Invoke({ FunctionName: 'adopt-dev-api', Qualifier: '$DEFAULT', ClientContext: '{}' });
+  assert.equal(JSON.parse(after.Result.RetMsg).label, 'a2');
+  const first = await client.Invoke({ FunctionName: 'adopt-dev-api', Qualifier: '1', ClientContext: '{}' });
+  assert.equal(JSON.parse(first.Result.RetMsg).label, 'a1', 'version 1 is the code that served before');
+});
