@@ -171,7 +171,10 @@ export class DeployCommand {
         deployed.set(fn.key, info);
         if (configOnly) {
           // --update-config: the code stays as it is deployed, whatever the package says.
-          code.set(fn.key, { sha256: 'unchanged', deployedSha256: 'unchanged' });
+          const state: CodeState = { sha256: 'unchanged', deployedSha256: 'unchanged' };
+          // A strategy still releases the change: the alias it moves is read (a pin may be owed).
+          if (fn.strategy && info) state.release = await readRelease(clients, fn, releaseAlias(desired.settings));
+          code.set(fn.key, state);
           return;
         }
         // A function still being created (or failed at it) or being deleted has no code address: its code is sent.
