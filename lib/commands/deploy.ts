@@ -2,7 +2,7 @@
 // sent) → what is deployed (reads only) → the plan → nothing at all when nothing changed; else the packages too
 // large to inline go to COS, namespaces are made, each function's plan is carried out (several at once, a
 // progress line each), functions that left serverless.yml are removed → a line per function.
-import { inputError, ScfError } from '../cloud/errors';
+import { inputError, plainText, ScfError } from '../cloud/errors';
 import { shortBucketName, uploadToCos } from '../cloud/cos';
 import { systemClock } from '../cloud/limiter';
 import type { FunctionCode, FunctionInfo, FunctionSummary } from '../cloud/types';
@@ -10,7 +10,7 @@ import type { Clients } from '../cloud/clients';
 import type { Progress, TencentProvider } from '../provider';
 import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
 import { eachLimited, PlanRunner } from '../deploy/apply';
-import { type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
+import { type DesiredFunction, type DesiredState, desiredState, ownerOf, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
 import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type PublishedVersion, type RemovalStep } from '../deploy/plan';
 import { failureText, stepLines, summaryLines } from '../deploy/summary';
 import { onInterrupt } from './interrupt';
@@ -45,11 +45,45 @@ export async function existingNamespaces(clients: Clients): Promise<Set<string>>
   return new Set((await clients.scf.listNamespaces()).map((n) => n.name));
 }
 
-/** Every function this service and stage deployed (found by the plugin's tags), in every namespace. */
+/**
+ * Every function this service and stage deployed, in every namespace: found by the plugin's tags through
+ * ListFunctions' filter, and kept only when the tags it lists say so too (an endpoint may ignore the filter).
+ * Enough to show; before deleting, `readBackOwned` asks each function itself.
+ */
 export async function deployedOfService(clients: Clients, service: string, stage: string, namespaces?: Set<string>): Promise<FunctionSummary[]> {
   const names = namespaces ?? (await existingNamespaces(clients));
   const lists = await Promise.all([...names].map((ns) => clients.scf.listFunctions(ns, { [SERVICE_TAG]: service, [STAGE_TAG]: stage })));
-  return lists.flat();
+  return lists.flat().filter((fn) => ownerOf(fn.tags, service, stage) === 'ours');
+}
+
+/**
+ * Before anything is deleted: each candidate as GetFunction reads it back, split into those whose own tags say
+ * this service and stage, and the others (with whose they are); those gone meanwhile are left out. A list's word
+ * is never enough to delete a function.
+ */
+export async function readBackOwned(
+  clients: Clients,
+  candidates: ReadonlyArray<{ functionName: string; namespace: string }>,
+  service: string,
+  stage: string,
+): Promise<{ owned: FunctionInfo[]; notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> }> {
+  const owned: FunctionInfo[] = [];
+  const notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> = [];
+  await eachLimited(candidates, 10, async (candidate) => {
+    const info = await clients.scf.getFunction({ functionName: candidate.functionName, namespace: candidate.namespace });
+    if (!info) return;
+    const owner = ownerOf(info.tags, service, stage);
+    if (owner === 'ours') owned.push(info);
+    else notOwned.push({ info, owner });
+  });
+  return { owned, notOwned };
+}
+
+/** Why a function is not deleted: whose its tags say it is. */
+export function notOwnedText(info: FunctionInfo, owner: 'others' | 'unmarked'): string {
+  const name = info.namespace === 'default' ? info.functionName : `${info.functionName} (namespace ${info.namespace})`;
+  if (owner === 'unmarked') return `${name} carries no ${SERVICE_TAG}/${STAGE_TAG} tags (made by hand or by another tool)`;
+  return `${name} belongs to service "${plainText(info.tags[SERVICE_TAG] ?? '?')}" stage "${plainText(info.tags[STAGE_TAG] ?? '?')}"`;
 }
 
 /** The function, or undefined when it (or its namespace: never deployed, or removed since) does not exist. */
@@ -152,7 +186,14 @@ export class DeployCommand {
       }
       plans = planDeploy({ ...desired, functions }, deployed, code);
       if (configOnly) for (const plan of plans) plan.steps = plan.steps.filter((s) => s.action !== 'updateCode');
-      if (removeOthers) removals = planRemovals(desired, await deployedOfService(clients, desired.service, desired.stage, namespaces));
+      if (removeOthers) {
+        const listed = await deployedOfService(clients, desired.service, desired.stage, namespaces);
+        const wanted = new Set(functions.map((fn) => `${fn.namespace}/${fn.functionName}`));
+        const leaving = listed.filter((fn) => !wanted.has(`${fn.namespace}/${fn.functionName}`));
+        const { owned, notOwned } = await readBackOwned(clients, leaving, desired.service, desired.stage);
+        for (const { info, owner } of notOwned) log.warning(`${notOwnedText(info, owner)}: not removed, although ListFunctions listed it as this service's.`);
+        removals = planRemovals(desired, owned);
+      }
     } finally {
       reading.remove();
     }

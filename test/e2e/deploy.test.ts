@@ -328,6 +328,44 @@ test('a function in a namespace of its own: info and remove before it exists, de
   assert.match(removed.stderr, /nightly-dev-job \(namespace nightly-jobs\)/);
 });
 
+test('remove and the removals of deploy delete only functions whose own tags say this service and stage, whatever ListFunctions answers', async () => {
+  const guardYml = (keys: string[]) => `service: guard\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n${keys.map((k) => `  ${k}:\n    handler: index.hello\n`).join('')}`;
+  const guard = serviceDir(guardYml(['a', 'b']));
+  assert.equal((await run(guard, ['deploy', '--no-smoke'])).code, 0);
+  const zip = fs.readFileSync(path.join(guard, '.serverless', 'guard.zip')).toString('base64');
+  const make = async (name: string, marks: Array<{ Key: string; Value: string }>) => {
+    await client.CreateFunction({ FunctionName: name, Runtime: 'Nodejs18.15', Handler: 'index.hello', Code: { ZipFile: zip }, Tags: marks });
+    emulator.core.settleTransitions();
+  };
+  const mark = (service: string, stage: string) => [{ Key: 'sls-tencent-scf.service', Value: service }, { Key: 'sls-tencent-scf.stage', Value: stage }];
+  await make('handmade', []);
+  await make('billing-dev-api', mark('billing', 'dev'));
+  await make('guard-prod-a', mark('guard', 'prod'));
+  // An endpoint that ignores ListFunctions' Filters lists every function of the account as this service's.
+  emulator.faults.ignoreListFilters = true;
+  try {
+    fs.writeFileSync(path.join(guard, 'serverless.yml'), guardYml(['a']).replace(/__PLUGIN__/g, PLUGIN_NAME));
+    const pruned = await run(guard, ['deploy', '--no-smoke']);
+    assert.equal(pruned.code, 0, output(pruned));
+    assert.deepEqual(mutations(), ['DeleteFunction guard-dev-b'], output(pruned));
+    const removed = await run(guard, ['remove']);
+    assert.equal(removed.code, 0, output(removed));
+    assert.deepEqual(mutations(), ['DeleteFunction guard-dev-a'], output(removed));
+    assert.match(removed.stderr, /Removed guard \(stage dev, region ap-guangzhou\):\n {2}guard-dev-a\n/);
+  } finally {
+    emulator.faults.ignoreListFilters = false;
+  }
+  for (const name of ['handmade', 'billing-dev-api', 'guard-prod-a']) assert.equal(await gone(name), false, `${name} is still there`);
+  // serverless.yml naming a function does not make it this service's either: an unmarked one is left, saying why.
+  const claims = serviceDir(`service: guard\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  hand:\n    handler: index.hello\n    name: handmade\n  billing:\n    handler: index.hello\n    name: billing-dev-api\n`);
+  const refused = await run(claims, ['remove']);
+  assert.equal(refused.code, 0, output(refused));
+  assert.deepEqual(mutations(), []);
+  assert.match(refused.stderr, /handmade carries no sls-tencent-scf\.service\/sls-tencent-scf\.stage tags \(made by hand or by another tool\): left alone/);
+  assert.match(refused.stderr, /billing-dev-api belongs to service "billing" stage "dev": left alone/);
+  for (const name of ['handmade', 'billing-dev-api', 'guard-prod-a']) await client.DeleteFunction({ FunctionName: name });
+});
+
 // ---- failures: CreateFailed, a busy function, UpdateFailed, what only the API refuses ---------------------------
 
 const FLAKY = `service: flaky

@@ -282,6 +282,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const latency = plan.latencyFor(apiAction);
     if (latency) await new Promise((r) => setTimeout(r, latency));
 
+    if (plan.faults.ignoreListFilters && apiAction === 'ListFunctions') params = Object.assign(Object.create(null), params, { Filters: undefined });
     let result: Record<string, any>;
     try {
       result = await route.handle(apiAction, params);
