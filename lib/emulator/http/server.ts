@@ -121,6 +121,7 @@ function sendJson(res: http.ServerResponse, status: number, payload: unknown, cl
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const core = new EmulatorCore(options.service, { ...options.behaviour, region: options.behaviour?.region ?? options.region ?? options.service?.region });
+  await core.repairCode();
   const plan = new FaultPlan(options.faults);
   const nonces = new NonceCache();
   const controlToken = options.controlToken ?? randomBytes(18).toString('base64url');

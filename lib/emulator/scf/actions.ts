@@ -208,6 +208,18 @@ export class EmulatorCore {
     this.lifecycle.settleAll();
   }
 
+  /**
+   * Code a kept account refers to that is not all there (an emulator stopped mid-unpack) is unpacked again
+   * from its zip before anything runs; code whose zip is gone too is named.
+   */
+  async repairCode(): Promise<void> {
+    const lost = await this.ctx.packages.repair(referencedPackages(this.account));
+    for (const sha256 of lost) {
+      const users = [...this.account.functions.values()].filter((fn) => fn.code.sha256 === sha256 || [...fn.versions.values()].some((v) => v.code.sha256 === sha256));
+      this.ctx.behaviour.notice?.(`the code ${sha256.slice(0, 12)}… of ${users.map((fn) => `${fn.namespace}/${fn.functionName}`).join(', ')} is incomplete and its zip is gone: deploy it again.`);
+    }
+  }
+
   /** Where the account keeps its code and packages (a temporary directory unless --state-dir). */
   get stateDirectory(): string {
     return this.state.path;

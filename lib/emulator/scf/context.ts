@@ -37,6 +37,8 @@ export interface EmulatorBehaviour {
    * slot, as SCF queues what exceeds the quota. Default 64.
    */
   maxConcurrency?: number;
+  /** Where the emulator says what a user should know (the CLI: stderr). */
+  notice?: (line: string) => void;
 }
 
 export interface ScfContext {
