@@ -121,7 +121,12 @@ function sendJson(res: http.ServerResponse, status: number, payload: unknown, cl
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const core = new EmulatorCore(options.service, { ...options.behaviour, region: options.behaviour?.region ?? options.region ?? options.service?.region });
-  await core.repairCode();
+  try {
+    await core.repairCode();
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
   const plan = new FaultPlan(options.faults);
   const nonces = new NonceCache();
   const controlToken = options.controlToken ?? randomBytes(18).toString('base64url');
@@ -345,10 +350,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   server.headersTimeout = headersMs;
   server.requestTimeout = Math.max(options.timeouts?.requestMs ?? 60_000, headersMs);
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    // Not served: the state directory is let go (its lock released, a temporary one removed).
+    await core.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   core.publicUrl = `http://127.0.0.1:${port}`;
   return {

@@ -91,8 +91,15 @@ export class EmulatorCore {
     identity: AccountIdentity = DEFAULT_IDENTITY,
   ) {
     this.state = new StateDir(behaviour.stateDir);
+    this.state.open();
     this.cls = new ClsStore({ now, indexDelayMs: behaviour.logIndexDelayMs });
-    const saved = this.state.persistent ? readAccountFile(this.state.path) : undefined;
+    let saved;
+    try {
+      saved = this.state.persistent ? readAccountFile(this.state.path) : undefined;
+    } catch (error) {
+      this.state.close();
+      throw error;
+    }
     this.store = new InvocationStore(behaviour.capacity);
     this.account = new Account(now, saved?.identity ?? identity);
     const packages = new PackageStore(this.state);
@@ -117,7 +124,12 @@ export class EmulatorCore {
     };
 
     if (saved) {
-      accountFromJson(saved, this.account, (sha256, size) => packages.codeRecord(sha256, size));
+      try {
+        accountFromJson(saved, this.account, (sha256, size) => packages.codeRecord(sha256, size));
+      } catch (error) {
+        this.state.close();
+        throw error;
+      }
       this.cos.restore(saved.buckets);
       settleInterrupted(this.account);
       packages.collect(referencedPackages(this.account));
