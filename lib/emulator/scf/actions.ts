@@ -92,7 +92,7 @@ export class EmulatorCore {
   ) {
     this.state = new StateDir(behaviour.stateDir);
     this.state.open();
-    this.cls = new ClsStore({ now, indexDelayMs: behaviour.logIndexDelayMs });
+    this.cls = new ClsStore({ now, indexDelayMs: behaviour.logIndexDelayMs, bytesPerTopic: behaviour.logBytesPerTopic });
     let saved;
     try {
       saved = this.state.persistent ? readAccountFile(this.state.path) : undefined;
@@ -100,7 +100,7 @@ export class EmulatorCore {
       this.state.close();
       throw error;
     }
-    this.store = new InvocationStore(behaviour.capacity);
+    this.store = new InvocationStore(behaviour.capacity, behaviour.historyBytes);
     this.account = new Account(now, saved?.identity ?? identity);
     const packages = new PackageStore(this.state);
     this.cos = new CosStore(this.state, this.account.identity.appId, () => this.save(), now);

@@ -20,6 +20,10 @@ export interface EmulatorBehaviour {
   logPageBytes?: number;
   /** How many invocations are remembered. */
   capacity?: number;
+  /** Characters of text (logs, results) the invocation history keeps; the oldest go first. Default 32 MB. */
+  historyBytes?: number;
+  /** Characters of record text each CLS topic keeps; the oldest go first. Default 32 MB. */
+  logBytesPerTopic?: number;
   /** How long Creating / Updating / Publishing / Deleting last before a function settles, ms (0: at once). */
   transitionMs?: number;
   /** Keeps the account (functions, versions, aliases, triggers, namespaces, code, COS objects) across restarts. */
