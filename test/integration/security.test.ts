@@ -7,6 +7,7 @@ import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
 import * as os from 'os';
+import * as zlib from 'zlib';
 import * as path from 'path';
 import { randomInt } from 'crypto';
 import { clientFor, emulatorFor, REPO, type TestCredentials } from '../helpers';
@@ -410,6 +411,29 @@ test('a reply larger than the cap is refused with an ScfError, not an exception'
   const error = await rejection(client.getFunctionLogs(target));
   assert.equal(error.code, 'Transport.ReplyTooLarge');
   assert.match(error.message, /GetFunctionLogs got a reply .* larger than/);
+});
+
+test('a gzip reply is counted as it unpacks: one that unpacks past the cap is refused before it ends, whatever its Content-Length', async () => {
+  const packed = zlib.gzipSync(JSON.stringify({ Response: { Padding: 'a'.repeat(16 * 1024 * 1024), RequestId: 'r' } }));
+  // Headers promise a small body; the first half of it (several MB unpacked) arrives, then the server stalls.
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': packed.length });
+    res.write(packed.subarray(0, packed.length >> 1));
+  });
+  server.on('connection', (socket) => sockets.add(socket));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    assert.ok(packed.length < 1024 * 1024, `${packed.length} bytes packed`);
+    const client = clientFor({ url, credentials: emulator.credentials }, { maxReplyBytes: 1024 * 1024, maxAttempts: 1, timeoutMs: 5000 });
+    const error = await rejection(client.getFunctionLogs(target));
+    assert.equal(error.code, 'Transport.ReplyTooLarge', error.message);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
 
 test('replies of the wrong shape are errors naming the action, never a success', async () => {
