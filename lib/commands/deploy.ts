@@ -91,20 +91,31 @@ export async function deployedFunction(clients: Clients, target: { functionName:
   return namespaces.has(target.namespace) ? clients.scf.getFunction(target) : undefined;
 }
 
-/** The version publishing keeps current: the alias's (when one is set), else the newest; null when there is none. */
-async function publishedVersion(clients: Clients, target: { functionName: string; namespace: string }, alias: string | undefined): Promise<PublishedVersion | null> {
-  let version: string | undefined;
-  if (alias) version = (await clients.scf.getAlias(target, alias))?.functionVersion;
-  else {
-    const numbers = (await clients.scf.listVersions(target)).map((v) => Number(v.version)).filter((n) => Number.isInteger(n) && n > 0);
-    if (numbers.length) version = String(Math.max(...numbers));
-  }
-  if (!version) return null;
+/** GetFunction and GetFunctionAddress of one version (`$LATEST` has no code hash of its own here); null when it is gone. */
+async function versionState(clients: Clients, target: { functionName: string; namespace: string }, version: string): Promise<PublishedVersion | null> {
   if (version === '$LATEST') return { version, info: (await clients.scf.getFunction(target))!, codeSha256: '' };
   const info = await clients.scf.getFunction({ ...target, qualifier: version });
   if (!info) return null;
   const { codeSha256 } = await clients.scf.getFunctionAddress({ ...target, qualifier: version });
   return { version, info, codeSha256 };
+}
+
+/**
+ * What publishing compares with serverless.yml: the version it keeps current (the alias's, when one is set, else
+ * the newest; null when there is none), and the newest version when that is another one (a deploy that stopped
+ * between PublishVersion and the alias left it: it may already hold what the alias should point at).
+ */
+async function publishedVersions(
+  clients: Clients,
+  target: { functionName: string; namespace: string },
+  alias: string | undefined,
+): Promise<{ published: PublishedVersion | null; newest?: PublishedVersion | null }> {
+  const numbers = (await clients.scf.listVersions(target)).map((v) => Number(v.version)).filter((n) => Number.isInteger(n) && n > 0);
+  const newestVersion = numbers.length ? String(Math.max(...numbers)) : undefined;
+  const current = alias ? (await clients.scf.getAlias(target, alias))?.functionVersion : newestVersion;
+  const published = current ? await versionState(clients, target, current) : null;
+  if (!newestVersion || newestVersion === current) return { published };
+  return { published, newest: await versionState(clients, target, newestVersion) };
 }
 
 /** After `sls package`: the packages go where --package (or package.path) says, for `sls deploy --package`. */
@@ -178,8 +189,8 @@ export class DeployCommand {
         // A function still being created (or failed at it) or being deleted has no code address: its code is sent.
         const hasCode = info && !WITHOUT_CODE.includes(String(info.status));
         const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
-        const published = hasCode && desired.settings.publish ? await publishedVersion(clients, fn, desired.settings.alias) : undefined;
-        code.set(fn.key, { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true, published });
+        const versions = hasCode && desired.settings.publish ? await publishedVersions(clients, fn, desired.settings.alias) : undefined;
+        code.set(fn.key, { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true, published: versions?.published, newest: versions?.newest });
       });
       if (configOnly) {
         for (const fn of functions) if (!deployed.get(fn.key)) throw inputError(`--update-config changes a deployed function, and ${fn.key} (${fn.functionName}) is not deployed: run sls deploy function -f ${fn.key} without it.`);

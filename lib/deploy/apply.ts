@@ -40,6 +40,7 @@ function describe(step: PlanStep): string {
     case 'updateTags':
       return 'ModifyResourceTags';
     case 'publish':
+      if (step.version) return `alias ${step.alias} to version ${step.version}`;
       return step.alias ? `PublishVersion and alias ${step.alias}` : 'PublishVersion';
     case 'createTrigger':
       return `CreateTrigger ${step.trigger.type} ${step.trigger.name}`;
@@ -118,8 +119,9 @@ export class PlanRunner {
         return;
       }
       case 'publish': {
-        const version = await scf.publishVersion(target, 'published by sls deploy');
-        await this.active(key, target, `PublishVersion ${version}`, version);
+        // A version found already holding what is wanted is only waited for (it may still be Publishing).
+        const version = step.version ?? (await scf.publishVersion(target, 'published by sls deploy'));
+        await this.active(key, target, step.version ? `version ${version}` : `PublishVersion ${version}`, version);
         if (step.alias) {
           const alias = await scf.getAlias(target, step.alias);
           if (alias) await scf.updateAlias(target, step.alias, version, alias.description);

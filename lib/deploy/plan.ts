@@ -23,6 +23,11 @@ export interface CodeState {
    * null when there is none (no version yet, or the alias does not exist). Undefined: not read.
    */
   published?: PublishedVersion | null;
+  /**
+   * With publishing on: the newest version, when it is not `published` (a deploy stopped after PublishVersion and
+   * before the alias moved). Undefined: the same as `published`, or not read.
+   */
+  newest?: PublishedVersion | null;
 }
 
 export interface PublishedVersion {
@@ -92,10 +97,14 @@ export interface UpdateTagsStep {
   reason: string;
 }
 
-/** PublishVersion, then point `alias` (when set) at the new version. */
+/**
+ * PublishVersion, then point `alias` (when set) at the new version; or, with `version`, no PublishVersion: that
+ * version already holds serverless.yml's code and configuration, and only the alias is pointed at it.
+ */
 export interface PublishStep {
   action: 'publish';
   alias?: string;
+  version?: string;
   reason: string;
 }
 
@@ -284,26 +293,42 @@ function createTriggers(desired: DesiredFunction): CreateTriggerStep[] {
   return desired.triggers.map((trigger) => ({ action: 'createTrigger', trigger, reason: `${describeTrigger(trigger)} is new` }));
 }
 
-/**
- * Why the published version (or the alias) is behind serverless.yml although $LATEST is not: a deploy stopped
- * between its changes and PublishVersion, or between PublishVersion and the alias, or the alias is new.
- */
-function publishedBehind(desired: DesiredFunction, code: CodeState, settings: DeploySettings | undefined): string | undefined {
-  if (!settings?.publish || code.published === undefined) return undefined;
-  const alias = settings.alias ? ` (alias ${settings.alias})` : '';
-  const { published } = code;
-  if (published === null) return settings.alias ? `alias ${settings.alias} does not exist yet` : 'no version is published yet';
-  if (published.version === '$LATEST') return `alias ${settings.alias} is on $LATEST, not on a version`;
-  const sameCode = sha256Hex(published.codeSha256) !== undefined && sha256Hex(published.codeSha256) === sha256Hex(code.sha256);
+/** True when `version` holds serverless.yml's code (by its hash) and configuration (handler included). */
+function holdsDesired(desired: DesiredFunction, code: CodeState, version: PublishedVersion): boolean {
+  const sameCode = sha256Hex(version.codeSha256) !== undefined && sha256Hex(version.codeSha256) === sha256Hex(code.sha256);
   // A version's description is its own (PublishVersion's), not the function's: it is not compared.
-  const changed = configurationChanges(desired.configuration, published.info).changed.filter((key) => key !== 'description');
-  const sameConfiguration = changed.length === 0 && published.info.handler === desired.configuration.handler;
-  if (sameCode && sameConfiguration) return undefined;
-  return `version ${published.version}${alias} does not hold serverless.yml's ${sameCode ? 'configuration' : 'code'}`;
+  const changed = configurationChanges(desired.configuration, version.info).changed.filter((key) => key !== 'description');
+  return sameCode && changed.length === 0 && version.info.handler === desired.configuration.handler;
 }
 
-function publishSteps(settings: DeploySettings | undefined, why: string | undefined): PublishStep[] {
+/**
+ * Why the published version (or the alias) is behind serverless.yml although $LATEST is not: a deploy stopped
+ * between its changes and PublishVersion, or between PublishVersion and the alias, or the alias is new. When the
+ * newest version already holds serverless.yml (PublishVersion went through, the alias did not move), the alias is
+ * pointed at it: publishing again would make an identical version.
+ */
+function publishedBehind(desired: DesiredFunction, code: CodeState, settings: DeploySettings | undefined): { why: string; version?: string } | undefined {
+  if (!settings?.publish || code.published === undefined) return undefined;
+  const alias = settings.alias ? ` (alias ${settings.alias})` : '';
+  const { published, newest } = code;
+  if (published && published.version !== '$LATEST' && holdsDesired(desired, code, published)) return undefined;
+  const behind =
+    published === null
+      ? settings.alias
+        ? `alias ${settings.alias} does not exist yet`
+        : 'no version is published yet'
+      : published.version === '$LATEST'
+        ? `alias ${settings.alias} is on $LATEST, not on a version`
+        : `version ${published.version}${alias} does not hold serverless.yml's ${sha256Hex(published.codeSha256) === sha256Hex(code.sha256) ? 'configuration' : 'code'}`;
+  if (settings.alias && newest && newest.version !== '$LATEST' && holdsDesired(desired, code, newest)) {
+    return { why: `${behind}, and version ${newest.version} (published by a deploy that stopped before the alias moved) does`, version: newest.version };
+  }
+  return { why: behind };
+}
+
+function publishSteps(settings: DeploySettings | undefined, why: string | undefined, version?: string): PublishStep[] {
   if (!settings?.publish || !why) return [];
+  if (version && settings.alias) return [{ action: 'publish', alias: settings.alias, version, reason: `${why}: point alias ${settings.alias} at version ${version}, publishing nothing` }];
   const alias = settings.alias ? ` and point alias ${settings.alias} at it` : '';
   return [{ action: 'publish', ...(settings.alias ? { alias: settings.alias } : {}), reason: `${why}: publish a version${alias}` }];
 }
@@ -403,8 +428,9 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
     });
   }
   const changedFunction = steps.some((s) => s.action === 'updateCode' || s.action === 'updateConfiguration');
-  const publishWhy = changedFunction ? 'changed' : status === 'PublishFailed' ? `found PublishFailed${statusNote(deployed)}` : publishedBehind(desired, code, settings);
-  steps.push(...publishSteps(settings, publishWhy));
+  const behind = changedFunction || status === 'PublishFailed' ? undefined : publishedBehind(desired, code, settings);
+  const publishWhy = changedFunction ? 'changed' : status === 'PublishFailed' ? `found PublishFailed${statusNote(deployed)}` : behind?.why;
+  steps.push(...publishSteps(settings, publishWhy, behind?.version));
   const tags = tagStep(desired, deployed);
   if (tags) steps.push(tags);
   steps.push(...planTriggers(desired.triggers, deployed.triggers));

@@ -30,7 +30,8 @@ export function describeSteps(steps: readonly PlanStep[]): string[] {
         parts.push('tags updated');
         break;
       case 'publish':
-        parts.push(step.alias ? `version published (alias ${step.alias})` : 'version published');
+        if (step.version) parts.push(`alias ${step.alias} moved to version ${step.version} (published by an earlier deploy)`);
+        else parts.push(step.alias ? `version published (alias ${step.alias})` : 'version published');
         break;
       case 'createTrigger': {
         // A delete and a create of the same trigger is one replacement.

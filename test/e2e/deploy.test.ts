@@ -608,6 +608,34 @@ test('publishing converges: an alias added later is made, a stopped publish is f
   assert.equal((await run(dir, ['remove'])).code, 0);
 });
 
+test('a deploy stopped after PublishVersion and before the alias publishes nothing again: the next points the alias at that version', async () => {
+  const yml = (memory: number) => `service: repub\nprovider:\n  name: tencent\n  memorySize: ${memory}\nplugins:\n  - ${PLUGIN_NAME}\ncustom:\n  scf:\n    deploy:\n      publish: true\n      alias: live\nfunctions:\n  api:\n    handler: index.hello\n`;
+  const dir = serviceDir(yml(128));
+  assert.equal((await run(dir, ['deploy', '--no-smoke'])).code, 0);
+  assert.equal((await client.GetAlias({ FunctionName: 'repub-dev-api', Name: 'live' })).FunctionVersion, '1');
+  // Three deploys of a change, each stopped after its PublishVersion: UpdateAlias fails (and may have run, so it is not sent again).
+  fs.writeFileSync(path.join(dir, 'serverless.yml'), yml(256));
+  Object.assign(emulator.faults, { internalErrorRate: 1, actions: ['UpdateAlias'] });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const stopped = await run(dir, ['deploy', '--no-smoke', '--verbose']);
+      assert.notEqual(stopped.code, 0, output(stopped));
+      assert.match(stopped.stdout, /failed at PublishVersion and alias live|failed at alias live to version 2/);
+    }
+  } finally {
+    Object.assign(emulator.faults, { internalErrorRate: undefined, actions: undefined });
+  }
+  const finished = await run(dir, ['deploy', '--no-smoke', '--verbose']);
+  assert.equal(finished.code, 0, output(finished));
+  assert.match(finished.stderr, /version 1 \(alias live\) does not hold serverless\.yml's configuration, and version 2 \(published by a deploy that stopped before the alias moved\) does: point alias live at version 2, publishing nothing/);
+  assert.deepEqual(mutations(), ['UpdateAlias repub-dev-api']);
+  assert.equal((await client.GetAlias({ FunctionName: 'repub-dev-api', Name: 'live' })).FunctionVersion, '2');
+  assert.deepEqual((await client.ListVersionByFunction({ FunctionName: 'repub-dev-api' })).Versions.map((v: any) => v.Version), ['$LATEST', '1', '2'], 'one version for the change, not one per attempt');
+  const settled = await run(dir, ['deploy', '--no-smoke']);
+  assert.match(settled.stderr, /No changes/, output(settled));
+  assert.equal((await run(dir, ['remove'])).code, 0);
+});
+
 test('bad serverless.yml values are refused, a line each, and nothing is sent', async () => {
   const bad = serviceDir(`service: bad
 provider:
