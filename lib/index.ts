@@ -1,7 +1,7 @@
 // Plugin entry: registers the `tencent` provider and its configuration schema, declares the commands and their
 // options, and maps hooks to commands. A command's module is loaded only when that command runs, so the plugin
 // costs next to nothing at serverless start-up.
-import { inputError, isScfError } from './cloud/errors';
+import { inputError, isScfError, plainText } from './cloud/errors';
 import { handlerProblems } from './config/handlers';
 import { type PluginIo, TencentProvider } from './provider';
 import { adjustCoreCommandSchema } from './cli-schema';
@@ -233,9 +233,10 @@ class TencentScfPlugin {
       if (isScfError(error)) {
         // serverless never shows a ServerlessError's stack: with --verbose, show where ours came from.
         const cause = error.context.cause as Error | undefined;
-        this.provider.io.log.verbose([error.stack, cause?.stack && `Caused by: ${cause.stack}`].filter(Boolean).join('\n'));
+        this.provider.io.log.verbose(plainText([error.stack, cause?.stack && `Caused by: ${cause.stack}`].filter(Boolean).join('\n')));
         const ServerlessError = this.serverless.classes.Error;
-        throw new ServerlessError(error.message, error.code.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase());
+        // Every error quoting a server (a status, a runtime, a name read back) reaches the terminal neutralised.
+        throw new ServerlessError(plainText(error.message), error.code.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase());
       }
       throw error;
     }

@@ -214,7 +214,8 @@ export class DeployCommand {
       log.notice(`No changes: ${functions.length} function(s) match serverless.yml, nothing was sent.`);
       return;
     }
-    log.verbose(stepLines(plans, removals).join('\n'));
+    // Plans quote what was read back (trigger names, statuses, handlers): shown without control sequences.
+    log.verbose(plainText(stepLines(plans, removals).join('\n')));
 
     // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
     const codes = await this.codes(clients, cos, changing, artifacts);
@@ -278,7 +279,7 @@ export class DeployCommand {
     const succeeded = plans.filter((p) => !failed.has(p.key));
     const removed = removals.filter((r) => !failed.has(r.functionName));
     const attemptedRemovals = failures.length === 0 || removals.some((r) => failed.has(r.functionName));
-    if (succeeded.length || removed.length || !failures.length) log.notice([heading, ...summaryLines(succeeded, attemptedRemovals ? removed : []).map((l) => `  ${l}`)].join('\n'));
+    if (succeeded.length || removed.length || !failures.length) log.notice(plainText([heading, ...summaryLines(succeeded, attemptedRemovals ? removed : []).map((l) => `  ${l}`)].join('\n')));
     if (failures.length) {
       const first = failures[0];
       const functionFailures = changing.filter((p) => failed.has(p.key)).length;
@@ -339,7 +340,8 @@ export class DeployCommand {
     }
   }
 
-  private line(key: string, text: string): void {
+  private line(key: string, raw: string): void {
+    const text = plainText(raw);
     const line = this.progress.get(key);
     if (line) line.update(text);
     else this.progress.set(key, this.provider.io.progress.create({ message: text }));
