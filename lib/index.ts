@@ -141,6 +141,7 @@ class TencentScfPlugin {
         this.run(async () => {
           this.validateForDeploy();
           this.refuseLinkedInstall();
+          this.leaveOutStateDirs();
         }),
       'package:finalize': () => this.run(async () => (require('./commands/deploy') as typeof import('./commands/deploy')).savePackages(this.provider, this.options.package)),
       'deploy:deploy': () =>
@@ -154,6 +155,7 @@ class TencentScfPlugin {
           this.validateForDeploy(this.functionOption());
           if (this.options['update-config']) return;
           this.refuseLinkedInstall();
+          this.leaveOutStateDirs();
           await this.serverless.pluginManager.spawn('package:function');
         }),
       'deploy:function:deploy': () =>
@@ -206,6 +208,23 @@ class TencentScfPlugin {
     const { linkedInstallProblem } = require('./config/install') as typeof import('./config/install');
     const problem = linkedInstallProblem(this.provider.serviceDir);
     if (problem) throw inputError(problem);
+  }
+
+  /**
+   * An emulator state directory kept in the service directory (`--state-dir .scf-state`) is left out of every
+   * package, saying so once: it holds the emulator's account and every package deployed to it.
+   */
+  private leaveOutStateDirs(): void {
+    const service = this.serverless.service;
+    if (service?.package?.artifact) return;
+    const { stateDirsIn } = require('./deploy/artifacts') as typeof import('./deploy/artifacts');
+    const dirs = stateDirsIn(this.provider.serviceDir);
+    if (!dirs.length) return;
+    service.package ??= {};
+    service.package.patterns = [...(service.package.patterns ?? []), ...dirs.map((dir: string) => `!${dir}/**`)];
+    this.provider.io.log.notice(
+      `Left out of the package: ${dirs.join(', ')} (an SCF emulator's state: its account and every package deployed to it). Keep --state-dir outside the service directory.`,
+    );
   }
 
   private functionOption(): string[] | undefined {

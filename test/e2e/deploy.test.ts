@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import JSZip = require('jszip');
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
 import { INLINE_ZIP_BYTES } from '../../lib/deploy/artifacts';
@@ -526,6 +527,31 @@ test('sls package --package DIR, then sls deploy --package DIR deploys those pac
   assert.equal(deployed.code, 0, output(deployed));
   assert.deepEqual(mutations(), ['CreateFunction boxed-dev-a']);
   assert.match((await client.Invoke({ FunctionName: 'boxed-dev-a', ClientContext: '{}' })).Result.RetMsg, /Hello from boxed-dev-a/);
+});
+
+test('an emulator state directory inside the service is left out of every package, saying so once', async () => {
+  const svc = serviceDir(`service: stateful\nprovider:\n  name: tencent\n  environment: { DB_PASSWORD: hunter2 }\nplugins:\n  - __PLUGIN__\nfunctions:\n  a:\n    handler: index.hello\n  b:\n    handler: index.echo\n    package:\n      individually: true\n`);
+  const credentials = newCredentials();
+  const local = Object.assign(await startEmulator({ credentials, behaviour: { transitionMs: 0, stateDir: path.join(svc, '.scf-state') } }), { credentials });
+  try {
+    // The README's old advice: the emulator keeps its state in the service directory, and the service deploys to it.
+    for (let i = 0; i < 2; i++) {
+      const deployed = await sls(svc, ['deploy', '--no-smoke'], local);
+      assert.equal(deployed.code, 0, output(deployed));
+      assert.equal(deployed.stderr.split('Left out of the package: .scf-state').length - 1, 1, output(deployed));
+      fs.writeFileSync(path.join(svc, 'index.js'), fs.readFileSync(path.join(svc, 'index.js'), 'utf8') + `\n// change ${i}\n`);
+    }
+    const packaged = await run(svc, ['package']);
+    assert.equal(packaged.code, 0, output(packaged));
+    assert.match(packaged.stderr, /Left out of the package: \.scf-state \(an SCF emulator's state: its account and every package deployed to it\)\. Keep --state-dir outside the service directory\./);
+    const zip = await JSZip.loadAsync(fs.readFileSync(path.join(svc, '.serverless', 'stateful.zip')));
+    const names = Object.keys(zip.files);
+    assert.deepEqual(names.filter((name) => name.includes('scf-state') || name.includes('account.json')), [], names.join(', '));
+    assert.ok(names.includes('index.js'));
+  } finally {
+    await local.close();
+    fs.rmSync(path.join(svc, '.scf-state'), { recursive: true, force: true });
+  }
 });
 
 test('a plugin installed as a link into the service is refused before packaging, with the install that works', async () => {
