@@ -10,7 +10,7 @@ import type { AddressInfo } from 'net';
 import { BYTE_LIMITS, type ServiceName } from '../../cloud/limits';
 import { API_VERSION, CLS_API_VERSION } from '../../cloud/types';
 import { ApiFault } from '../api-fault';
-import { type EmulatorBehaviour, EmulatorCore, TAG_API_VERSION } from '../scf/actions';
+import { clockTime, type EmulatorBehaviour, EmulatorCore, TAG_API_VERSION } from '../scf/actions';
 import type { EmulatedService } from '../service-file';
 import { type EmulatorCredentials, NonceCache, preflightTc3, SIGNATURE_WINDOW_SECONDS, verifyTc3, verifyV1 } from './auth';
 import { type Faults, FaultPlan } from './faults';
@@ -500,13 +500,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       await core.close();
     },
   };
-}
-
-/** `HH:MM:SS.mmm` local time, for trace lines. */
-function clockTime(ms: number): string {
-  const d = new Date(ms);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
 /** A trace line for a COS request or a code download when its reply has gone: method, path (no query), status. */

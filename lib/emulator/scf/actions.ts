@@ -139,9 +139,21 @@ export class EmulatorCore {
       this.account.addNamespace(fn.namespace, '');
       if (this.account.getFunction(fn.namespace, fn.functionName)) continue;
       const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: Object.assign(Object.create(null), fn.environment), layers: [], ...this.logTopic(fn.functionName, {}) };
-      this.account.putFunction(
-        newFunctionRecord({ functionName: fn.functionName, namespace: fn.namespace, status: 'Active', config, code: { dir: service!.dir, size: 0 }, type: 'Event' }, now()),
-      );
+      const record = newFunctionRecord({ functionName: fn.functionName, namespace: fn.namespace, status: 'Active', config, code: { dir: service!.dir, size: 0 }, type: 'Event' }, now());
+      // Its timer triggers as a deploy would create them: armed from the start.
+      const at = now();
+      record.triggers = (fn.timers ?? []).map((t) => ({
+        type: 'timer',
+        name: t.name,
+        desc: JSON.stringify({ cron: t.cron }),
+        enable: t.enable,
+        qualifier: t.qualifier,
+        customArgument: t.argument,
+        description: '',
+        addTime: at,
+        modTime: at,
+      }));
+      this.account.putFunction(record);
     }
     this.commit();
   }
@@ -344,13 +356,24 @@ export class EmulatorCore {
   private fireTimer(fn: FunctionRecord, trigger: TriggerRecord, atMs: number): void {
     // A function that went away or cannot run now misses this beat, as on SCF.
     if (this.account.getFunction(fn.namespace, fn.functionName) !== fn || !fn.triggers.includes(trigger)) return;
+    const trace = this.ctx.behaviour.trace;
+    const what = `timer ${trigger.name} of ${fn.namespace}/${fn.functionName} (${trigger.qualifier})`;
     try {
       requireInvocable(fn, trigger.qualifier);
-      startInvocation(this.ctx, fn, trigger.qualifier, 'Event', timerEvent(trigger, atMs), 'TIMER');
-    } catch {
+      const { requestId } = startInvocation(this.ctx, fn, trigger.qualifier, 'Event', timerEvent(trigger, atMs), 'TIMER');
+      trace?.(`${clockTime(atMs)} ${what} fired: request ${requestId}`);
+    } catch (error) {
       // Not runnable now (or its qualifier is gone): nothing to record.
+      trace?.(`${clockTime(atMs)} ${what} missed: ${(error as Error).message}`);
     }
   }
+}
+
+/** `HH:MM:SS.mmm` local time, for trace lines. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
 /** Functions that were in transition when the emulator stopped end where the transition would have. */

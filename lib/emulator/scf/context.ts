@@ -43,6 +43,8 @@ export interface EmulatorBehaviour {
   maxConcurrency?: number;
   /** Where the emulator says what a user should know (the CLI: stderr). */
   notice?: (line: string) => void;
+  /** One line per timer firing (`scf-emulator --verbose`); the HTTP layer traces requests. */
+  trace?: (line: string) => void;
 }
 
 export interface ScfContext {
