@@ -9,6 +9,9 @@ import * as path from 'path';
 import JSZip = require('jszip');
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { newCredentials, type TestCredentials } from '../helpers';
+import { Credentials } from '../../lib/config/credentials';
+import { parseEndpoint } from '../../lib/config/settings';
+import { createClients } from '../../lib/cloud/clients';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 import { PackageStore } from '../../lib/emulator/store/packages';
 import { StateDir } from '../../lib/emulator/store/state-dir';
@@ -261,5 +264,40 @@ test('the temporary state an emulator killed without closing left behind is remo
   } finally {
     removeState(abandoned);
     removeState(running);
+  }
+});
+
+// ---- issue 24 item 5: CLS topics and their records outlive a restart ------------------------------------------
+
+test('--state-dir: CLS topics and their records survive a restart, and the topic goes on taking records', async () => {
+  const dir = tempDir('scf-state-cls-');
+  try {
+    const h = await start(dir);
+    await deploy(h, 'logged', await zipOf({ 'index.js': 'exports.main = async (event) => { console.log("run", event.n); return event.n; };\n' }));
+    const topicId = (await h.client.GetFunction({ FunctionName: 'logged' })).ClsTopicId;
+    assert.ok(topicId);
+    const before: string[] = [];
+    for (let n = 1; n <= 2; n++) before.push((await h.client.Invoke({ FunctionName: 'logged', ClientContext: JSON.stringify({ n }) })).Result.FunctionRequestId);
+    await h.emulator.close();
+
+    const restarted = await start(dir, {}, h.credentials);
+    try {
+      assert.equal((await restarted.client.GetFunction({ FunctionName: 'logged' })).ClsTopicId, topicId, 'the function keeps its topic');
+      const after = (await restarted.client.Invoke({ FunctionName: 'logged', ClientContext: '{"n":3}' })).Result.FunctionRequestId;
+      const cls = createClients({
+        endpoints: { scf: parseEndpoint(restarted.emulator.url), cls: parseEndpoint(restarted.emulator.url) },
+        region: 'ap-guangzhou',
+        credentials: new Credentials(h.credentials.secretId, h.credentials.secretKey, undefined, 'test'),
+      }).cls;
+      const found = await cls.searchLog({ topicId, from: Date.now() - 600_000, to: Date.now() + 1000, query: '', limit: 1000, sort: 'asc' });
+      const ids = new Set(found.records.map((r) => r.fields.SCF_RequestId));
+      for (const id of [...before, after]) assert.ok(ids.has(id), `the records of ${id} are searchable`);
+      const runs = found.records.map((r) => /\brun \d$/.exec((r.fields.SCF_Message ?? '').trim())?.[0]).filter(Boolean);
+      assert.deepEqual(runs, ['run 1', 'run 2', 'run 3']);
+    } finally {
+      await restarted.emulator.close();
+    }
+  } finally {
+    removeState(dir);
   }
 });

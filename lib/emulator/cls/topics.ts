@@ -148,6 +148,8 @@ export interface ClsStoreOptions {
   recordsPerTopic?: number;
   /** Default characters of record text kept per topic (default 32 MB). */
   bytesPerTopic?: number;
+  /** Told of every record appended (a state directory keeps them). */
+  onAppend?: (topicId: string, records: ClsRecord[]) => void;
 }
 
 /** Characters of record text a topic keeps, by default. */
@@ -172,6 +174,7 @@ export class ClsStore {
   private readonly indexDelayMs: number;
   private readonly recordsPerTopic: number;
   private readonly bytesPerTopic: number;
+  private readonly onAppend?: (topicId: string, records: ClsRecord[]) => void;
   private scfDefault?: TopicLog;
 
   constructor(options: ClsStoreOptions = {}) {
@@ -179,6 +182,7 @@ export class ClsStore {
     this.indexDelayMs = options.indexDelayMs ?? 0;
     this.recordsPerTopic = options.recordsPerTopic ?? 50_000;
     this.bytesPerTopic = options.bytesPerTopic ?? TOPIC_BYTES;
+    this.onAppend = options.onAppend;
   }
 
   createLogset(logsetName: string): Logset {
@@ -222,6 +226,41 @@ export class ClsStore {
     const topic = this.topics.get(topicId);
     if (!topic) throw new Error(`No topic ${topicId}.`);
     const now = this.now();
-    for (const record of Array.isArray(records) ? records : [records]) topic.append(record, now);
+    const list = Array.isArray(records) ? records : [records];
+    for (const record of list) topic.append(record, now);
+    this.onAppend?.(topicId, list);
+  }
+
+  /** The default delivery topic, when it was made. */
+  get scfTopicId(): string | undefined {
+    return this.scfDefault?.info.topicId;
+  }
+
+  /** A logset as a state directory kept it. */
+  restoreLogset(logset: Logset): void {
+    this.logsets.set(logset.logsetId, { ...logset });
+  }
+
+  /**
+   * A topic as a state directory kept it (its records follow through `restoreRecords`); `scfDefault` marks SCF's
+   * default delivery topic. This store's bounds apply, not the ones it was kept with.
+   */
+  restoreTopic(info: Omit<TopicInfo, 'capacity' | 'capacityBytes' | 'fieldTypes'> & { fieldTypes?: Array<[string, FieldType]> }, scfDefault: boolean): TopicLog {
+    const topic = new TopicLog({
+      ...info,
+      capacity: this.recordsPerTopic,
+      capacityBytes: this.bytesPerTopic,
+      fieldTypes: info.fieldTypes ? new Map(info.fieldTypes) : SCF_FIELD_TYPES,
+    });
+    this.topics.set(topic.info.topicId, topic);
+    if (scfDefault) this.scfDefault = topic;
+    return topic;
+  }
+
+  /** Records a state directory kept, searchable at once (they were before the restart). */
+  restoreRecords(topicId: string, records: ClsRecord[]): void {
+    const topic = this.topics.get(topicId);
+    if (!topic) return;
+    for (const record of records) topic.append(record, -topic.info.indexDelayMs);
   }
 }

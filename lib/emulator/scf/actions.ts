@@ -14,6 +14,7 @@ import { PackageStore } from '../store/packages';
 import { accountFromJson, accountToJson, readAccountFile, writeAccountFile } from '../store/snapshot';
 import { StateDir } from '../store/state-dir';
 import { ClsStore } from '../cls/topics';
+import { ClsFiles } from '../store/cls-files';
 import { InvocationLog } from '../cls/records';
 import { Slots } from './slots';
 import { searchLog, TopicSearchGate } from '../cls/search';
@@ -82,6 +83,7 @@ export class EmulatorCore {
   private readonly lifecycle: Lifecycle;
   private readonly timers: TimerScheduler;
   private readonly codeUrls: CodeUrls;
+  private readonly clsFiles?: ClsFiles;
   private closed = false;
 
   constructor(
@@ -92,7 +94,12 @@ export class EmulatorCore {
   ) {
     this.state = new StateDir(behaviour.stateDir);
     this.state.open();
-    this.cls = new ClsStore({ now, indexDelayMs: behaviour.logIndexDelayMs, bytesPerTopic: behaviour.logBytesPerTopic });
+    // With a state directory, CLS topics and their records outlive a restart as functions do.
+    const clsFiles = this.state.persistent ? new ClsFiles(this.state.sub('cls')) : undefined;
+    this.clsFiles = clsFiles;
+    this.cls = new ClsStore({ now, indexDelayMs: behaviour.logIndexDelayMs, bytesPerTopic: behaviour.logBytesPerTopic, onAppend: clsFiles && ((topicId, records) => clsFiles.appended(topicId, records)) });
+    clsFiles?.load(this.cls);
+    clsFiles?.watch(this.cls);
     let saved;
     try {
       saved = this.state.persistent ? readAccountFile(this.state.path) : undefined;
@@ -320,6 +327,7 @@ export class EmulatorCore {
     this.timers.stop();
     await this.idle();
     this.lifecycle.cancelAll();
+    this.clsFiles?.flush();
     this.save();
     this.state.close();
   }
@@ -327,6 +335,7 @@ export class EmulatorCore {
   private save(): void {
     if (!this.state.persistent) return;
     writeAccountFile(this.state.path, accountToJson(this.account, this.cos.snapshot()));
+    this.clsFiles?.saveTopics(this.cls);
   }
 
   private commit(): void {
