@@ -10,6 +10,7 @@ import type { AddressInfo } from 'net';
 import { BYTE_LIMITS, type ServiceName } from '../../cloud/limits';
 import { API_VERSION, CLS_API_VERSION } from '../../cloud/types';
 import { ApiFault } from '../api-fault';
+import { COS_MAX_OBJECT_BYTES } from '../cos/handler';
 import { clockTime, type EmulatorBehaviour, EmulatorCore, TAG_API_VERSION } from '../scf/actions';
 import type { EmulatedService } from '../service-file';
 import { type EmulatorCredentials, NonceCache, preflightTc3, SIGNATURE_WINDOW_SECONDS, verifyTc3, verifyV1 } from './auth';
@@ -90,8 +91,6 @@ const RECORDED_STRING_CHARS = 4096;
 /** The part of a HmacSHA* body read before its SecretId and Timestamp (when there) are checked. */
 const V1_PREFIX_BYTES = 64 * 1024;
 const CONTROL_BODY_BYTES = 64 * 1024;
-/** The largest object the COS endpoint takes in one PUT (packages that are too large to inline). */
-const COS_BODY_BYTES = 128 * 1024 * 1024;
 const V1_RESERVED = new Set(['Action', 'Region', 'Timestamp', 'Nonce', 'SecretId', 'Signature', 'SignatureMethod', 'Token', 'Version', 'RequestClient', 'Language']);
 
 /** Host names a request may carry: the loopback names and our own address, any port. */
@@ -452,7 +451,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (EmulatorCore.isCosRequest(req)) {
       if (options.trace) traceOnFinish(req, res, 'cos', options.trace);
       return cos(req, res, async () => {
-        const read = await readBody(req, COS_BODY_BYTES);
+        const read = await readBody(req, COS_MAX_OBJECT_BYTES);
         return 'body' in read ? read.body : undefined;
       });
     }
