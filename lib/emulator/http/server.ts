@@ -220,7 +220,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   function record(entry: RecordedRequest, startedMs: number): void {
     // Whatever a request named, what it leaves here is small: names cut, long strings summarised.
-    const kept = { ...entry, action: entry.action.slice(0, RECORDED_NAME_CHARS), region: entry.region.slice(0, RECORDED_NAME_CHARS), params: recordedParams(entry.params) };
+    const kept = { ...entry, action: detached(entry.action, RECORDED_NAME_CHARS), region: detached(entry.region, RECORDED_NAME_CHARS), params: recordedParams(entry.params) };
     const size = JSON.stringify(kept).length;
     requests.push(kept);
     recordedSizes.push(size);
@@ -508,6 +508,15 @@ function traceOnFinish(req: http.IncomingMessage, res: http.ServerResponse, what
   res.once('finish', () => trace(`${clockTime(Date.now())} ${what} ${req.method} ${where} ${res.statusCode} ${Date.now() - started} ms`));
 }
 
+/**
+ * The first `max` characters of `text` as a string of their own: a plain slice of a long string keeps the whole of
+ * it alive (V8 slices share their parent), which is what a log of cut values must not do.
+ */
+function detached(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return Buffer.from(text.slice(0, max), 'utf8').toString('utf8');
+}
+
 /** The refusal of a body that was too large, or that found the budget for unverified bodies spent. */
 function bodyFault(read: { refused: 'size' | 'busy' | 'prefix' }, limit: number, what = 'The request body'): ApiFault {
   if (read.refused === 'busy') {
@@ -580,7 +589,7 @@ function toLegacy(action: string, result: Record<string, any>): Record<string, a
 function recordedParams(params: Record<string, any>): Record<string, any> {
   const zip = (value: unknown) => (typeof value === 'string' ? `<zip: ${value.length} characters of base64>` : value);
   const summarise = (value: unknown, depth: number): unknown => {
-    if (typeof value === 'string') return value.length > RECORDED_STRING_CHARS ? `<${value.length} characters: ${value.slice(0, 64)}…>` : value;
+    if (typeof value === 'string') return value.length > RECORDED_STRING_CHARS ? `<${value.length} characters: ${detached(value, 64)}…>` : value;
     if (value === null || typeof value !== 'object') return value;
     if (depth > 8) return '<nested too deep>';
     if (Array.isArray(value)) return value.map((item) => summarise(item, depth + 1));
