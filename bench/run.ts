@@ -119,7 +119,7 @@ async function benchHistory(): Promise<void> {
     const sizes: Array<[string, number]> = [['hello-dev-hello', 20_000], ['hello-dev-chatty', 100_000]];
     for (const [fn, records] of sizes) {
       const logset = emulator.core.cls.createLogset(`bench-${fn}`);
-      const topic = emulator.core.cls.createTopic({ logsetId: logset.logsetId, topicName: fn, capacity: records * 2 });
+      const topic = emulator.core.cls.createTopic({ logsetId: logset.logsetId, topicName: fn, capacity: records * 2, capacityBytes: records * 2 * 1024 });
       await emulator.core.handle('UpdateFunctionConfiguration', { FunctionName: fn, ClsLogsetId: logset.logsetId, ClsTopicId: topic.info.topicId });
       writeClsHistory(emulator.core.cls, topic.info.topicId, fn, records / 5, from, span);
     }

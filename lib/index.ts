@@ -1,7 +1,7 @@
 // Plugin entry: registers the `tencent` provider and its configuration schema, declares the commands and their
 // options, and maps hooks to commands. A command's module is loaded only when that command runs, so the plugin
 // costs next to nothing at serverless start-up.
-import { inputError, isScfError } from './cloud/errors';
+import { inputError, isScfError, plainText } from './cloud/errors';
 import { handlerProblems } from './config/handlers';
 import { type PluginIo, TencentProvider } from './provider';
 import { adjustCoreCommandSchema } from './cli-schema';
@@ -169,6 +169,7 @@ class TencentScfPlugin {
         this.run(async () => {
           this.validateForDeploy();
           this.refuseLinkedInstall();
+          this.leaveOutStateDirs();
         }),
       'package:finalize': () => this.run(async () => (require('./commands/deploy') as typeof import('./commands/deploy')).savePackages(this.provider, this.options.package)),
       'deploy:deploy': () =>
@@ -182,6 +183,7 @@ class TencentScfPlugin {
           this.validateForDeploy(this.functionOption());
           if (this.options['update-config']) return;
           this.refuseLinkedInstall();
+          this.leaveOutStateDirs();
           await this.serverless.pluginManager.spawn('package:function');
         }),
       'deploy:function:deploy': () =>
@@ -251,6 +253,23 @@ class TencentScfPlugin {
     if (problem) throw inputError(problem);
   }
 
+  /**
+   * An emulator state directory kept in the service directory (`--state-dir .scf-state`) is left out of every
+   * package, saying so once: it holds the emulator's account and every package deployed to it.
+   */
+  private leaveOutStateDirs(): void {
+    const service = this.serverless.service;
+    if (service?.package?.artifact) return;
+    const { stateDirsIn } = require('./deploy/artifacts') as typeof import('./deploy/artifacts');
+    const dirs = stateDirsIn(this.provider.serviceDir);
+    if (!dirs.length) return;
+    service.package ??= {};
+    service.package.patterns = [...(service.package.patterns ?? []), ...dirs.map((dir: string) => `!${dir}/**`)];
+    this.provider.io.log.notice(
+      `Left out of the package: ${dirs.join(', ')} (an SCF emulator's state: its account and every package deployed to it). Keep --state-dir outside the service directory.`,
+    );
+  }
+
   private functionOption(): string[] | undefined {
     const value = this.options.function;
     if (value === undefined) return undefined;
@@ -276,9 +295,10 @@ class TencentScfPlugin {
       if (isScfError(error)) {
         // serverless never shows a ServerlessError's stack: with --verbose, show where ours came from.
         const cause = error.context.cause as Error | undefined;
-        this.provider.io.log.verbose([error.stack, cause?.stack && `Caused by: ${cause.stack}`].filter(Boolean).join('\n'));
+        this.provider.io.log.verbose(plainText([error.stack, cause?.stack && `Caused by: ${cause.stack}`].filter(Boolean).join('\n')));
         const ServerlessError = this.serverless.classes.Error;
-        throw new ServerlessError(error.message, error.code.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase());
+        // Every error quoting a server (a status, a runtime, a name read back) reaches the terminal neutralised.
+        throw new ServerlessError(plainText(error.message), error.code.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase());
       }
       throw error;
     }

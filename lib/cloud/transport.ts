@@ -2,11 +2,14 @@
 // or the legacy HmacSHA* query signature), sends with got, holds each action to its own rate from the limits
 // table, retries what is safe to retry, bounds every reply, and turns every failure into the one error type.
 // It knows nothing of serverless, and nothing of what the actions mean: the facades (scf.ts, cls.ts) do.
-import got, { type Response } from 'got';
+import got from 'got';
 import { randomInt } from 'crypto';
+import type { IncomingHttpHeaders, IncomingMessage } from 'http';
+import type { Readable } from 'stream';
+import * as zlib from 'zlib';
 import type { Credentials } from '../config/credentials';
 import type { Endpoint } from '../config/settings';
-import { apiError, ScfError, type ScfErrorContext } from './errors';
+import { apiError, plainText, ScfError, type ScfErrorContext } from './errors';
 import { actionRate, BYTE_LIMITS, isReadAction, type ServiceName } from './limits';
 import { type Clock, RateLimiter, systemClock } from './limiter';
 import { JSON_CONTENT_TYPE, type LegacySignatureMethod, signLegacy, signTc3 } from './signing';
@@ -15,6 +18,13 @@ export const CLIENT_NAME = 'serverless-tencent-scf';
 export const LEGACY_PATH = '/v2/index.php';
 
 export type Json = Record<string, any>;
+
+/** A reply as read: its status, headers and body (decompressed). */
+interface Reply {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 /** Where a service is reached and which API version it speaks. */
 export interface ServiceApi {
@@ -209,49 +219,69 @@ export class Transport {
     return reply;
   }
 
-  private async http(call: ApiCall, credentials: Credentials, url: string, headers: Record<string, string>, body: string): Promise<Response<string>> {
+  /**
+   * Sends one request and reads its reply, counting the reply's bytes as they arrive after decompression: a
+   * reply larger than the cap is refused as soon as it is, whatever its headers say (a small gzip body can
+   * unpack to gigabytes).
+   */
+  private http(call: ApiCall, credentials: Credentials, url: string, headers: Record<string, string>, body: string): Promise<Reply> {
     const timeout = call.timeoutMs ?? this.config.timeoutMs ?? 15_000;
     const cap = this.config.maxReplyBytes ?? BYTE_LIMITS.reply;
-    const request = got.post(url, {
-      headers,
-      body,
-      timeout: { connect: Math.min(timeout, 5000), request: timeout },
-      retry: 0,
-      throwHttpErrors: false,
-      followRedirect: false,
-      responseType: 'text',
-    });
-    let tooLarge = false;
-    const refuse = () => {
-      tooLarge = true;
-      request.cancel();
-    };
-    request.on('response', (response) => {
-      if (Number(response.headers['content-length']) > cap) refuse();
-    });
-    request.on('downloadProgress', (progress) => {
-      if (progress.transferred > cap) refuse();
-    });
-    try {
-      const response = await request;
-      if (Buffer.byteLength(response.body) > cap) refuse();
-      if (tooLarge) throw new Error('reply too large');
-      return response;
-    } catch (error) {
-      const context = this.errorContext(call, credentials);
-      if (tooLarge) {
-        return Promise.reject(
+    return new Promise<Reply>((resolve, reject) => {
+      let settled = false;
+      const stream = got.stream.post(url, {
+        headers: { 'Accept-Encoding': 'gzip, deflate, br', ...headers },
+        body,
+        timeout: { connect: Math.min(timeout, 5000), request: timeout },
+        retry: 0,
+        throwHttpErrors: false,
+        followRedirect: false,
+        // Decompressed here, where every byte is counted.
+        decompress: false,
+      });
+      const fail = (error: ScfError) => {
+        if (settled) return;
+        settled = true;
+        stream.destroy();
+        reject(error);
+      };
+      const tooLarge = () => {
+        const context = this.errorContext(call, credentials);
+        fail(
           new ScfError('Transport.ReplyTooLarge', `${call.action} got a reply from ${context.endpoint} larger than ${Math.round(cap / 1048576)} MB: refused.${mayHaveRun(call.action)}`, {
             ...context,
             ambiguous: true,
           }),
         );
-      }
-      throw transportError(error, context, timeout);
-    }
+      };
+      stream.on('error', (error) => fail(transportError(error, this.errorContext(call, credentials), timeout)));
+      stream.on('response', (response: IncomingMessage) => {
+        if (Number(response.headers['content-length']) > cap) return tooLarge();
+        const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+        const decoder = encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate' ? zlib.createUnzip() : encoding === 'br' ? zlib.createBrotliDecompress() : undefined;
+        if (encoding && encoding !== 'identity' && !decoder) {
+          return fail(this.invalidReply(call, credentials, { statusCode: response.statusCode ?? 0 }, `content encoding "${plainText(encoding).slice(0, 40)}"`));
+        }
+        const source: Readable = decoder ? stream.pipe(decoder) : stream;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        source.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          size += chunk.length;
+          if (size > cap) return tooLarge();
+          chunks.push(chunk);
+        });
+        source.on('error', () => fail(this.invalidReply(call, credentials, { statusCode: response.statusCode ?? 0 }, `its ${encoding} body does not decompress`)));
+        source.on('end', () => {
+          if (settled) return;
+          settled = true;
+          resolve({ statusCode: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+    });
   }
 
-  private parseJson(call: ApiCall, credentials: Credentials, response: Response<string>): any {
+  private parseJson(call: ApiCall, credentials: Credentials, response: Reply): any {
     try {
       return JSON.parse(response.body);
     } catch {
@@ -259,7 +289,7 @@ export class Transport {
     }
   }
 
-  private invalidReply(call: ApiCall, credentials: Credentials, response: Response<string>, why: string): ScfError {
+  private invalidReply(call: ApiCall, credentials: Credentials, response: Pick<Reply, 'statusCode'>, why: string): ScfError {
     const context = { ...this.errorContext(call, credentials), ambiguous: true };
     const status = response.statusCode;
     if (status >= 300) {

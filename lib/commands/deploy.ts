@@ -2,7 +2,7 @@
 // sent) → what is deployed (reads only) → the plan → nothing at all when nothing changed; else the packages too
 // large to inline go to COS, namespaces are made, each function's plan is carried out (several at once, a
 // progress line each), functions that left serverless.yml are removed → a line per function.
-import { inputError, ScfError } from '../cloud/errors';
+import { inputError, plainText, ScfError } from '../cloud/errors';
 import { shortBucketName, uploadToCos } from '../cloud/cos';
 import { systemClock } from '../cloud/limiter';
 import type { FunctionCode, FunctionInfo, FunctionSummary } from '../cloud/types';
@@ -10,7 +10,7 @@ import type { Clients } from '../cloud/clients';
 import type { Progress, TencentProvider } from '../provider';
 import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
 import { eachLimited, PlanRunner } from '../deploy/apply';
-import { type DesiredFunction, type DesiredState, desiredState, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
+import { type DesiredFunction, type DesiredState, desiredState, ownerOf, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
 import { type CodeState, type FunctionPlan, pendingRelease, planDeploy, planRemovals, type PublishedVersion, releaseAlias, type ReleaseRead, type RemovalStep } from '../deploy/plan';
 import { deploymentId, parseVersionDescription, versionDescription } from '../deploy/strategy';
 import { pruneVersions, ReleasePhase, type ReleasePlanEntry, serviceCommit } from './release';
@@ -47,11 +47,45 @@ export async function existingNamespaces(clients: Clients): Promise<Set<string>>
   return new Set((await clients.scf.listNamespaces()).map((n) => n.name));
 }
 
-/** Every function this service and stage deployed (found by the plugin's tags), in every namespace. */
+/**
+ * Every function this service and stage deployed, in every namespace: found by the plugin's tags through
+ * ListFunctions' filter, and kept only when the tags it lists say so too (an endpoint may ignore the filter).
+ * Enough to show; before deleting, `readBackOwned` asks each function itself.
+ */
 export async function deployedOfService(clients: Clients, service: string, stage: string, namespaces?: Set<string>): Promise<FunctionSummary[]> {
   const names = namespaces ?? (await existingNamespaces(clients));
   const lists = await Promise.all([...names].map((ns) => clients.scf.listFunctions(ns, { [SERVICE_TAG]: service, [STAGE_TAG]: stage })));
-  return lists.flat();
+  return lists.flat().filter((fn) => ownerOf(fn.tags, service, stage) === 'ours');
+}
+
+/**
+ * Before anything is deleted: each candidate as GetFunction reads it back, split into those whose own tags say
+ * this service and stage, and the others (with whose they are); those gone meanwhile are left out. A list's word
+ * is never enough to delete a function.
+ */
+export async function readBackOwned(
+  clients: Clients,
+  candidates: ReadonlyArray<{ functionName: string; namespace: string }>,
+  service: string,
+  stage: string,
+): Promise<{ owned: FunctionInfo[]; notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> }> {
+  const owned: FunctionInfo[] = [];
+  const notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> = [];
+  await eachLimited(candidates, 10, async (candidate) => {
+    const info = await clients.scf.getFunction({ functionName: candidate.functionName, namespace: candidate.namespace });
+    if (!info) return;
+    const owner = ownerOf(info.tags, service, stage);
+    if (owner === 'ours') owned.push(info);
+    else notOwned.push({ info, owner });
+  });
+  return { owned, notOwned };
+}
+
+/** Why a function is not deleted: whose its tags say it is. */
+export function notOwnedText(info: FunctionInfo, owner: 'others' | 'unmarked'): string {
+  const name = info.namespace === 'default' ? info.functionName : `${info.functionName} (namespace ${info.namespace})`;
+  if (owner === 'unmarked') return `${name} carries no ${SERVICE_TAG}/${STAGE_TAG} tags (made by hand or by another tool)`;
+  return `${name} belongs to service "${plainText(info.tags[SERVICE_TAG] ?? '?')}" stage "${plainText(info.tags[STAGE_TAG] ?? '?')}"`;
 }
 
 /**
@@ -72,24 +106,9 @@ export async function deployedFunction(
   return { ...info, triggers: await clients.scf.listTriggers(target) };
 }
 
-/** The version publishing keeps current: the alias's (when one is set), else the newest; null when there is none. */
-async function publishedVersion(clients: Clients, target: { functionName: string; namespace: string }, alias: string | undefined): Promise<PublishedVersion | null> {
-  let version: string | undefined;
-  if (alias) version = (await clients.scf.getAlias(target, alias))?.functionVersion;
-  else {
-    const numbers = (await clients.scf.listVersions(target)).map((v) => Number(v.version)).filter((n) => Number.isInteger(n) && n > 0);
-    if (numbers.length) version = String(Math.max(...numbers));
-  }
-  if (!version) return null;
+/** GetFunction and GetFunctionAddress of one version (`$LATEST` has no code hash of its own here); null when it is gone. */
+async function versionState(clients: Clients, target: { functionName: string; namespace: string }, version: string): Promise<PublishedVersion | null> {
   if (version === '$LATEST') return { version, info: (await clients.scf.getFunction(target))!, codeSha256: '' };
-  const info = await clients.scf.getFunction({ ...target, qualifier: version });
-  if (!info) return null;
-  const { codeSha256 } = await clients.scf.getFunctionAddress({ ...target, qualifier: version });
-  return { version, info, codeSha256 };
-}
-
-/** A published version as a release compares it: its configuration and its code's SHA-256. */
-async function versionRead(clients: Clients, target: { functionName: string; namespace: string }, version: string): Promise<PublishedVersion | null> {
   const info = await clients.scf.getFunction({ ...target, qualifier: version });
   if (!info) return null;
   const { codeSha256 } = await clients.scf.getFunctionAddress({ ...target, qualifier: version });
@@ -102,8 +121,26 @@ export async function readRelease(clients: Clients, target: { functionName: stri
   const numbers = versions.map((v) => Number(v.version)).filter((n) => Number.isInteger(n) && n > 0);
   const newest = numbers.length ? String(Math.max(...numbers)) : undefined;
   const weighted = alias?.weights.find((w) => w.weight > 0 && w.version !== alias.functionVersion)?.version;
-  const [newestRead, weightedRead] = await Promise.all([newest ? versionRead(clients, target, newest) : null, weighted && weighted !== newest ? versionRead(clients, target, weighted) : null]);
+  const [newestRead, weightedRead] = await Promise.all([newest ? versionState(clients, target, newest) : null, weighted && weighted !== newest ? versionState(clients, target, weighted) : null]);
   return { alias: alias ?? null, newest: newestRead, weighted: weighted === newest ? newestRead : weightedRead };
+}
+
+/**
+ * What publishing compares with serverless.yml: the version it keeps current (the alias's, when one is set, else
+ * the newest; null when there is none), and the newest version when that is another one (a deploy that stopped
+ * between PublishVersion and the alias left it: it may already hold what the alias should point at).
+ */
+async function publishedVersions(
+  clients: Clients,
+  target: { functionName: string; namespace: string },
+  alias: string | undefined,
+): Promise<{ published: PublishedVersion | null; newest?: PublishedVersion | null }> {
+  const numbers = (await clients.scf.listVersions(target)).map((v) => Number(v.version)).filter((n) => Number.isInteger(n) && n > 0);
+  const newestVersion = numbers.length ? String(Math.max(...numbers)) : undefined;
+  const current = alias ? (await clients.scf.getAlias(target, alias))?.functionVersion : newestVersion;
+  const published = current ? await versionState(clients, target, current) : null;
+  if (!newestVersion || newestVersion === current) return { published };
+  return { published, newest: await versionState(clients, target, newestVersion) };
 }
 
 /** After `sls package`: the packages go where --package (or package.path) says, for `sls deploy --package`. */
@@ -182,7 +219,7 @@ export class DeployCommand {
         const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
         const state: CodeState = { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true };
         if (fn.strategy) state.release = info && hasCode ? await readRelease(clients, fn, releaseAlias(desired.settings)) : { alias: null, newest: null, weighted: null };
-        else if (hasCode && desired.settings.publish) state.published = await publishedVersion(clients, fn, desired.settings.alias);
+        else if (hasCode && desired.settings.publish) Object.assign(state, await publishedVersions(clients, fn, desired.settings.alias));
         code.set(fn.key, state);
       });
       if (configOnly) {
@@ -190,7 +227,14 @@ export class DeployCommand {
       }
       plans = planDeploy({ ...desired, functions }, deployed, code);
       if (configOnly) for (const plan of plans) plan.steps = plan.steps.filter((s) => s.action !== 'updateCode');
-      if (removeOthers) removals = planRemovals(desired, await deployedOfService(clients, desired.service, desired.stage, namespaces));
+      if (removeOthers) {
+        const listed = await deployedOfService(clients, desired.service, desired.stage, namespaces);
+        const wanted = new Set(functions.map((fn) => `${fn.namespace}/${fn.functionName}`));
+        const leaving = listed.filter((fn) => !wanted.has(`${fn.namespace}/${fn.functionName}`));
+        const { owned, notOwned } = await readBackOwned(clients, leaving, desired.service, desired.stage);
+        for (const { info, owner } of notOwned) log.warning(`${notOwnedText(info, owner)}: not removed, although ListFunctions listed it as this service's.`);
+        removals = planRemovals(desired, owned);
+      }
     } finally {
       reading.remove();
     }
@@ -208,7 +252,8 @@ export class DeployCommand {
       log.notice(`No changes: ${functions.length} function(s) match serverless.yml, nothing was sent.`);
       return;
     }
-    log.verbose(stepLines(plans, removals).join('\n'));
+    // Plans quote what was read back (trigger names, statuses, handlers): shown without control sequences.
+    log.verbose(plainText(stepLines(plans, removals).join('\n')));
 
     // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
     const codes = await this.codes(clients, cos, changing, artifacts);
@@ -275,7 +320,7 @@ export class DeployCommand {
     const succeeded = plans.filter((p) => !failed.has(p.key));
     const removed = removals.filter((r) => !failed.has(r.functionName));
     const attemptedRemovals = failures.length === 0 || removals.some((r) => failed.has(r.functionName));
-    if (succeeded.length || removed.length || !failures.length) log.notice([heading, ...summaryLines(succeeded, attemptedRemovals ? removed : []).map((l) => `  ${l}`)].join('\n'));
+    if (succeeded.length || removed.length || !failures.length) log.notice(plainText([heading, ...summaryLines(succeeded, attemptedRemovals ? removed : []).map((l) => `  ${l}`)].join('\n')));
     if (failures.length) {
       const first = failures[0];
       const functionFailures = changing.filter((p) => failed.has(p.key)).length;
@@ -372,7 +417,8 @@ export class DeployCommand {
     }
   }
 
-  private line(key: string, text: string): void {
+  private line(key: string, raw: string): void {
+    const text = plainText(raw);
     const line = this.progress.get(key);
     if (line) line.update(text);
     else this.progress.set(key, this.provider.io.progress.create({ message: text }));

@@ -4,6 +4,7 @@
 import type { DeployedTrigger, FunctionInfo } from '../cloud/types';
 import type { TencentProvider } from '../provider';
 import { eachLimited } from '../deploy/apply';
+import { plainText } from '../cloud/errors';
 import { formatTable } from '../render/table';
 import { parseCst } from '../time/cst';
 import { formatLocal } from '../time/parse';
@@ -89,7 +90,7 @@ export class InfoCommand {
       f.triggers.map((t) => t.summary).join('; ') || '-',
     ]);
     const lines = [`service: ${service}`, `stage: ${stage}`, `region: ${region}`, '', formatTable(['FUNCTION', 'SCF NAME', 'NAMESPACE', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'STATUS', 'LAST CHANGE', 'TRIGGERS'], rows)];
-    if (strays.length) lines.push('', `Deployed by this service and stage but no longer in serverless.yml (the next sls deploy removes them): ${strays.map((f) => f.functionName).join(', ')}`);
+    if (strays.length) lines.push('', `Deployed by this service and stage but no longer in serverless.yml (the next sls deploy removes them): ${strays.map((f) => plainText(f.functionName)).join(', ')}`);
     provider.io.writeText(lines.join('\n'));
   }
 }

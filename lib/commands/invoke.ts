@@ -73,16 +73,18 @@ export class InvokeCommand {
 
     const invokedAtMs = Date.now();
     const accepted = await client.invoke({ ...request, logType: 'None' });
+    // The request id comes from the server: printed without control sequences.
+    const requestId = plainText(accepted.functionRequestId);
     if (!options.wait) {
-      writeText(accepted.functionRequestId);
-      log.notice(`Async invoke accepted: RequestId ${accepted.functionRequestId}`);
+      writeText(requestId);
+      log.notice(`Async invoke accepted: RequestId ${requestId}`);
       return;
     }
     const { waitForRequest } = require('../poll/request-status') as typeof import('../poll/request-status');
-    const progress = provider.io.progress.create({ message: `Waiting for ${accepted.functionRequestId}` });
+    const progress = provider.io.progress.create({ message: `Waiting for ${requestId}` });
     const stopWatching = onInterrupt(() => {
       progress.remove();
-      log.notice(`Stopped waiting: request ${accepted.functionRequestId} keeps running. Find it later with: sls logs -f ${options.function} --requestId ${accepted.functionRequestId}`);
+      log.notice(`Stopped waiting: request ${requestId} keeps running. Find it later with: sls logs -f ${options.function} --requestId ${requestId}`);
     });
     let outcome;
     try {
@@ -92,7 +94,7 @@ export class InvokeCommand {
         invokedAtMs,
         timeoutMs: waitTimeoutMs,
         clock: systemClock,
-        onState: (state) => progress.update(`${state === 'running' ? 'Running' : 'Waiting for'} ${accepted.functionRequestId}`),
+        onState: (state) => progress.update(`${state === 'running' ? 'Running' : 'Waiting for'} ${requestId}`),
       });
     } finally {
       stopWatching();
@@ -134,6 +136,6 @@ export class InvokeCommand {
       log.notice(plainText(request.lines.join('\n')));
       return;
     }
-    log.warning(`The log of ${requestId} is not available yet: try \`sls logs -f ${this.options.function} --requestId ${requestId}\`.`);
+    log.warning(`The log of ${plainText(requestId)} is not available yet: try \`sls logs -f ${this.options.function} --requestId ${plainText(requestId)}\`.`);
   }
 }

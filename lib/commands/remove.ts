@@ -1,12 +1,12 @@
 // `sls remove`: every function this service and stage deployed (found by the plugin's tags, and those
-// serverless.yml names) is deleted, each waited for until it is gone. A function already gone counts as
+// serverless.yml names), each read back and deleted only when its own tags say it is this service and stage's,
+// then waited for until it is gone. A function already gone counts as
 // removed, so a second remove is a quiet no-op; any other failure exits non-zero.
 import { ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import type { TencentProvider } from '../provider';
 import { eachLimited, PlanRunner } from '../deploy/apply';
-import { SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
-import { deployedFunction, deployedOfService, existingNamespaces } from './deploy';
+import { deployedOfService, existingNamespaces, notOwnedText, readBackOwned } from './deploy';
 
 const FUNCTIONS_AT_ONCE = 5;
 /** Statuses that settle by themselves: wait before DeleteFunction (SCF refuses it meanwhile). */
@@ -25,21 +25,18 @@ export class RemoveCommand {
     const named = provider.functionKeys().map((key) => ({ key, ...provider.functionTarget(key) }));
     const clients = provider.clients();
     const namespaces = await existingNamespaces(clients);
-    const tagged = await deployedOfService(clients, service, stage, namespaces);
-    const targets = new Map<string, { functionName: string; namespace: string; status: string }>();
-    for (const fn of tagged) targets.set(`${fn.namespace}/${fn.functionName}`, { functionName: fn.functionName, namespace: fn.namespace, status: String(fn.status) });
-    for (const fn of named) {
-      const id = `${fn.namespace}/${fn.functionName}`;
-      if (targets.has(id)) continue;
-      const info = await deployedFunction(clients, fn, namespaces);
-      if (!info) continue;
-      const owner = info.tags[SERVICE_TAG];
-      if ((owner !== undefined && owner !== service) || (info.tags[STAGE_TAG] !== undefined && info.tags[STAGE_TAG] !== stage)) {
-        log.warning(`${fn.functionName} (${fn.key}) belongs to service "${owner}" stage "${info.tags[STAGE_TAG]}": left alone.`);
-        continue;
-      }
-      targets.set(id, { functionName: fn.functionName, namespace: fn.namespace, status: String(info.status) });
+    // Candidates: what ListFunctions' tag filter finds, and what serverless.yml names. Each is read back, and
+    // only a function whose own tags say this service and stage is deleted: never on a list's word alone.
+    const candidates = new Map<string, { functionName: string; namespace: string }>();
+    for (const fn of await deployedOfService(clients, service, stage, namespaces)) candidates.set(`${fn.namespace}/${fn.functionName}`, fn);
+    for (const fn of named) if (namespaces.has(fn.namespace)) candidates.set(`${fn.namespace}/${fn.functionName}`, fn);
+    const { owned, notOwned } = await readBackOwned(clients, [...candidates.values()], service, stage);
+    for (const { info, owner } of notOwned) {
+      const advice = owner === 'unmarked' ? ' (sls deploy marks it as this service\'s; or delete it yourself)' : '';
+      log.warning(`${notOwnedText(info, owner)}: left alone${advice}.`);
     }
+    const targets = new Map<string, { functionName: string; namespace: string; status: string }>();
+    for (const fn of owned) targets.set(`${fn.namespace}/${fn.functionName}`, { functionName: fn.functionName, namespace: fn.namespace, status: String(fn.status) });
     if (!targets.size) {
       log.notice(`Nothing to remove: no function of ${service} (stage ${stage}) is deployed in ${provider.getRegion()}.`);
       return;

@@ -2,7 +2,7 @@
 // Read the configuration → run the checks → show the live view, the summary, and the JUnit report.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ScfError } from '../cloud/errors';
+import { plainText, ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import type { Progress, TencentProvider } from '../provider';
 import { readSmokeCheck, readSmokeSettings, type SmokeCheck, type SmokeSettings } from '../smoke/config';
@@ -144,7 +144,7 @@ export class SmokeCommand {
         const request = await requestLog(this.provider.clients(), { key: check.key, ...check.target, requestId: result.requestId!, invokedAtMs, clock: systemClock, attempts: 4 });
         if (!request) continue;
         const lines = request.lines.slice(-LOG_LINES_SHOWN);
-        log.notice([`Log of ${check.key} (RequestId ${result.requestId})${request.lines.length > lines.length ? `, its last ${lines.length} lines` : ''}:`, ...lines.map((l) => `  ${l}`)].join('\n'));
+        log.notice(plainText([`Log of ${check.key} (RequestId ${result.requestId})${request.lines.length > lines.length ? `, its last ${lines.length} lines` : ''}:`, ...lines.map((l) => `  ${l}`)].join('\n')));
       } catch (error) {
         log.verbose(`The log of ${result.requestId} could not be read: ${(error as Error).message}`);
       }

@@ -52,6 +52,7 @@ function describe(step: PlanStep): string {
     case 'updateTags':
       return 'ModifyResourceTags';
     case 'publish':
+      if (step.version) return `alias ${step.alias} to version ${step.version}`;
       return step.alias && !step.release ? `PublishVersion and alias ${step.alias}` : 'PublishVersion';
     case 'pin':
       return `PublishVersion of $LATEST as it is, and alias ${step.alias} on it`;
@@ -160,8 +161,9 @@ export class PlanRunner {
         return;
       }
       case 'publish': {
-        const version = await scf.publishVersion(target, this.ctx.versionDescription ?? 'published by sls deploy');
-        await this.active(key, target, `PublishVersion ${version}`, version);
+        // A version found already holding what is wanted is only waited for (it may still be Publishing).
+        const version = step.version ?? (await scf.publishVersion(target, this.ctx.versionDescription ?? 'published by sls deploy'));
+        await this.active(key, target, step.version ? `version ${version}` : `PublishVersion ${version}`, version);
         this.published.set(key, version);
         if (step.release) return;
         if (step.alias) {

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { inputError } from '../cloud/errors';
 import { BYTE_LIMITS } from '../cloud/limits';
 import type { FunctionCode } from '../cloud/types';
+import { isStateDir } from '../emulator/store/state-dir';
 
 export interface Artifact {
   file: string;
@@ -76,6 +77,31 @@ export function copyArtifactsToPackageDir(serviceDir: string, packageDir: string
     if (copy !== file) fs.copyFileSync(file, copy);
     return copy;
   });
+}
+
+/**
+ * The emulator state directories inside a service directory (at most two levels down, node_modules aside), as
+ * paths relative to it. They hold the emulator's account (other functions' environments) and every package ever
+ * deployed to it: a package must never carry them.
+ */
+export function stateDirsIn(serviceDir: string): string[] {
+  const found: string[] = [];
+  const look = (dir: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name === 'node_modules' || entry.name === '.git' || entry.name === '.serverless') continue;
+      const child = path.join(dir, entry.name);
+      if (isStateDir(child)) found.push(path.relative(serviceDir, child).split(path.sep).join('/'));
+      else if (depth < 2) look(child, depth + 1);
+    }
+  };
+  look(serviceDir, 1);
+  return found.sort();
 }
 
 /** Reads a package's size and SHA-256 (of the zip's bytes, as GetFunctionAddress reports CodeSha256). */

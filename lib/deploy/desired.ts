@@ -100,6 +100,17 @@ export function pluginTags(service: string, stage: string): Record<string, strin
   return { [SERVICE_TAG]: service, [STAGE_TAG]: stage };
 }
 
+/**
+ * Whose a function is, by its own tags: this service and stage's (both marks say so), another's (a mark says
+ * otherwise), or nobody's (no mark: made by hand, or by another tool). Only `ours` may be deleted.
+ */
+export function ownerOf(tags: Record<string, string>, service: string, stage: string): 'ours' | 'others' | 'unmarked' {
+  const marked = { service: tags[SERVICE_TAG], stage: tags[STAGE_TAG] };
+  if (marked.service === service && marked.stage === stage) return 'ours';
+  if (marked.service === undefined && marked.stage === undefined) return 'unmarked';
+  return 'others';
+}
+
 export type RuntimeFamily = 'nodejs' | 'python' | 'php' | 'go' | 'java' | 'custom';
 
 /** `nodejs18.15` → `Nodejs18.15`; undefined for a name SCF does not know. */

@@ -23,6 +23,11 @@ export interface CodeState {
    * null when there is none (no version yet, or the alias does not exist). Undefined: not read.
    */
   published?: PublishedVersion | null;
+  /**
+   * With publishing on: the newest version, when it is not `published` (a deploy stopped after PublishVersion and
+   * before the alias moved). Undefined: the same as `published`, or not read.
+   */
+  newest?: PublishedVersion | null;
   /** With a release strategy: the alias it moves and the versions that could be released, as read. */
   release?: ReleaseRead;
 }
@@ -104,11 +109,16 @@ export interface UpdateTagsStep {
   reason: string;
 }
 
-/** PublishVersion, then point `alias` (when set) at the new version; with `release`, the release moves the alias. */
+/**
+ * PublishVersion, then point `alias` (when set) at the new version; with `release`, the release moves the alias;
+ * with `version`, no PublishVersion: that version already holds serverless.yml's code and configuration, and only
+ * the alias is pointed at it.
+ */
 export interface PublishStep {
   action: 'publish';
   alias?: string;
   release?: boolean;
+  version?: string;
   reason: string;
 }
 
@@ -354,20 +364,27 @@ export function pendingRelease(desired: DesiredFunction, code: CodeState): { ver
 
 /**
  * Why the published version (or the alias) is behind serverless.yml although $LATEST is not: a deploy stopped
- * between its changes and PublishVersion, or between PublishVersion and the alias, or the alias is new.
+ * between its changes and PublishVersion, or between PublishVersion and the alias, or the alias is new. When the
+ * newest version already holds serverless.yml (PublishVersion went through, the alias did not move), the alias is
+ * pointed at it: publishing again would make an identical version.
  */
-function publishedBehind(desired: DesiredFunction, code: CodeState, settings: DeploySettings | undefined): string | undefined {
+function publishedBehind(desired: DesiredFunction, code: CodeState, settings: DeploySettings | undefined): { why: string; version?: string } | undefined {
   if (!settings?.publish || code.published === undefined) return undefined;
   const alias = settings.alias ? ` (alias ${settings.alias})` : '';
-  const { published } = code;
-  if (published === null) return settings.alias ? `alias ${settings.alias} does not exist yet` : 'no version is published yet';
-  if (published.version === '$LATEST') return `alias ${settings.alias} is on $LATEST, not on a version`;
-  const sameCode = sha256Hex(published.codeSha256) !== undefined && sha256Hex(published.codeSha256) === sha256Hex(code.sha256);
-  // A version's description is its own (PublishVersion's), not the function's: it is not compared.
-  const changed = configurationChanges(desired.configuration, published.info).changed.filter((key) => key !== 'description');
-  const sameConfiguration = changed.length === 0 && published.info.handler === desired.configuration.handler;
-  if (sameCode && sameConfiguration) return undefined;
-  return `version ${published.version}${alias} does not hold serverless.yml's ${sameCode ? 'configuration' : 'code'}`;
+  const { published, newest } = code;
+  if (published && published.version !== '$LATEST' && holdsDesired(desired, code.sha256, published)) return undefined;
+  const behind =
+    published === null
+      ? settings.alias
+        ? `alias ${settings.alias} does not exist yet`
+        : 'no version is published yet'
+      : published.version === '$LATEST'
+        ? `alias ${settings.alias} is on $LATEST, not on a version`
+        : `version ${published.version}${alias} does not hold serverless.yml's ${sha256Hex(published.codeSha256) === sha256Hex(code.sha256) ? 'configuration' : 'code'}`;
+  if (settings.alias && newest && newest.version !== '$LATEST' && holdsDesired(desired, code.sha256, newest)) {
+    return { why: `${behind}, and version ${newest.version} (published by a deploy that stopped before the alias moved) does`, version: newest.version };
+  }
+  return { why: behind };
 }
 
 /** The publish that follows a CreateFunction: a release with a strategy, else as publishing says. */
@@ -375,8 +392,9 @@ function afterCreate(desired: DesiredFunction, code: CodeState, settings: Deploy
   return desired.strategy ? releasePublish(desired, code, settings, true, 'Creating') : publishSteps(settings, why);
 }
 
-function publishSteps(settings: DeploySettings | undefined, why: string | undefined): PublishStep[] {
+function publishSteps(settings: DeploySettings | undefined, why: string | undefined, version?: string): PublishStep[] {
   if (!settings?.publish || !why) return [];
+  if (version && settings.alias) return [{ action: 'publish', alias: settings.alias, version, reason: `${why}: point alias ${settings.alias} at version ${version}, publishing nothing` }];
   const alias = settings.alias ? ` and point alias ${settings.alias} at it` : '';
   return [{ action: 'publish', ...(settings.alias ? { alias: settings.alias } : {}), reason: `${why}: publish a version${alias}` }];
 }
@@ -494,8 +512,9 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
     }
     steps.push(...releasePublish(desired, code, settings, changedFunction, status));
   } else {
-    const publishWhy = changedFunction ? 'changed' : status === 'PublishFailed' ? `found PublishFailed${statusNote(deployed)}` : publishedBehind(desired, code, settings);
-    steps.push(...publishSteps(settings, publishWhy));
+    const behind = changedFunction || status === 'PublishFailed' ? undefined : publishedBehind(desired, code, settings);
+    const publishWhy = changedFunction ? 'changed' : status === 'PublishFailed' ? `found PublishFailed${statusNote(deployed)}` : behind?.why;
+    steps.push(...publishSteps(settings, publishWhy, behind?.version));
   }
   const tags = tagStep(desired, deployed);
   if (tags) steps.push(tags);

@@ -30,7 +30,8 @@ export function describeSteps(steps: readonly PlanStep[]): string[] {
         parts.push('tags updated');
         break;
       case 'publish':
-        parts.push(step.release ? 'version published' : step.alias ? `version published (alias ${step.alias})` : 'version published');
+        if (step.version) parts.push(`alias ${step.alias} moved to version ${step.version} (published by an earlier deploy)`);
+        else parts.push(step.release ? 'version published' : step.alias ? `version published (alias ${step.alias})` : 'version published');
         break;
       case 'pin':
         parts.push(`alias ${step.alias} moved off $LATEST to a version of it`);

@@ -1,38 +1,48 @@
 #!/usr/bin/env node
-// `scf-emulator [--service DIR] [--state-dir DIR] [--port N]`: serves the SCF API on 127.0.0.1 for an account
+// `scf-emulator [--service DIR] [--state-dir DIR] [--port N] ...`: serves the SCF API on 127.0.0.1 for an account
 // that accepts deployments, starting empty, with a service's functions, or with what a state directory kept.
+// `scf-emulator --reset DIR` deletes a state directory (its deployed code is read-only, as SCF's is).
 import { randomBytes } from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { resolveRegion } from '../config/settings';
 import { parseBucketName } from './cos/store';
 import { loadService } from './service-file';
 import { SERVER_ERROR_CODE, THROTTLE_CODE } from './http/faults';
 import { type Faults, startEmulator } from './http/server';
+import { resetStateDir } from './store/state-dir';
 
-const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S] [--region R] [--port N]
-  A local Tencent Cloud account on 127.0.0.1: SCF (functions, invocations, logs, async events, deployments),
-  CLS (SearchLog) and COS objects, as strict as the cloud.
-  --service DIR          start with this service's functions (its serverless.yml, or .yaml, .json, .js, .ts
-                         as serverless finds them)                                default: an empty account
-  --state-dir DIR        keep the account (functions, versions, aliases, triggers, namespaces, code, COS
-                         objects) in DIR across restarts                          default: a temporary directory
+const USAGE = `Usage: scf-emulator [options]       serve a local Tencent Cloud account on 127.0.0.1
+       scf-emulator --reset DIR     delete an emulator's state directory (its code is read-only)
+       scf-emulator --help | --version
+  A local Tencent Cloud account: SCF (functions, invocations, logs, async events, deployments, timer
+  triggers, weighted aliases), CLS (SearchLog), Cloud Monitor metrics and COS objects, as strict as the cloud.
+Options:
+  --service DIR          start with this service's functions and their timer triggers (its serverless.yml,
+                         or .yaml, .json, .js, .ts as serverless finds them)    default: an empty account
+  --state-dir DIR        keep the account (functions, versions, aliases, triggers, namespaces, code, CLS
+                         logs, COS objects, the emulator's own credentials) in DIR across restarts; keep DIR
+                         outside the service directory                            default: a temporary directory
   --stage S              the stage to serve                                     default: provider.stage or dev
   --region R             the account's region (requests for others are refused) default: the service's, or ap-guangzhou
   --port N               port on 127.0.0.1 (0: any free port)                    default: 9000
-  --secret-id ID --secret-key KEY   the emulator's own credentials (so a restart keeps them)
+  --verbose              print a line for every request and every timer firing
+  --secret-id ID --secret-key-file FILE   the emulator's own credentials: the key read from FILE, which only
+                         its owner may read (--secret-key KEY works too, but every local user sees it in ps)
   --no-log-topic GLOB    functions named GLOB (* and ?) get no CLS topic: their logs only through GetFunctionLogs
   --simple-log-format GLOB   functions named GLOB log in SCF's simplified format (fewer fields per record)
   --get-function-logs-offline   GetFunctionLogs answers InvalidAction, as an account where it is gone
   --cls-legacy-query     SearchLog takes only the deprecated Query + SyntaxRule pair (older CLS)
   --monitor-lag MS       Cloud Monitor reports an invocation MS after it finished (the cloud: a minute or two)  default: 0
   --log-index-delay MS   a CLS record becomes searchable MS after it is written    default: 0
-  --version              print the version
   --status-delay MS      GetRequestStatus knows a request only after MS          default: 0
   --log-delay MS         GetFunctionLogs shows a request only after MS           default: 0
   --transition-ms MS     how long Creating/Updating/Publishing/Deleting last      default: 300
   --fail-deploy GLOB     creates and updates of functions named GLOB (* and ?) land in CreateFailed or
                          UpdateFailed (repeatable)
-  --cos-bucket NAME      start with this COS bucket, <name>-<appid> (repeatable)
+  --cos-bucket NAME      start with this COS bucket, <name>-<appid> (repeatable): the bucket a service's
+                         provider.deploymentBucket names, for packages too large to send inline
 Fault injection (rates are shares, 0 to 1):
   --throttle-rate R      answer RequestLimitExceeded (--throttle-code: or one of its kinds, e.g.
                          RequestLimitExceeded.UinLimitExceeded)
@@ -46,11 +56,15 @@ Fault injection (rates are shares, 0 to 1):
                          from the API's table; 0: no limit)
   --fault-actions A,B    apply the faults only to these actions
   --seed N               seed of the fault dice and of weighted alias routing
-Credentials: --secret-id and --secret-key, else TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and
-TENCENTCLOUD_SESSION_TOKEN) of this process; without either it makes up a pair and prints the lines to paste.
-The control API (/__emulator/*) wants the token printed at start in an X-Emulator-Token header.`;
+Credentials: --secret-id with --secret-key-file, else TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and
+TENCENTCLOUD_SESSION_TOKEN) of this process, else the pair a --state-dir kept, else a new made-up pair; the lines to
+paste are printed at start. The control API (/__emulator/*) wants the token printed at start in an X-Emulator-Token
+header.`;
 
 class UsageError extends Error {}
+
+/** The emulator's own credentials file in a state directory: a made-up pair kept for the next start. */
+const CREDENTIALS_FILE = 'credentials.json';
 
 function version(): string {
   try {
@@ -95,40 +109,100 @@ function parse() {
 }
 
 const OPTIONS = {
-      version: { type: 'boolean' },
-      'secret-id': { type: 'string' },
-      'secret-key': { type: 'string' },
-      'no-log-topic': { type: 'string', multiple: true },
-      'simple-log-format': { type: 'string', multiple: true },
-      'get-function-logs-offline': { type: 'boolean' },
-      'cls-legacy-query': { type: 'boolean' },
-      'monitor-lag': { type: 'string' },
-      'log-index-delay': { type: 'string' },
-      service: { type: 'string' },
-      'state-dir': { type: 'string' },
-      'transition-ms': { type: 'string' },
-      'fail-deploy': { type: 'string', multiple: true },
-      'cos-bucket': { type: 'string', multiple: true },
-      stage: { type: 'string' },
-      region: { type: 'string' },
-      port: { type: 'string', default: '9000' },
-      'status-delay': { type: 'string' },
-      'log-delay': { type: 'string' },
-      'throttle-rate': { type: 'string' },
-      'error-rate': { type: 'string' },
-      'throttle-code': { type: 'string' },
-      'error-code': { type: 'string' },
-      'gateway-rate': { type: 'string' },
-      'reset-rate': { type: 'string' },
-      'invalid-rate': { type: 'string' },
-      'slow-rate': { type: 'string' },
-      'slow-ms': { type: 'string' },
-      latency: { type: 'string' },
-      'rate-limit': { type: 'string' },
-      'fault-actions': { type: 'string' },
-      seed: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  reset: { type: 'string' },
+  verbose: { type: 'boolean' },
+  'secret-id': { type: 'string' },
+  'secret-key': { type: 'string' },
+  'secret-key-file': { type: 'string' },
+  'no-log-topic': { type: 'string', multiple: true },
+  'simple-log-format': { type: 'string', multiple: true },
+  'get-function-logs-offline': { type: 'boolean' },
+  'cls-legacy-query': { type: 'boolean' },
+  'monitor-lag': { type: 'string' },
+  'log-index-delay': { type: 'string' },
+  service: { type: 'string' },
+  'state-dir': { type: 'string' },
+  'transition-ms': { type: 'string' },
+  'fail-deploy': { type: 'string', multiple: true },
+  'cos-bucket': { type: 'string', multiple: true },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  port: { type: 'string', default: '9000' },
+  'status-delay': { type: 'string' },
+  'log-delay': { type: 'string' },
+  'throttle-rate': { type: 'string' },
+  'error-rate': { type: 'string' },
+  'throttle-code': { type: 'string' },
+  'error-code': { type: 'string' },
+  'gateway-rate': { type: 'string' },
+  'reset-rate': { type: 'string' },
+  'invalid-rate': { type: 'string' },
+  'slow-rate': { type: 'string' },
+  'slow-ms': { type: 'string' },
+  latency: { type: 'string' },
+  'rate-limit': { type: 'string' },
+  'fault-actions': { type: 'string' },
+  seed: { type: 'string' },
 } as const;
+
+/** The key in `file`, refused when others than its owner may read it (a key is a password). */
+function readKeyFile(file: string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new UsageError(`--secret-key-file ${file} does not exist`);
+  }
+  if (!stat.isFile()) throw new UsageError(`--secret-key-file ${file} is not a file`);
+  if (process.platform !== 'win32' && stat.mode & 0o077) {
+    throw new UsageError(`--secret-key-file ${file} can be read by others (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 ${file}`);
+  }
+  const key = fs.readFileSync(file, 'utf8').trim();
+  if (!key || /\s/.test(key)) throw new UsageError(`--secret-key-file ${file} must hold the key alone, on one line`);
+  return key;
+}
+
+interface ChosenCredentials {
+  secretId: string;
+  secretKey: string;
+  token?: string;
+  /** Where they came from: a pair from the environment may be a real one and is never printed. */
+  source: 'options' | 'environment' | 'state' | 'new';
+}
+
+function credentials(values: ReturnType<typeof parse>): ChosenCredentials {
+  const id = values['secret-id'];
+  const keyFile = values['secret-key-file'];
+  const keyOption = values['secret-key'];
+  if (keyFile !== undefined && keyOption !== undefined) throw new UsageError('give the key once: --secret-key-file or --secret-key');
+  if ((id === undefined) !== (keyFile === undefined && keyOption === undefined)) throw new UsageError('--secret-id goes with --secret-key-file (or --secret-key)');
+  if (id !== undefined) {
+    if (keyOption !== undefined) {
+      process.stderr.write('scf-emulator: warning: --secret-key is visible to every local user (ps, /proc): put the key in a file only you can read and give --secret-key-file FILE.\n');
+    }
+    return { secretId: id, secretKey: keyFile !== undefined ? readKeyFile(keyFile) : keyOption!, source: 'options' };
+  }
+  if (process.env.TENCENTCLOUD_SECRET_ID && process.env.TENCENTCLOUD_SECRET_KEY) {
+    return { secretId: process.env.TENCENTCLOUD_SECRET_ID, secretKey: process.env.TENCENTCLOUD_SECRET_KEY, token: process.env.TENCENTCLOUD_SESSION_TOKEN || undefined, source: 'environment' };
+  }
+  const stateDir = values['state-dir'];
+  if (stateDir !== undefined) {
+    try {
+      const kept = JSON.parse(fs.readFileSync(path.join(stateDir, CREDENTIALS_FILE), 'utf8'));
+      if (typeof kept?.secretId === 'string' && typeof kept?.secretKey === 'string') return { secretId: kept.secretId, secretKey: kept.secretKey, source: 'state' };
+    } catch {
+      // none kept yet
+    }
+  }
+  return { secretId: 'AKIDemulator' + randomBytes(12).toString('hex'), secretKey: randomBytes(24).toString('base64url'), source: 'new' };
+}
+
+/** A path as one shell word. */
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
 
 async function main(): Promise<void> {
   const values = parse();
@@ -140,8 +214,15 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
+  if (values.reset !== undefined) {
+    resetStateDir(values.reset);
+    process.stdout.write(`Deleted the emulator state in ${values.reset}.\n`);
+    return;
+  }
+  // The region is checked as the plugin checks it, before anything is read or started.
+  if (values.region !== undefined) resolveRegion({ region: values.region }, {}, {});
   const service = values.service === undefined ? undefined : loadService(values.service, { stage: values.stage, region: values.region });
-  // A function it cannot run does not keep the others from being served: one line each.
+  // A function (or a timer) it cannot run does not keep the others from being served: one line each.
   for (const line of service?.notServed ?? []) process.stderr.write(`scf-emulator: ${line}\n`);
   const faults: Faults = {
     throttleRate: rate(values['throttle-rate'], 'throttle-rate'),
@@ -158,41 +239,45 @@ async function main(): Promise<void> {
     actions: values['fault-actions'] ? values['fault-actions'].split(',').map((a) => a.trim()) : undefined,
     seed: count(values.seed, 'seed'),
   };
-  if ((values['secret-id'] === undefined) !== (values['secret-key'] === undefined)) throw new UsageError('--secret-id and --secret-key go together');
-  const fromFlags = values['secret-id'] !== undefined;
-  const fromEnvironment = !fromFlags && Boolean(process.env.TENCENTCLOUD_SECRET_ID && process.env.TENCENTCLOUD_SECRET_KEY);
-  const secretId = values['secret-id'] ?? (fromEnvironment ? process.env.TENCENTCLOUD_SECRET_ID! : 'AKIDemulator' + randomBytes(12).toString('hex'));
-  const secretKey = values['secret-key'] ?? (fromEnvironment ? process.env.TENCENTCLOUD_SECRET_KEY! : randomBytes(24).toString('base64url'));
-  const region = values.region ?? service?.region ?? 'ap-guangzhou';
+  const chosen = credentials(values);
+  const region = resolveRegion({ region: values.region }, { region: service?.region }, {});
   const listenPort = port(values.port ?? '9000');
+  const trace = values.verbose ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
   let emulator;
   try {
     emulator = await startEmulator({
-    service,
-    credentials: { secretId, secretKey, token: fromEnvironment ? process.env.TENCENTCLOUD_SESSION_TOKEN || undefined : undefined },
-    port: listenPort,
-    region,
-    behaviour: {
-      statusDelayMs: count(values['status-delay'], 'status-delay'),
-      logDelayMs: count(values['log-delay'], 'log-delay'),
-      transitionMs: count(values['transition-ms'], 'transition-ms'),
-      stateDir: values['state-dir'],
-      deployFaults: (values['fail-deploy'] ?? []).map((pattern) => ({ pattern })),
-      withoutLogTopic: values['no-log-topic'],
-      simplifiedLogFormat: values['simple-log-format'],
-      getFunctionLogsOffline: values['get-function-logs-offline'],
-      clsLegacyQuery: values['cls-legacy-query'],
-      routingSeed: count(values.seed, 'seed'),
-      monitorLagMs: count(values['monitor-lag'], 'monitor-lag'),
-      logIndexDelayMs: count(values['log-index-delay'], 'log-index-delay'),
-    },
-    faults,
-  });
+      service,
+      credentials: { secretId: chosen.secretId, secretKey: chosen.secretKey, token: chosen.token },
+      port: listenPort,
+      region,
+      trace,
+      behaviour: {
+        statusDelayMs: count(values['status-delay'], 'status-delay'),
+        logDelayMs: count(values['log-delay'], 'log-delay'),
+        transitionMs: count(values['transition-ms'], 'transition-ms'),
+        stateDir: values['state-dir'],
+        deployFaults: (values['fail-deploy'] ?? []).map((pattern) => ({ pattern })),
+        withoutLogTopic: values['no-log-topic'],
+        simplifiedLogFormat: values['simple-log-format'],
+        getFunctionLogsOffline: values['get-function-logs-offline'],
+        clsLegacyQuery: values['cls-legacy-query'],
+        routingSeed: count(values.seed, 'seed'),
+        monitorLagMs: count(values['monitor-lag'], 'monitor-lag'),
+        logIndexDelayMs: count(values['log-index-delay'], 'log-index-delay'),
+        notice: (line) => process.stderr.write(`scf-emulator: ${line}\n`),
+        trace,
+      },
+      faults,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${listenPort} on 127.0.0.1 is in use: pick another with --port (0 picks a free one)`);
     throw error;
   }
   const { core } = emulator;
+  // A made-up pair is kept with the account (the directory is its owner's alone), so a restart keeps it.
+  if (chosen.source === 'new' && values['state-dir'] !== undefined) {
+    fs.writeFileSync(path.join(core.stateDirectory, CREDENTIALS_FILE), JSON.stringify({ secretId: chosen.secretId, secretKey: chosen.secretKey }), { mode: 0o600 });
+  }
   for (const bucket of values['cos-bucket'] ?? []) {
     const parsed = parseBucketName(bucket);
     if (!parsed || parsed.appId !== core.account.identity.appId) {
@@ -205,14 +290,18 @@ async function main(): Promise<void> {
   const what = service ? `service ${service.service}, stage ${service.stage}` : 'account';
   const { appId, uin } = core.account.identity;
   process.stdout.write(`SCF emulator listening on ${emulator.url} (${what}, region ${region}, appid ${appId}, uin ${uin}: ${names || 'no functions'})\n`);
+  if (core.armedTimers) process.stdout.write(`Timer triggers armed: ${core.armedTimers}\n`);
   process.stdout.write(`Point the plugin (or any Tencent Cloud SDK) at it, in the shell you run sls in:\n`);
   process.stdout.write(`  export TENCENTCLOUD_SCF_ENDPOINT=${emulator.url}\n`);
-  if (fromEnvironment) {
+  if (chosen.source === 'environment') {
     // A pair from the environment may be a real one: never echoed.
     process.stdout.write(`  (credentials: TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY as in this environment)\n`);
+  } else if (values['secret-key-file'] !== undefined) {
+    // A key kept in a file is not echoed: the line reads it.
+    process.stdout.write(`  export TENCENTCLOUD_SECRET_ID=${chosen.secretId}\n  export TENCENTCLOUD_SECRET_KEY="$(cat ${shellQuote(path.resolve(values['secret-key-file']))})"\n`);
   } else {
-    // The emulator's own pair (made up, or given by flags): not a Tencent Cloud secret.
-    process.stdout.write(`  export TENCENTCLOUD_SECRET_ID=${secretId}\n  export TENCENTCLOUD_SECRET_KEY=${secretKey}\n`);
+    // The emulator's own pair (made up, kept, or given): not a Tencent Cloud secret.
+    process.stdout.write(`  export TENCENTCLOUD_SECRET_ID=${chosen.secretId}\n  export TENCENTCLOUD_SECRET_KEY=${chosen.secretKey}\n`);
   }
   if (region !== 'ap-guangzhou') process.stdout.write(`  export TENCENTCLOUD_REGION=${region}\n`);
   process.stdout.write(`Control API token (X-Emulator-Token): ${emulator.controlToken}\n`);
@@ -225,6 +314,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`scf-emulator: ${error instanceof UsageError || error?.name === 'ScfError' ? error.message : (error?.stack ?? error)}\n`);
+  const oneLine = error instanceof UsageError || error?.name === 'ScfError' || error?.name === 'StateDirError';
+  process.stderr.write(`scf-emulator: ${oneLine ? error.message : (error?.stack ?? error)}\n`);
   process.exit(2);
 });

@@ -10,6 +10,8 @@ import * as yaml from 'js-yaml';
 import { handlerProblem } from '../config/handlers';
 import { resolveFunction, resolveStage, type ServiceConfig } from '../config/settings';
 import { ScfError } from '../cloud/errors';
+import { Problems } from '../deploy/problems';
+import { triggersFromEvents } from '../deploy/triggers';
 import { DEFAULT_RUNTIME } from '../runtime/runtimes';
 
 /** SCF's cap on a function's timeout, in seconds. */
@@ -29,6 +31,18 @@ export interface EmulatedFunction {
   memorySize: number;
   /** provider.environment merged with the function's (the function's win), values as strings. */
   environment: Record<string, string>;
+  /** Its timer triggers (`events: - timer: ...`), armed as a deploy would create them. */
+  timers: EmulatedTimer[];
+}
+
+export interface EmulatedTimer {
+  name: string;
+  /** Normalised to SCF's seven fields. */
+  cron: string;
+  enable: boolean;
+  /** The event's `Message`. */
+  argument: string;
+  qualifier: string;
 }
 
 export interface EmulatedService {
@@ -127,11 +141,28 @@ function requireFresh(file: string, fromDir: string): unknown {
 }
 
 /**
- * TypeScript is read through tsx, as osls reads serverless.ts: the service's own (osls installs it), else one
- * beside this plugin. Without it, a one-line refusal with the ways out.
+ * TypeScript is read as serverless reads serverless.ts: serverless 3 registers ts-node (the service's, else one
+ * beside this plugin), osls 4 uses tsx. Without either, a one-line refusal with the ways out.
  */
 function typescriptLoader(file: string, fromDir: string): (id: string) => unknown {
-  for (const base of [path.join(fromDir, 'package.json'), __filename]) {
+  const bases = [path.join(fromDir, 'package.json'), __filename];
+  for (const base of bases) {
+    let tsNode: { register(options?: object): unknown } | undefined;
+    try {
+      tsNode = createRequire(base)('ts-node');
+    } catch (error: any) {
+      if (error?.code !== 'MODULE_NOT_FOUND') throw new ScfError('Plugin.InvalidService', `Cannot read ${file}: loading ts-node failed: ${String(error?.message ?? error).split('\n')[0]}`);
+    }
+    if (!tsNode) continue;
+    try {
+      // As serverless does: registered once per process, with the service's tsconfig.json.
+      if (!(process as any)[Symbol.for('ts-node.register.instance')]) tsNode.register();
+    } catch (error: any) {
+      throw new ScfError('Plugin.InvalidService', `Cannot read ${file}: registering ts-node failed (it needs typescript@5 beside it): ${String(error?.message ?? error).split('\n')[0]}`);
+    }
+    return (id) => require(id);
+  }
+  for (const base of bases) {
     try {
       const api = createRequire(base)('tsx/cjs/api') as { require(id: string, from: string): unknown };
       return (id) => api.require(id, __filename);
@@ -139,7 +170,10 @@ function typescriptLoader(file: string, fromDir: string): (id: string) => unknow
       // not installed there
     }
   }
-  throw new ScfError('Plugin.InvalidService', `Cannot read ${file}: TypeScript needs tsx (npm install --save-dev tsx), or write the configuration out with \`sls print > serverless.yml\`.`);
+  throw new ScfError(
+    'Plugin.InvalidService',
+    `Cannot read ${file}: TypeScript needs ts-node, as serverless reads serverless.ts (npm install --save-dev ts-node typescript@5), or tsx, as osls does; or write the configuration out with \`sls print > serverless.yml\`.`,
+  );
 }
 
 /** `${file(PATH):KEY}`: the file (YAML, JSON, JavaScript, else its text) relative to the service directory. */
@@ -399,6 +433,7 @@ export function loadService(dir: string, options: LoadOptions = {}): EmulatedSer
     const environment: Record<string, string> = Object.create(null);
     resolvedEnvironment(provider.environment, ctx, 'provider.environment', environment);
     resolvedEnvironment(fn?.environment, ctx, `functions.${key}.environment`, environment);
+    const timers = timersOf(fn?.events, `functions.${key}.events`, ctx, notServed);
     functions.push({
       key,
       functionName: target.functionName,
@@ -409,7 +444,42 @@ export function loadService(dir: string, options: LoadOptions = {}): EmulatedSer
       timeout,
       memorySize: resolvedNumber(fn?.memorySize ?? provider.memorySize, ctx, `functions.${key}.memorySize`, 128),
       environment,
+      timers,
     });
   }
   return { dir: absDir, file, service, stage, region: resolvedString(provider.region, ctx, 'provider.region'), functions, notServed };
+}
+
+/** Every string of a value resolved (events hold crons, names and arguments that may be variables). */
+function resolvedDeep(value: unknown, ctx: VariableContext, where: string): unknown {
+  const node = resolvedNode(value, ctx, where);
+  if (Array.isArray(node)) return node.map((item, i) => resolvedDeep(item, ctx, `${where}[${i}]`));
+  if (isMapping(node)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = resolvedDeep(v, ctx, `${where}.${k}`);
+    return out;
+  }
+  return node;
+}
+
+/**
+ * A function's timer triggers, read as the plugin's deploy reads them; other trigger types are not emulated and
+ * are passed over. A timer that cannot be read is one line in `notServed` (the function is served without it).
+ */
+function timersOf(events: unknown, where: string, ctx: VariableContext, notServed: string[]): EmulatedTimer[] {
+  if (events === undefined || events === null) return [];
+  let resolved: unknown;
+  try {
+    resolved = resolvedDeep(events, ctx, where);
+  } catch (error) {
+    notServed.push(`${(error as Error).message} Its timers are not armed.`);
+    return [];
+  }
+  const timerEvents = Array.isArray(resolved) ? resolved.filter((event) => isMapping(event) && Object.keys(event).length === 1 && 'timer' in event) : resolved;
+  const problems = new Problems();
+  const specs = triggersFromEvents(timerEvents, where, 'ap-guangzhou', problems);
+  for (const line of problems.lines) notServed.push(`${line}: the timer is not armed.`);
+  return specs
+    .filter((spec) => spec.type === 'timer' && spec.desc)
+    .map((spec) => ({ name: spec.name, cron: spec.desc!, enable: spec.enable, argument: spec.customArgument ?? '', qualifier: spec.qualifier }));
 }

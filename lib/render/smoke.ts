@@ -1,12 +1,14 @@
 // Rendering of smoke results: the summary table and the JUnit XML report. Pure.
 import type { SmokeResult } from '../smoke/run';
+import { plainText } from '../cloud/errors';
 import { formatTable } from './table';
 
 export function formatSmokeSummary(results: SmokeResult[]): string {
   const rows = results.map((r) => [r.key, r.passed ? 'passed' : r.unfinished ? 'INTERRUPTED' : 'FAILED', r.durationMs !== undefined ? `${Math.round(r.durationMs)} ms` : '-', `${(r.elapsedMs / 1000).toFixed(1)} s`]);
   const lines = [formatTable(['FUNCTION', 'OUTCOME', 'DURATION', 'CHECK TOOK'], rows)];
   for (const r of results.filter((x) => !x.passed)) {
-    lines.push(`${r.key} (${r.functionName}): ${r.reason}${r.requestId ? ` [RequestId ${r.requestId}: sls logs -f ${r.key} --requestId ${r.requestId}]` : ''}`);
+    const id = r.requestId ? plainText(r.requestId) : undefined;
+    lines.push(`${r.key} (${r.functionName}): ${plainText(r.reason ?? '')}${id ? ` [RequestId ${id}: sls logs -f ${r.key} --requestId ${id}]` : ''}`);
   }
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import JSZip = require('jszip');
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
 import { INLINE_ZIP_BYTES } from '../../lib/deploy/artifacts';
@@ -343,6 +344,44 @@ test('a function in a namespace of its own: info and remove before it exists, de
   assert.match(removed.stderr, /nightly-dev-job \(namespace nightly-jobs\)/);
 });
 
+test('remove and the removals of deploy delete only functions whose own tags say this service and stage, whatever ListFunctions answers', async () => {
+  const guardYml = (keys: string[]) => `service: guard\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n${keys.map((k) => `  ${k}:\n    handler: index.hello\n`).join('')}`;
+  const guard = serviceDir(guardYml(['a', 'b']));
+  assert.equal((await run(guard, ['deploy', '--no-smoke'])).code, 0);
+  const zip = fs.readFileSync(path.join(guard, '.serverless', 'guard.zip')).toString('base64');
+  const make = async (name: string, marks: Array<{ Key: string; Value: string }>) => {
+    await client.CreateFunction({ FunctionName: name, Runtime: 'Nodejs18.15', Handler: 'index.hello', Code: { ZipFile: zip }, Tags: marks });
+    emulator.core.settleTransitions();
+  };
+  const mark = (service: string, stage: string) => [{ Key: 'sls-tencent-scf.service', Value: service }, { Key: 'sls-tencent-scf.stage', Value: stage }];
+  await make('handmade', []);
+  await make('billing-dev-api', mark('billing', 'dev'));
+  await make('guard-prod-a', mark('guard', 'prod'));
+  // An endpoint that ignores ListFunctions' Filters lists every function of the account as this service's.
+  emulator.faults.ignoreListFilters = true;
+  try {
+    fs.writeFileSync(path.join(guard, 'serverless.yml'), guardYml(['a']).replace(/__PLUGIN__/g, PLUGIN_NAME));
+    const pruned = await run(guard, ['deploy', '--no-smoke']);
+    assert.equal(pruned.code, 0, output(pruned));
+    assert.deepEqual(mutations(), ['DeleteFunction guard-dev-b'], output(pruned));
+    const removed = await run(guard, ['remove']);
+    assert.equal(removed.code, 0, output(removed));
+    assert.deepEqual(mutations(), ['DeleteFunction guard-dev-a'], output(removed));
+    assert.match(removed.stderr, /Removed guard \(stage dev, region ap-guangzhou\):\n {2}guard-dev-a\n/);
+  } finally {
+    emulator.faults.ignoreListFilters = false;
+  }
+  for (const name of ['handmade', 'billing-dev-api', 'guard-prod-a']) assert.equal(await gone(name), false, `${name} is still there`);
+  // serverless.yml naming a function does not make it this service's either: an unmarked one is left, saying why.
+  const claims = serviceDir(`service: guard\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  hand:\n    handler: index.hello\n    name: handmade\n  billing:\n    handler: index.hello\n    name: billing-dev-api\n`);
+  const refused = await run(claims, ['remove']);
+  assert.equal(refused.code, 0, output(refused));
+  assert.deepEqual(mutations(), []);
+  assert.match(refused.stderr, /handmade carries no sls-tencent-scf\.service\/sls-tencent-scf\.stage tags \(made by hand or by another tool\): left alone/);
+  assert.match(refused.stderr, /billing-dev-api belongs to service "billing" stage "dev": left alone/);
+  for (const name of ['handmade', 'billing-dev-api', 'guard-prod-a']) await client.DeleteFunction({ FunctionName: name });
+});
+
 // ---- failures: CreateFailed, a busy function, UpdateFailed, what only the API refuses ---------------------------
 
 const FLAKY = `service: flaky
@@ -520,6 +559,31 @@ test('sls package --package DIR, then sls deploy --package DIR deploys those pac
   assert.match((await client.Invoke({ FunctionName: 'boxed-dev-a', ClientContext: '{}' })).Result.RetMsg, /Hello from boxed-dev-a/);
 });
 
+test('an emulator state directory inside the service is left out of every package, saying so once', async () => {
+  const svc = serviceDir(`service: stateful\nprovider:\n  name: tencent\n  environment: { DB_PASSWORD: hunter2 }\nplugins:\n  - __PLUGIN__\nfunctions:\n  a:\n    handler: index.hello\n  b:\n    handler: index.echo\n    package:\n      individually: true\n`);
+  const credentials = newCredentials();
+  const local = Object.assign(await startEmulator({ credentials, behaviour: { transitionMs: 0, stateDir: path.join(svc, '.scf-state') } }), { credentials });
+  try {
+    // The README's old advice: the emulator keeps its state in the service directory, and the service deploys to it.
+    for (let i = 0; i < 2; i++) {
+      const deployed = await sls(svc, ['deploy', '--no-smoke'], local);
+      assert.equal(deployed.code, 0, output(deployed));
+      assert.equal(deployed.stderr.split('Left out of the package: .scf-state').length - 1, 1, output(deployed));
+      fs.writeFileSync(path.join(svc, 'index.js'), fs.readFileSync(path.join(svc, 'index.js'), 'utf8') + `\n// change ${i}\n`);
+    }
+    const packaged = await run(svc, ['package']);
+    assert.equal(packaged.code, 0, output(packaged));
+    assert.match(packaged.stderr, /Left out of the package: \.scf-state \(an SCF emulator's state: its account and every package deployed to it\)\. Keep --state-dir outside the service directory\./);
+    const zip = await JSZip.loadAsync(fs.readFileSync(path.join(svc, '.serverless', 'stateful.zip')));
+    const names = Object.keys(zip.files);
+    assert.deepEqual(names.filter((name) => name.includes('scf-state') || name.includes('account.json')), [], names.join(', '));
+    assert.ok(names.includes('index.js'));
+  } finally {
+    await local.close();
+    fs.rmSync(path.join(svc, '.scf-state'), { recursive: true, force: true });
+  }
+});
+
 test('a plugin installed as a link into the service is refused before packaging, with the install that works', async () => {
   const linked = serviceDir(`service: linked\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  a:\n    handler: index.hello\n`);
   // What `npm install ../clone` and `npm link` leave: serverless's glob would follow it into this whole checkout.
@@ -597,6 +661,34 @@ test('publishing converges: an alias added later is made, a stopped publish is f
   const settled = await run(dir, ['deploy', '--no-smoke']);
   assert.match(settled.stderr, /No changes/, output(settled));
   assert.deepEqual(mutations(), []);
+  assert.equal((await run(dir, ['remove'])).code, 0);
+});
+
+test('a deploy stopped after PublishVersion and before the alias publishes nothing again: the next points the alias at that version', async () => {
+  const yml = (memory: number) => `service: repub\nprovider:\n  name: tencent\n  memorySize: ${memory}\nplugins:\n  - ${PLUGIN_NAME}\ncustom:\n  scf:\n    deploy:\n      publish: true\n      alias: live\nfunctions:\n  api:\n    handler: index.hello\n`;
+  const dir = serviceDir(yml(128));
+  assert.equal((await run(dir, ['deploy', '--no-smoke'])).code, 0);
+  assert.equal((await client.GetAlias({ FunctionName: 'repub-dev-api', Name: 'live' })).FunctionVersion, '1');
+  // Three deploys of a change, each stopped after its PublishVersion: UpdateAlias fails (and may have run, so it is not sent again).
+  fs.writeFileSync(path.join(dir, 'serverless.yml'), yml(256));
+  Object.assign(emulator.faults, { internalErrorRate: 1, actions: ['UpdateAlias'] });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const stopped = await run(dir, ['deploy', '--no-smoke', '--verbose']);
+      assert.notEqual(stopped.code, 0, output(stopped));
+      assert.match(stopped.stdout, /failed at PublishVersion and alias live|failed at alias live to version 2/);
+    }
+  } finally {
+    Object.assign(emulator.faults, { internalErrorRate: undefined, actions: undefined });
+  }
+  const finished = await run(dir, ['deploy', '--no-smoke', '--verbose']);
+  assert.equal(finished.code, 0, output(finished));
+  assert.match(finished.stderr, /version 1 \(alias live\) does not hold serverless\.yml's configuration, and version 2 \(published by a deploy that stopped before the alias moved\) does: point alias live at version 2, publishing nothing/);
+  assert.deepEqual(mutations(), ['UpdateAlias repub-dev-api']);
+  assert.equal((await client.GetAlias({ FunctionName: 'repub-dev-api', Name: 'live' })).FunctionVersion, '2');
+  assert.deepEqual((await client.ListVersionByFunction({ FunctionName: 'repub-dev-api' })).Versions.map((v: any) => v.Version), ['$LATEST', '1', '2'], 'one version for the change, not one per attempt');
+  const settled = await run(dir, ['deploy', '--no-smoke']);
+  assert.match(settled.stderr, /No changes/, output(settled));
   assert.equal((await run(dir, ['remove'])).code, 0);
 });
 

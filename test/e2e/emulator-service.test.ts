@@ -7,6 +7,7 @@ import { type ChildProcess, execFile, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import JSZip = require('jszip');
 import { Credentials } from '../../lib/config/credentials';
 import { parseEndpoint } from '../../lib/config/settings';
 import { createClients } from '../../lib/cloud/clients';
@@ -97,4 +98,165 @@ test('two functions under one deployed name, or a timeout over 900 s, stop it wi
     assert.equal(run.stderr, line);
     assert.equal(run.stdout, '');
   }
+});
+
+// ---- issue 24 item 17: timers, TypeScript as serverless reads it, regions, --help, --verbose -------------------
+
+/** Waits until `child`'s stdout (collected into `out`) matches `pattern`; false when it did not within `ms`. */
+async function printed(child: ChildProcess, out: { text: string }, pattern: RegExp, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (pattern.test(out.text)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return pattern.test(out.text);
+}
+
+function clientOf(stdout: string) {
+  const value = (name: string) => new RegExp(`export ${name}=(\\S+)`).exec(stdout)![1];
+  return createClients({
+    endpoints: { scf: parseEndpoint(value('TENCENTCLOUD_SCF_ENDPOINT')) },
+    region: 'ap-guangzhou',
+    credentials: new Credentials(value('TENCENTCLOUD_SECRET_ID'), value('TENCENTCLOUD_SECRET_KEY'), undefined, 'test'),
+  }).scf;
+}
+
+test('--service arms the service\'s timer triggers; --verbose prints a line per request and per timer firing', async () => {
+  const dir = service({
+    'serverless.yml': "service: ticker\nprovider:\n  name: tencent\nfunctions:\n  tick:\n    handler: index.hello\n    events:\n      - timer: { name: every-second, cron: '* * * * * * *', argument: '{\"from\":\"timer\"}' }\n",
+  });
+  const run = await start(['--service', dir, '--verbose']);
+  const out = { text: run.stdout };
+  run.child.stdout!.on('data', (chunk) => (out.text += chunk));
+  try {
+    assert.equal(run.code, null, run.stderr);
+    assert.match(run.stdout, /^Timer triggers armed: 1$/m);
+    assert.ok(await printed(run.child, out, /^\d\d:\d\d:\d\d\.\d{3} timer every-second of default\/ticker-dev-tick \(\$DEFAULT\) fired: request [0-9a-f-]{36}$/m, 20_000), out.text);
+    await clientOf(run.stdout).invoke({ functionName: 'ticker-dev-tick', namespace: 'default', invocationType: 'RequestResponse', clientContext: '{}' });
+    assert.ok(await printed(run.child, out, /^\d\d:\d\d:\d\d\.\d{3} scf Invoke default\/ticker-dev-tick ok \d+ ms$/m, 20_000), out.text);
+  } finally {
+    run.child.kill('SIGTERM');
+  }
+});
+
+test('serverless.ts is read through ts-node, as serverless reads it', async () => {
+  const dir = service({
+    'serverless.ts': "const config: { service: string; functions: Record<string, { handler: string }> } = { service: 'typed', functions: { hello: { handler: 'index.hello' } } };\nmodule.exports = config;\n",
+  });
+  // ts-node as a service has it (this checkout has no ts-node of its own): it transpiles with the checkout's
+  // typescript and notes that it was registered.
+  const tsNode = path.join(dir, 'node_modules', 'ts-node');
+  fs.mkdirSync(tsNode, { recursive: true });
+  fs.writeFileSync(path.join(tsNode, 'package.json'), '{"name":"ts-node","version":"10.9.2","main":"index.js"}');
+  fs.writeFileSync(
+    path.join(tsNode, 'index.js'),
+    `exports.register = () => {
+  const ts = require(${JSON.stringify(require.resolve('typescript'))});
+  require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'registered'))}, 'yes');
+  process[Symbol.for('ts-node.register.instance')] = true;
+  require.extensions['.ts'] = (module, file) => module._compile(ts.transpileModule(require('fs').readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText, file);
+};\n`,
+  );
+  const run = await start(['--service', dir]);
+  try {
+    assert.equal(run.code, null, run.stderr);
+    assert.ok(fs.existsSync(path.join(dir, 'registered')), 'ts-node was registered');
+    assert.match(run.stdout, /\(service typed, stage dev, .*: default\/typed-dev-hello\)/);
+  } finally {
+    run.child.kill('SIGTERM');
+  }
+});
+
+/** Runs the bin to its end. */
+function runCli(args: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: os.tmpdir() }): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env }, (error, stdout, stderr) => resolve({ code: typeof (error as any)?.code === 'number' ? (error as any).code : 0, stdout, stderr })),
+  );
+}
+
+test('a malformed --region is refused as the plugin refuses it; --help lists --version apart from the options', async () => {
+  const mars = await runCli(['--region', 'mars', '--port', '0']);
+  assert.equal(mars.code, 2);
+  assert.equal(mars.stderr, 'scf-emulator: Region "mars" is not a Tencent Cloud region name (like ap-guangzhou or na-siliconvalley).\n');
+  const help = await runCli(['--help']);
+  assert.equal(help.code, 0);
+  const options = help.stdout.slice(help.stdout.indexOf('\nOptions:'));
+  assert.ok(options.length > 100, help.stdout);
+  assert.doesNotMatch(options, /--version/);
+  assert.match(help.stdout, /^ {7}scf-emulator --help \| --version$/m);
+  assert.match(options, /^ {2}--verbose /m);
+});
+
+// ---- issue 23 finding 6: the emulator's key is not given on the command line ------------------------------------
+
+test('--secret-key-file: a key others can read is refused; one only its owner reads is used and not printed; --secret-key warns', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-key-'));
+  made.push(dir);
+  const file = path.join(dir, 'key');
+  fs.writeFileSync(file, 'k3y-only-mine\n', { mode: 0o644 });
+  fs.chmodSync(file, 0o644);
+  const open = await runCli(['--secret-id', 'AKIDmine', '--secret-key-file', file, '--port', '0']);
+  assert.equal(open.code, 2);
+  assert.equal(open.stderr, `scf-emulator: --secret-key-file ${file} can be read by others (mode 644): chmod 600 ${file}\n`);
+  fs.chmodSync(file, 0o600);
+  const run = await start(['--secret-id', 'AKIDmine', '--secret-key-file', file]);
+  try {
+    assert.equal(run.code, null, run.stderr);
+    assert.doesNotMatch(run.stdout + run.stderr, /k3y-only-mine/);
+    assert.match(run.stdout, new RegExp(`export TENCENTCLOUD_SECRET_KEY="\\$\\(cat ${file}\\)"`));
+    const endpoint = /export TENCENTCLOUD_SCF_ENDPOINT=(\S+)/.exec(run.stdout)![1];
+    const scf = createClients({ endpoints: { scf: parseEndpoint(endpoint) }, region: 'ap-guangzhou', credentials: new Credentials('AKIDmine', 'k3y-only-mine', undefined, 'test') }).scf;
+    assert.deepEqual(await scf.listFunctions('default'), []);
+  } finally {
+    run.child.kill('SIGTERM');
+  }
+  const flagged = await start(['--secret-id', 'AKIDmine', '--secret-key', 'on-the-command-line']);
+  try {
+    assert.match(flagged.stderr, /^scf-emulator: warning: --secret-key is visible to every local user \(ps, \/proc\): put the key in a file only you can read and give --secret-key-file FILE\.$/m);
+  } finally {
+    flagged.child.kill('SIGTERM');
+  }
+});
+
+// ---- issue 24 item 16: a state directory its owner can delete; the made-up pair kept with it -------------------
+
+test('--state-dir keeps the made-up credentials; --reset deletes the directory, never one in use or one that is not a state', async () => {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-reset-'));
+  made.push(parent);
+  const state = path.join(parent, 'state');
+  const dir = service({ 'serverless.yml': 'service: kept\nfunctions:\n  hello:\n    handler: index.hello\n' });
+  const first = await start(['--state-dir', state]);
+  const pair = (text: string) => /export TENCENTCLOUD_SECRET_ID=(\S+)\n {2}export TENCENTCLOUD_SECRET_KEY=(\S+)/.exec(text)?.slice(1);
+  let firstPair: string[] | undefined;
+  try {
+    assert.equal(first.code, null, first.stderr);
+    firstPair = pair(first.stdout);
+    assert.ok(firstPair);
+    // Some deployed code: read-only, as SCF's is.
+    const scf = clientOf(first.stdout);
+    const zip = await new JSZip().file('index.js', fs.readFileSync(path.join(dir, 'index.js'))).generateAsync({ type: 'nodebuffer' });
+    await scf.createFunction({ functionName: 'kept', namespace: 'default' }, { runtime: 'Nodejs18.15', handler: 'index.hello', memorySize: 128, timeout: 3, description: '', environment: {}, layers: [] }, { zipFile: zip.toString('base64') }, {});
+    const busy = await runCli(['--reset', state]);
+    assert.equal(busy.code, 2);
+    assert.match(busy.stderr, /is in use by another emulator \(PID \d+, started /);
+  } finally {
+    first.child.kill('SIGTERM');
+    await new Promise((r) => first.child.once('exit', r));
+  }
+  const second = await start(['--state-dir', state]);
+  try {
+    assert.deepEqual(pair(second.stdout), firstPair, 'a restart keeps the pair');
+  } finally {
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
+  }
+  assert.ok(fs.readdirSync(path.join(state, 'code')).length > 0);
+  const reset = await runCli(['--reset', state]);
+  assert.equal(reset.code, 0, reset.stderr);
+  assert.equal(reset.stdout, `Deleted the emulator state in ${state}.\n`);
+  assert.equal(fs.existsSync(state), false);
+  const notState = await runCli(['--reset', parent]);
+  assert.equal(notState.code, 2);
+  assert.match(notState.stderr, /is not an emulator's state directory/);
+  assert.ok(fs.existsSync(parent));
 });

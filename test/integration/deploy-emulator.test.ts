@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import COS = require('cos-nodejs-sdk-v5');
@@ -12,6 +13,7 @@ import JSZip = require('jszip');
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { newCredentials, type TestCredentials } from '../helpers';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
+import { cosSignature } from '../../lib/emulator/cos/signature';
 
 const ScfSdkClient = (scf as any).v20180416.Client;
 const APPID = '1250000000';
@@ -484,6 +486,45 @@ test('a large package goes through the COS endpoint, uploaded with cos-nodejs-sd
   await assert.rejects(cos.putObject({ Bucket: `other-${APPID}`, Region: 'ap-guangzhou', Key: 'x.zip', Body: zip.subarray(0, 10) }), (e: any) => e.code === 'NoSuchBucket');
   await cos.putBucket({ Bucket: `other-${APPID}`, Region: 'ap-guangzhou' });
   await assert.rejects(cos.putBucket({ Bucket: 'other-1300000000', Region: 'ap-guangzhou' }), (e: any) => e.code === 'AccessDenied');
+});
+
+test('COS errors say what to do: NoSuchBucket names --cos-bucket, EntityTooLarge names the limit', async () => {
+  const { client, credentials } = h;
+  const port = h.emulator.port;
+  const cos = new COS({ SecretId: credentials.secretId, SecretKey: credentials.secretKey, Protocol: 'http:', Domain: `127.0.0.1:${port}/{Bucket}` });
+  await assert.rejects(cos.putObject({ Bucket: `absent-${APPID}`, Region: 'ap-guangzhou', Key: 'x.zip', Body: Buffer.from('zip') }), (e: any) => {
+    assert.equal(e.code, 'NoSuchBucket');
+    assert.equal(e.message, `The bucket absent-${APPID} does not exist: start the emulator with --cos-bucket absent-${APPID} (a bucket is named <name>-<appid>), or create it with PUT Bucket.`);
+    return true;
+  });
+  await assert.rejects(
+    client.CreateFunction({ FunctionName: 'fromnowhere', Runtime: 'Nodejs18.15', Handler: 'index.main', Code: { CosBucketName: 'absent', CosObjectName: '/x.zip' } }),
+    (e: any) => e.code === 'InvalidParameterValue.CosBucketName' && e.message.endsWith(`start the emulator with --cos-bucket absent-${APPID}.`),
+  );
+  // An upload announced larger than the emulator takes is refused on its headers, naming the limit.
+  h.emulator.core.cos.createBucket(`roomy-${APPID}`, 'ap-guangzhou');
+  const now = Math.floor(Date.now() / 1000);
+  const time = `${now - 10};${now + 600}`;
+  const signature = cosSignature({ secretKey: credentials.secretKey, keyTime: time, signTime: time, method: 'PUT', pathname: '/big.zip', params: [], headers: [['host', `127.0.0.1:${port}`]] });
+  const reply = await new Promise<string>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        path: `/roomy-${APPID}/big.zip`,
+        headers: { Authorization: `q-sign-algorithm=sha1&q-ak=${credentials.secretId}&q-sign-time=${time}&q-key-time=${time}&q-header-list=host&q-url-param-list=&q-signature=${signature}`, 'Content-Length': 200 * 1024 * 1024 },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(text));
+      },
+    );
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+  assert.match(reply, /<Code>EntityTooLarge<\/Code><Message>Your proposed upload exceeds 128 MB, the largest object this emulator takes in one PUT\.<\/Message>/);
 });
 
 test('--state-dir: the account survives a restart, its code still runs and its temporary twin leaves nothing', async () => {

@@ -6,6 +6,10 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
+import * as os from 'os';
+import * as v8 from 'v8';
+import * as vm from 'vm';
+import * as zlib from 'zlib';
 import * as path from 'path';
 import { randomInt } from 'crypto';
 import { clientFor, emulatorFor, REPO, type TestCredentials } from '../helpers';
@@ -13,7 +17,8 @@ import { JSON_CONTENT_TYPE, signLegacy, signTc3 } from '../../lib/cloud/signing'
 import { isScfError, plainText, type ScfError } from '../../lib/cloud/errors';
 import { waitForRequest } from '../../lib/poll/request-status';
 import { systemClock } from '../../lib/cloud/limiter';
-import type { RunningEmulator } from '../../lib/emulator/http/server';
+import type { EmulatorOptions, RunningEmulator } from '../../lib/emulator/http/server';
+import type { EmulatorBehaviour } from '../../lib/emulator/scf/context';
 
 let emulator: RunningEmulator & { credentials: TestCredentials };
 
@@ -238,6 +243,155 @@ test('a replayed legacy Nonce is refused within the time window', async () => {
   assert.match(replay.message, /replay/);
 });
 
+// ---- what an unsigned (or signed) caller can make the emulator hold (issue 23, finding 4) ------------------
+
+/** A raw request written in parts: its headers and `sent` bytes of body now, the rest never; the reply when it comes. */
+function heldRequest(port: number, headers: Record<string, string | number>, sent: Buffer): { reply: Promise<Raw | undefined>; destroy(): void } {
+  let req!: http.ClientRequest;
+  const reply = new Promise<Raw | undefined>((resolve) => {
+    req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('error', () => resolve(undefined));
+    req.write(sent);
+  });
+  return { reply, destroy: () => req.destroy() };
+}
+
+/** The reply, or undefined when none came within `ms` (the emulator is still reading). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([promise, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+}
+
+async function stats(of: RunningEmulator): Promise<Record<string, any>> {
+  return JSON.parse((await raw({ path: '/__emulator/stats', headers: { 'X-Emulator-Token': of.controlToken }, port: of.port })).body);
+}
+
+/** TC3 headers that pass the checks made before the body is read (shape, SecretId, time); the signature is wrong. */
+function plausibleTc3(credentials: TestCredentials, length: number): Record<string, string | number> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const date = new Date(timestamp * 1000).toISOString().slice(0, 10);
+  return {
+    'Content-Type': JSON_CONTENT_TYPE,
+    'Content-Length': length,
+    Authorization: `TC3-HMAC-SHA256 Credential=${credentials.secretId}/${date}/scf/tc3_request, SignedHeaders=content-type;host, Signature=${'0'.repeat(64)}`,
+    'X-TC-Action': 'ListFunctions',
+    'X-TC-Version': '2018-04-16',
+    'X-TC-Region': 'ap-guangzhou',
+    'X-TC-Timestamp': timestamp,
+  };
+}
+
+test('a refused request leaves a few bytes in the request log, however long its Action and Region', async () => {
+  const body = `Action=${'A'.repeat(600_000)}&Region=${'r'.repeat(300_000)}&Version=2018-04-16`;
+  const reply = await raw({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+  assert.equal(apiError(reply), 'AuthFailure.SignatureFailure');
+  const [entry] = emulator.requests;
+  assert.ok(entry.action.length <= 64 && entry.region.length <= 64, `kept ${entry.action.length} + ${entry.region.length} characters`);
+  assert.ok((await stats(emulator)).recordedBytes < 4096);
+  // What is kept holds nothing of the rest alive (a slice of a long string would keep all of it): 60 posts of 900 KB
+  // would keep 54 MB.
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 60; i++) await raw({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+  gc();
+  const grewMiB = (process.memoryUsage().heapUsed - before) / 1048576;
+  assert.ok(grewMiB < 16, `the heap grew by ${grewMiB.toFixed(1)} MiB`);
+});
+
+test('signed requests cannot fill the request log either: long values are summarised, the log is bounded in bytes', async () => {
+  const local = await emulatorFor(undefined, { limits: { recordedBytes: 256 * 1024 } } as Partial<EmulatorOptions>);
+  try {
+    for (let i = 0; i < 20; i++) {
+      const body = JSON.stringify({ SearchKey: `${i}-${'x'.repeat(100_000)}` });
+      const timestamp = Math.floor(Date.now() / 1000);
+      const { authorization } = signTc3({ method: 'POST', host: '127.0.0.1', contentType: JSON_CONTENT_TYPE, payload: body, service: 'scf', timestamp, ...local.credentials });
+      await raw({
+        port: local.port,
+        method: 'POST',
+        headers: { 'Content-Type': JSON_CONTENT_TYPE, Authorization: authorization, 'X-TC-Action': 'ListFunctions', 'X-TC-Version': '2018-04-16', 'X-TC-Region': 'ap-guangzhou', 'X-TC-Timestamp': timestamp },
+        body,
+      });
+    }
+    const kept = local.requests.filter((r) => r.action === 'ListFunctions');
+    assert.equal(kept.length, 20, 'every request is still in the log');
+    for (const r of kept) assert.match(r.params.SearchKey, /^<10000[23] characters: \d+-x+…>$/);
+    assert.ok((await stats(local)).recordedBytes <= 256 * 1024);
+  } finally {
+    await local.close();
+  }
+});
+
+test('bodies held before their signature is checked are bounded across connections: past the budget a request is refused at once', async () => {
+  const local = await emulatorFor(undefined, { limits: { unverifiedBytes: 3 * 1024 * 1024 } } as Partial<EmulatorOptions>);
+  const held: Array<ReturnType<typeof heldRequest>> = [];
+  try {
+    // Two slow senders who know only the SecretId hold 2.8 MB between them, and never finish.
+    for (let i = 0; i < 2; i++) held.push(heldRequest(local.port, plausibleTc3(local.credentials, 2 * 1024 * 1024), Buffer.alloc(1400 * 1024, 0x20)));
+    let holding = 0;
+    for (let i = 0; i < 400 && holding < 2800 * 1024; i++) {
+      holding = (await stats(local)).unverifiedBytes;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(holding, 2800 * 1024, 'the emulator holds what the two sent');
+    // A third gets RequestLimitExceeded while it is still sending, and the emulator holds no more than its budget.
+    const third = heldRequest(local.port, plausibleTc3(local.credentials, 2 * 1024 * 1024), Buffer.alloc(900 * 1024, 0x20));
+    held.push(third);
+    const refused = await within(third.reply, 20_000);
+    assert.ok(refused, 'the third sender was answered before it finished');
+    assert.equal(apiError(refused), 'RequestLimitExceeded');
+    assert.ok((await stats(local)).unverifiedBytes <= 3 * 1024 * 1024);
+    // Once the slow senders go, what they held is given back, and signed requests are served as before.
+    for (const h of held) h.destroy();
+    for (let i = 0; i < 400 && (await stats(local)).unverifiedBytes > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal((await stats(local)).unverifiedBytes, 0);
+    assert.ok(Array.isArray(await clientFor(local).listFunctions('default')));
+  } finally {
+    for (const h of held) h.destroy();
+    await local.close();
+  }
+});
+
+test('a HmacSHA* body naming another SecretId is refused after its first part, not read to its end', async () => {
+  const head = Buffer.from(`SecretId=AKIDsomeoneelse&Timestamp=${Math.floor(Date.now() / 1000)}&Action=ListFunctions&Padding=`);
+  const sender = heldRequest(emulator.port, { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': 900 * 1024 }, Buffer.concat([head, Buffer.alloc(100 * 1024, 0x61)]));
+  try {
+    const reply = await within(sender.reply, 20_000);
+    assert.ok(reply, 'answered before the body was all sent');
+    assert.equal(apiError(reply), 'AuthFailure.SecretIdNotFound');
+  } finally {
+    sender.destroy();
+  }
+});
+
+test('invocation history and CLS records are bounded in bytes: a handler logging 200 KB a run cannot fill the emulator', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-chatty-'));
+  fs.writeFileSync(path.join(dir, 'index.js'), `exports.main = async () => { for (let i = 0; i < 100; i++) console.log(String(i).padEnd(2000, '.')); return 'ok'; };\n`);
+  fs.writeFileSync(path.join(dir, 'serverless.yml'), 'service: chatty\nprovider:\n  name: tencent\nfunctions:\n  talk:\n    handler: index.main\n');
+  const local = await emulatorFor(dir, { behaviour: { historyBytes: 1_000_000, logBytesPerTopic: 1_000_000 } as EmulatorBehaviour });
+  try {
+    const client = clientFor(local);
+    const talk = { functionName: 'chatty-dev-talk', namespace: 'default' };
+    for (let i = 0; i < 12; i++) assert.equal((await client.invoke({ ...talk, invocationType: 'RequestResponse' })).retMsg, '"ok"');
+    const history = local.core.store.of('chatty-dev-talk', 'default');
+    assert.ok(history.length >= 1 && history.length <= 5, `${history.length} of 12 runs kept in the history`);
+    const topicId = local.core.account.getFunction('default', 'chatty-dev-talk')!.config.clsTopicId!;
+    const topic = local.core.cls.topic(topicId)!;
+    let text = 0;
+    for (const stored of topic.scan(0, Date.now() + 1000, 'asc')) for (const [key, value] of Object.entries(stored.record.fields)) text += key.length + String(value).length;
+    assert.ok(text <= 1_000_000, `the topic keeps ${text} characters of records`);
+    assert.ok(topic.size < 12 * 106, 'old records went');
+  } finally {
+    await local.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // ---- the client -------------------------------------------------------------------------------------------
 
 /** A server on 127.0.0.1 that answers every request with `reply`. */
@@ -269,6 +423,29 @@ test('a reply larger than the cap is refused with an ScfError, not an exception'
   const error = await rejection(client.getFunctionLogs(target));
   assert.equal(error.code, 'Transport.ReplyTooLarge');
   assert.match(error.message, /GetFunctionLogs got a reply .* larger than/);
+});
+
+test('a gzip reply is counted as it unpacks: one that unpacks past the cap is refused before it ends, whatever its Content-Length', async () => {
+  const packed = zlib.gzipSync(JSON.stringify({ Response: { Padding: 'a'.repeat(16 * 1024 * 1024), RequestId: 'r' } }));
+  // Headers promise a small body; the first half of it (several MB unpacked) arrives, then the server stalls.
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': packed.length });
+    res.write(packed.subarray(0, packed.length >> 1));
+  });
+  server.on('connection', (socket) => sockets.add(socket));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    assert.ok(packed.length < 1024 * 1024, `${packed.length} bytes packed`);
+    const client = clientFor({ url, credentials: emulator.credentials }, { maxReplyBytes: 1024 * 1024, maxAttempts: 1, timeoutMs: 5000 });
+    const error = await rejection(client.getFunctionLogs(target));
+    assert.equal(error.code, 'Transport.ReplyTooLarge', error.message);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
 
 test('replies of the wrong shape are errors naming the action, never a success', async () => {

@@ -1,6 +1,7 @@
 // The emulator's CLS account: logsets, topics and each topic's records. A topic keeps its records sorted by
 // time (arrival order among equal times), so a time range is two binary searches away; records arrive roughly
-// in time order, a late one is inserted where it belongs. Bounded: past `capacity` records the oldest go.
+// in time order, a late one is inserted where it belongs. Bounded: past `capacity` records, or past
+// `capacityBytes` of their text, the oldest go.
 // Eventually consistent, like CLS: a record becomes searchable only `indexDelayMs` after it was written.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClsRecord } from '../../cloud/types';
@@ -26,6 +27,8 @@ export interface TopicInfo {
   indexDelayMs: number;
   /** Records kept; the oldest go first. */
   capacity: number;
+  /** Characters of record text kept (field names and values); the oldest go first. */
+  capacityBytes: number;
   /** The key-value index: which fields are long or double (the rest are text). */
   fieldTypes: ReadonlyMap<string, FieldType>;
 }
@@ -36,15 +39,25 @@ export interface RecordKey {
   seq: number;
 }
 
+/** The text a record holds, in characters (about its bytes), with a little for the record itself. */
+export function recordSize(record: ClsRecord): number {
+  let size = 64;
+  for (const key of Object.keys(record.fields)) size += key.length + String(record.fields[key]).length + 16;
+  return size;
+}
+
 export class StoredRecord implements RecordKey {
   private document?: LogDocument;
+  readonly size: number;
 
   constructor(
     readonly record: ClsRecord,
     readonly seq: number,
     /** Epoch ms from which searches see it. */
     readonly searchableAt: number,
-  ) {}
+  ) {
+    this.size = recordSize(record);
+  }
 
   get time(): number {
     return this.record.time;
@@ -63,11 +76,17 @@ export class TopicLog {
   private entries: StoredRecord[] = [];
   private head = 0;
   private nextSeq = 0;
+  private held = 0;
 
   constructor(readonly info: TopicInfo) {}
 
   get size(): number {
     return this.entries.length - this.head;
+  }
+
+  /** Characters of record text kept. */
+  get bytes(): number {
+    return this.held;
   }
 
   append(record: ClsRecord, now: number): StoredRecord {
@@ -78,8 +97,12 @@ export class TopicLog {
     } else {
       this.entries.splice(this.firstAtOrAfter(stored), 0, stored);
     }
+    this.held += stored.size;
     // Dropped entries are cleared at once (their memory goes now) and cut off at the next compaction.
-    while (this.size > this.info.capacity) this.entries[this.head++] = undefined as unknown as StoredRecord;
+    while (this.size > this.info.capacity || (this.held > this.info.capacityBytes && this.size > 1)) {
+      this.held -= this.entries[this.head].size;
+      this.entries[this.head++] = undefined as unknown as StoredRecord;
+    }
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
@@ -123,13 +146,21 @@ export interface ClsStoreOptions {
   indexDelayMs?: number;
   /** Default records kept per topic. */
   recordsPerTopic?: number;
+  /** Default characters of record text kept per topic (default 32 MB). */
+  bytesPerTopic?: number;
+  /** Told of every record appended (a state directory keeps them). */
+  onAppend?: (topicId: string, records: ClsRecord[]) => void;
 }
+
+/** Characters of record text a topic keeps, by default. */
+export const TOPIC_BYTES = 32 * 1024 * 1024;
 
 export interface NewTopic {
   logsetId: string;
   topicName: string;
   indexDelayMs?: number;
   capacity?: number;
+  capacityBytes?: number;
   period?: number;
   fieldTypes?: ReadonlyMap<string, FieldType>;
 }
@@ -142,12 +173,16 @@ export class ClsStore {
   private readonly now: () => number;
   private readonly indexDelayMs: number;
   private readonly recordsPerTopic: number;
+  private readonly bytesPerTopic: number;
+  private readonly onAppend?: (topicId: string, records: ClsRecord[]) => void;
   private scfDefault?: TopicLog;
 
   constructor(options: ClsStoreOptions = {}) {
     this.now = options.now ?? Date.now;
     this.indexDelayMs = options.indexDelayMs ?? 0;
     this.recordsPerTopic = options.recordsPerTopic ?? 50_000;
+    this.bytesPerTopic = options.bytesPerTopic ?? TOPIC_BYTES;
+    this.onAppend = options.onAppend;
   }
 
   createLogset(logsetName: string): Logset {
@@ -166,6 +201,7 @@ export class ClsStore {
       period: spec.period ?? 7,
       indexDelayMs: spec.indexDelayMs ?? this.indexDelayMs,
       capacity: spec.capacity ?? this.recordsPerTopic,
+      capacityBytes: spec.capacityBytes ?? this.bytesPerTopic,
       fieldTypes: spec.fieldTypes ?? SCF_FIELD_TYPES,
     });
     this.topics.set(topic.info.topicId, topic);
@@ -190,6 +226,41 @@ export class ClsStore {
     const topic = this.topics.get(topicId);
     if (!topic) throw new Error(`No topic ${topicId}.`);
     const now = this.now();
-    for (const record of Array.isArray(records) ? records : [records]) topic.append(record, now);
+    const list = Array.isArray(records) ? records : [records];
+    for (const record of list) topic.append(record, now);
+    this.onAppend?.(topicId, list);
+  }
+
+  /** The default delivery topic, when it was made. */
+  get scfTopicId(): string | undefined {
+    return this.scfDefault?.info.topicId;
+  }
+
+  /** A logset as a state directory kept it. */
+  restoreLogset(logset: Logset): void {
+    this.logsets.set(logset.logsetId, { ...logset });
+  }
+
+  /**
+   * A topic as a state directory kept it (its records follow through `restoreRecords`); `scfDefault` marks SCF's
+   * default delivery topic. This store's bounds apply, not the ones it was kept with.
+   */
+  restoreTopic(info: Omit<TopicInfo, 'capacity' | 'capacityBytes' | 'fieldTypes'> & { fieldTypes?: Array<[string, FieldType]> }, scfDefault: boolean): TopicLog {
+    const topic = new TopicLog({
+      ...info,
+      capacity: this.recordsPerTopic,
+      capacityBytes: this.bytesPerTopic,
+      fieldTypes: info.fieldTypes ? new Map(info.fieldTypes) : SCF_FIELD_TYPES,
+    });
+    this.topics.set(topic.info.topicId, topic);
+    if (scfDefault) this.scfDefault = topic;
+    return topic;
+  }
+
+  /** Records a state directory kept, searchable at once (they were before the restart). */
+  restoreRecords(topicId: string, records: ClsRecord[]): void {
+    const topic = this.topics.get(topicId);
+    if (!topic) return;
+    for (const record of records) topic.append(record, -topic.info.indexDelayMs);
   }
 }

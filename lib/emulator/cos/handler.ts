@@ -107,6 +107,14 @@ function authorize(req: http.IncomingMessage, url: URL, where: Target, credentia
 }
 
 /** The handler for COS requests, over `store`, verifying with `credentials`. */
+/** The largest object one PUT may carry here (the large-package path: zips too big to send inline). */
+export const COS_MAX_OBJECT_BYTES = 128 * 1024 * 1024;
+
+/** A bucket this account does not have, and how to give it one. */
+export function noSuchBucket(bucket: string): CosError {
+  return new CosError(404, 'NoSuchBucket', `The bucket ${bucket.slice(0, 70)} does not exist: start the emulator with --cos-bucket ${bucket.slice(0, 70)} (a bucket is named <name>-<appid>), or create it with PUT Bucket.`);
+}
+
 export function createCosHandler(store: CosStore, credentials: CosCredentials, now: () => number = Date.now): CosRequestHandler {
   return async (req, res, readBody) => {
     const requestId = randomBytes(16).toString('base64url');
@@ -129,7 +137,9 @@ export function createCosHandler(store: CosStore, credentials: CosCredentials, n
       authorize(req, url, where, credentials, Math.floor(now() / 1000));
       const body = await readBody();
       bodyRead = true;
-      if (body === undefined) throw new CosError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size of this emulator.');
+      if (body === undefined) {
+        throw new CosError(400, 'EntityTooLarge', `Your proposed upload exceeds ${COS_MAX_OBJECT_BYTES / 1048576} MB, the largest object this emulator takes in one PUT.`);
+      }
       await serve(req, url, where, body, store, send);
     } catch (error) {
       const fault = error instanceof CosError ? error : new CosError(500, 'InternalError', `The emulator failed: ${(error as Error).message}`);
@@ -160,14 +170,14 @@ async function serve(req: http.IncomingMessage, url: URL, where: Target, body: B
       return send(200, {});
     }
     if (method === 'HEAD') {
-      if (!store.buckets.has(where.bucket)) throw new CosError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
+      if (!store.buckets.has(where.bucket)) throw noSuchBucket(where.bucket);
       return send(200, {});
     }
     throw new CosError(405, 'MethodNotAllowed', `${method} on a bucket is not served by this emulator.`);
   }
 
   const bucket: BucketRecord | undefined = store.buckets.get(where.bucket);
-  if (!bucket) throw new CosError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
+  if (!bucket) throw noSuchBucket(where.bucket);
   if (method === 'PUT') {
     if (req.headers['x-cos-copy-source']) throw new CosError(501, 'NotImplemented', 'This emulator does not copy objects.');
     const md5 = req.headers['content-md5'];

@@ -32,6 +32,11 @@ export interface Faults {
    * figure from the API's table, as the cloud does; 0: no limit.
    */
   rateLimit?: number;
+  /**
+   * ListFunctions answers as if it had been sent no Filters: an endpoint that ignores them (or a filter syntax
+   * the cloud does not read), for tests that what deletes functions never trusts a list's word.
+   */
+  ignoreListFilters?: boolean;
   /** Restrict the faults above (not the rate limits) to these actions. */
   actions?: string[];
   /** Seed of the fault dice, for reproducible runs. */

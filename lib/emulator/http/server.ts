@@ -10,9 +10,10 @@ import type { AddressInfo } from 'net';
 import { BYTE_LIMITS, type ServiceName } from '../../cloud/limits';
 import { API_VERSION, CLS_API_VERSION, MONITOR_API_VERSION } from '../../cloud/types';
 import { ApiFault } from '../api-fault';
-import { type EmulatorBehaviour, EmulatorCore, TAG_API_VERSION } from '../scf/actions';
+import { COS_MAX_OBJECT_BYTES } from '../cos/handler';
+import { clockTime, type EmulatorBehaviour, EmulatorCore, TAG_API_VERSION } from '../scf/actions';
 import type { EmulatedService } from '../service-file';
-import { type EmulatorCredentials, NonceCache, preflightTc3, verifyTc3, verifyV1 } from './auth';
+import { type EmulatorCredentials, NonceCache, preflightTc3, SIGNATURE_WINDOW_SECONDS, verifyTc3, verifyV1 } from './auth';
 import { type Faults, FaultPlan, SERVER_ERROR_CODE, THROTTLE_CODE } from './faults';
 import { flatParams, jsonParams, unflatten } from './params';
 
@@ -32,6 +33,13 @@ export interface EmulatorOptions {
   controlToken?: string;
   /** A request's headers must arrive within `headersMs` (default 10 s), the whole request within `requestMs` (60 s). */
   timeouts?: { headersMs?: number; requestMs?: number };
+  /**
+   * Memory bounds: `unverifiedBytes`, the request bodies held across connections before their signature is checked
+   * (default 64 MB: past it a request is refused RequestLimitExceeded); `recordedBytes`, the request log (16 MB).
+   */
+  limits?: { unverifiedBytes?: number; recordedBytes?: number };
+  /** One line per request (and per timer firing, through the behaviour): `scf-emulator --verbose`. */
+  trace?: (line: string) => void;
 }
 
 export interface RecordedRequest {
@@ -72,9 +80,17 @@ const LEGACY_ACTIONS = new Map([
   ['GetFunctionLogs', 'GetFunctionLogs'],
 ]);
 const MAX_RECORDED = 20_000;
+/** Bytes the request log keeps at most (oldest entries go first). */
+const RECORDED_BYTES = 16 * 1024 * 1024;
+/** Request bodies held at once across connections before their signature is checked. */
+const UNVERIFIED_BYTES = 64 * 1024 * 1024;
+/** What a refused request leaves in the request log of its Action and Region (no action name is longer). */
+const RECORDED_NAME_CHARS = 64;
+/** A recorded parameter string longer than this is summarised. */
+const RECORDED_STRING_CHARS = 4096;
+/** The part of a HmacSHA* body read before its SecretId and Timestamp (when there) are checked. */
+const V1_PREFIX_BYTES = 64 * 1024;
 const CONTROL_BODY_BYTES = 64 * 1024;
-/** The largest object the COS endpoint takes in one PUT (packages that are too large to inline). */
-const COS_BODY_BYTES = 128 * 1024 * 1024;
 const V1_RESERVED = new Set(['Action', 'Region', 'Timestamp', 'Nonce', 'SecretId', 'Signature', 'SignatureMethod', 'Token', 'Version', 'RequestClient', 'Language']);
 
 /** Host names a request may carry: the loopback names and our own address, any port. */
@@ -84,30 +100,89 @@ export function isAllowedHost(host: string | undefined): boolean {
   return name === 'localhost' || name === '127.0.0.1' || name === '[::1]';
 }
 
-/** The body, or undefined when it is larger than `limit` (then nothing of it is kept). */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/** Bytes held for request bodies not yet verified, across every connection; past `capacity` a body is refused. */
+export class BodyBudget {
+  held = 0;
+
+  constructor(readonly capacity: number) {}
+
+  take(bytes: number): boolean {
+    if (this.held + bytes > this.capacity) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.held = Math.max(0, this.held - bytes);
+  }
+}
+
+type BodyOutcome = { body: Buffer } | { refused: 'size' | 'busy' } | { refused: 'prefix'; fault: ApiFault };
+
+interface BodyOptions {
+  limit: number;
+  /** Counts the bytes held against the budget; the caller gives back `held` once it is done with the body. */
+  budget?: BodyBudget;
+  /** Called once with the first `prefix.bytes` (or the whole body, when smaller): a fault refuses the request. */
+  prefix?: { bytes: number; check(head: Buffer): ApiFault | undefined };
+}
+
+/** Reads a body within its limit and the budget; what is refused is not kept. `held` is what the budget lent. */
+function readBody(req: http.IncomingMessage, options: BodyOptions | number): Promise<BodyOutcome & { held: number }> {
+  const { limit, budget, prefix } = typeof options === 'number' ? ({ limit: options } as BodyOptions) : options;
   return new Promise((resolve, reject) => {
+    let held = 0;
+    let done = false;
+    const finish = (outcome: BodyOutcome) => {
+      if (done) return;
+      done = true;
+      if ('refused' in outcome) {
+        chunks.length = 0;
+        budget?.give(held);
+        held = 0;
+        req.resume();
+      }
+      resolve({ ...outcome, held });
+    };
     if (Number(req.headers['content-length']) > limit) {
       req.resume();
-      resolve(undefined);
+      resolve({ refused: 'size', held: 0 });
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
+    let checked = !prefix;
+    const checkPrefix = () => {
+      checked = true;
+      const fault = prefix!.check(Buffer.concat(chunks).subarray(0, prefix!.bytes));
+      if (fault) finish({ refused: 'prefix', fault });
+    };
     req.on('data', (chunk: Buffer) => {
-      if (over) return;
+      if (done) return;
       size += chunk.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        resolve(undefined);
-        return;
+      if (size > limit) return finish({ refused: 'size' });
+      if (budget) {
+        if (!budget.take(chunk.length)) return finish({ refused: 'busy' });
+        held += chunk.length;
       }
       chunks.push(chunk);
+      if (!checked && size >= prefix!.bytes) checkPrefix();
     });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      if (!checked && !done) checkPrefix();
+      finish({ body: Buffer.concat(chunks) });
+    });
+    req.on('error', (error) => {
+      if (!done) {
+        done = true;
+        budget?.give(held);
+      }
+      reject(error);
+    });
+    req.on('close', () => {
+      // A connection gone before its body ended gives its bytes back.
+      if (!done) finish({ refused: 'size' });
+    });
   });
 }
 
@@ -121,6 +196,12 @@ function sendJson(res: http.ServerResponse, status: number, payload: unknown, cl
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const core = new EmulatorCore(options.service, { ...options.behaviour, region: options.behaviour?.region ?? options.region ?? options.service?.region });
+  try {
+    await core.repairCode();
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
   const plan = new FaultPlan(options.faults);
   const nonces = new NonceCache();
   const controlToken = options.controlToken ?? randomBytes(18).toString('base64url');
@@ -132,14 +213,33 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     [MONITOR_API_VERSION, { service: 'monitor', handle: (action, params) => core.handleMonitor(action, params) }],
   ]);
   const cos = core.cosHandler(options.credentials);
+  const unverified = new BodyBudget(options.limits?.unverifiedBytes ?? UNVERIFIED_BYTES);
+  const recordedLimit = options.limits?.recordedBytes ?? RECORDED_BYTES;
+  /** The bytes of each recorded entry, oldest first, and their sum: the log is bounded in bytes, not only entries. */
+  const recordedSizes: number[] = [];
+  let recordedBytes = 0;
 
-  function record(entry: RecordedRequest): void {
-    requests.push({ ...entry, params: recordedParams(entry.params) });
-    if (requests.length > MAX_RECORDED) requests.splice(0, requests.length - MAX_RECORDED);
+  function record(entry: RecordedRequest, startedMs: number): void {
+    // Whatever a request named, what it leaves here is small: names cut, long strings summarised.
+    const kept = { ...entry, action: detached(entry.action, RECORDED_NAME_CHARS), region: detached(entry.region, RECORDED_NAME_CHARS), params: recordedParams(entry.params) };
+    const size = JSON.stringify(kept).length;
+    requests.push(kept);
+    recordedSizes.push(size);
+    recordedBytes += size;
+    while (requests.length > MAX_RECORDED || (recordedBytes > recordedLimit && requests.length > 1)) {
+      requests.shift();
+      recordedBytes -= recordedSizes.shift()!;
+    }
+    if (options.trace) {
+      const target = typeof kept.params.FunctionName === 'string' ? ` ${typeof kept.params.Namespace === 'string' ? kept.params.Namespace : 'default'}/${kept.params.FunctionName}` : '';
+      options.trace(`${clockTime(Date.now())} ${kept.service} ${kept.action || '(no action)'}${target.slice(0, 200)} ${kept.outcome} ${Date.now() - startedMs} ms`);
+    }
   }
 
   function reset(): void {
     requests.length = 0;
+    recordedSizes.length = 0;
+    recordedBytes = 0;
     plan.forgetArrivals();
   }
 
@@ -148,8 +248,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       req.resume();
       return sendJson(res, 401, { error: 'the control API needs the X-Emulator-Token the emulator printed at start' }, true);
     }
-    const body = await readBody(req, CONTROL_BODY_BYTES);
-    if (body === undefined) return sendJson(res, 413, { error: 'request body too large' }, true);
+    const read = await readBody(req, CONTROL_BODY_BYTES);
+    if (!('body' in read)) return sendJson(res, 413, { error: 'request body too large' }, true);
+    const { body } = read;
     if (path === '/__emulator/health') return sendJson(res, 200, { ok: true, service: options.service?.service ?? null, stage: options.service?.stage ?? null });
     if (path === '/__emulator/functions') {
       return sendJson(res, 200, [...core.account.functions.values()].map((f) => ({ functionName: f.functionName, namespace: f.namespace, status: f.status })));
@@ -161,7 +262,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
     if (path === '/__emulator/stats') {
       const peaks = Object.fromEntries(plan.actions().map((action) => [action, plan.peakPerSecond(action)]));
-      return sendJson(res, 200, { peaksPerSecond: peaks, invocations: core.store.size });
+      return sendJson(res, 200, { peaksPerSecond: peaks, invocations: core.store.size, unverifiedBytes: unverified.held, recordedBytes });
     }
     if (path === '/__emulator/faults' && req.method === 'PUT') {
       let faults: Faults;
@@ -198,13 +299,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const legacyPath = url.pathname === LEGACY_PATH;
     const protocol: RecordedRequest['protocol'] = legacyPath ? 'legacy' : req.headers.authorization ? 'tc3' : 'v1';
     const apiRequestId = randomUUID();
+    const startedMs = Date.now();
     let service: ServiceName = 'scf';
     let action = '';
     let region = '';
     let params: Record<string, any> = Object.create(null);
 
     const fail = (fault: ApiFault, close = false) => {
-      record({ at: Date.now(), protocol, service, action, region, params, outcome: fault.code });
+      record({ at: Date.now(), protocol, service, action, region, params, outcome: fault.code }, startedMs);
       if (protocol === 'legacy') return sendJson(res, 200, { code: 4000, message: fault.message, codeDesc: fault.code, requestId: apiRequestId }, close);
       return sendJson(res, 200, { Response: { Error: { Code: fault.code, Message: fault.message }, RequestId: apiRequestId } }, close);
     };
@@ -224,45 +326,61 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       region = String(req.headers['x-tc-region'] ?? '');
       const auth = preflightTc3(req.headers, options.credentials, Math.floor(Date.now() / 1000));
       if (auth instanceof ApiFault) return refuseUnread(auth);
-      const body = await readBody(req, BYTE_LIMITS.tc3RequestBody);
-      if (body === undefined) return fail(new ApiFault('RequestSizeLimitExceeded', `The request body exceeds ${BYTE_LIMITS.tc3RequestBody} bytes.`), true);
-      const query = req.method === 'GET' ? url.search.slice(1) : '';
-      const fault = verifyTc3(auth, { method: req.method === 'GET' ? 'GET' : 'POST', headers: req.headers, query, body }, options.credentials);
-      if (fault) return fail(fault);
-      const version = String(req.headers['x-tc-version'] ?? '');
-      route = routes.get(version);
-      if (!route) return fail(new ApiFault('NoSuchVersion', `The API version \`${version.slice(0, 40)}\` is not served here: use ${[...routes.keys()].join(' or ')}.`));
-      service = route.service;
+      const read = await readBody(req, { limit: BYTE_LIMITS.tc3RequestBody, budget: unverified });
       try {
-        params = req.method === 'GET' ? unflatten(flatParams(url.searchParams)) : jsonParams(body);
-      } catch (error) {
-        if (error instanceof ApiFault) return fail(error);
-        throw error;
-      }
-    } else {
-      const body = await readBody(req, BYTE_LIMITS.v1RequestBody);
-      if (body === undefined) return fail(new ApiFault('RequestSizeLimitExceeded', `A request signed with HmacSHA* may carry at most ${BYTE_LIMITS.v1RequestBody} bytes.`), true);
-      const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
-      const flat = flatParams(url.searchParams, form);
-      action = flat.Action ?? '';
-      region = flat.Region ?? '';
-      const fault = verifyV1({ method: req.method, host: req.headers.host ?? '', path: url.pathname, params: flat }, options.credentials, nonces, Date.now());
-      if (fault) return fail(fault);
-      const rest: Record<string, string> = Object.create(null);
-      for (const key of Object.keys(flat)) if (!V1_RESERVED.has(key)) rest[key] = flat[key];
-      if (legacyPath) {
-        route = routes.get(API_VERSION)!;
-        params = rest;
-      } else {
-        route = routes.get(flat.Version ?? '');
-        if (!route) return fail(new ApiFault('NoSuchVersion', `Use Version ${[...routes.keys()].join(' or ')}.`));
+        if (!('body' in read)) return fail(bodyFault(read, BYTE_LIMITS.tc3RequestBody), true);
+        const { body } = read;
+        const query = req.method === 'GET' ? url.search.slice(1) : '';
+        const fault = verifyTc3(auth, { method: req.method === 'GET' ? 'GET' : 'POST', headers: req.headers, query, body }, options.credentials);
+        if (fault) return fail(fault);
+        const version = String(req.headers['x-tc-version'] ?? '');
+        route = routes.get(version);
+        if (!route) return fail(new ApiFault('NoSuchVersion', `The API version \`${version.slice(0, 40)}\` is not served here: use ${[...routes.keys()].join(' or ')}.`));
         service = route.service;
         try {
-          params = unflatten(rest);
+          params = req.method === 'GET' ? unflatten(flatParams(url.searchParams)) : jsonParams(body);
         } catch (error) {
           if (error instanceof ApiFault) return fail(error);
           throw error;
         }
+      } finally {
+        unverified.give(read.held);
+      }
+    } else {
+      // The signature covers parameters in the body: what is checkable early (a SecretId, a Timestamp in the query
+      // or the body's first part) is checked before more is read, and the body counts against the budget.
+      const early = (head: Buffer) => v1Preflight(url.searchParams, head, options.credentials, Date.now());
+      const queryFault = early(Buffer.alloc(0));
+      if (queryFault) return refuseUnread(queryFault);
+      const read = await readBody(req, { limit: BYTE_LIMITS.v1RequestBody, budget: unverified, prefix: { bytes: V1_PREFIX_BYTES, check: early } });
+      try {
+        if ('refused' in read && read.refused === 'prefix') return fail(read.fault, true);
+        if (!('body' in read)) return fail(bodyFault(read, BYTE_LIMITS.v1RequestBody, 'A request signed with HmacSHA*'), true);
+        const { body } = read;
+        const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
+        const flat = flatParams(url.searchParams, form);
+        action = flat.Action ?? '';
+        region = flat.Region ?? '';
+        const fault = verifyV1({ method: req.method, host: req.headers.host ?? '', path: url.pathname, params: flat }, options.credentials, nonces, Date.now());
+        if (fault) return fail(fault);
+        const rest: Record<string, string> = Object.create(null);
+        for (const key of Object.keys(flat)) if (!V1_RESERVED.has(key)) rest[key] = flat[key];
+        if (legacyPath) {
+          route = routes.get(API_VERSION)!;
+          params = rest;
+        } else {
+          route = routes.get(flat.Version ?? '');
+          if (!route) return fail(new ApiFault('NoSuchVersion', `Use Version ${[...routes.keys()].join(' or ')}.`));
+          service = route.service;
+          try {
+            params = unflatten(rest);
+          } catch (error) {
+            if (error instanceof ApiFault) return fail(error);
+            throw error;
+          }
+        }
+      } finally {
+        unverified.give(read.held);
       }
     }
     if (!action) return fail(new ApiFault('MissingParameter', 'The request names no Action.'));
@@ -285,6 +403,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const latency = plan.latencyFor(apiAction);
     if (latency) await new Promise((r) => setTimeout(r, latency));
 
+    if (plan.faults.ignoreListFilters && apiAction === 'ListFunctions') params = Object.assign(Object.create(null), params, { Filters: undefined });
     let result: Record<string, any>;
     try {
       result = await route.handle(apiAction, params);
@@ -292,7 +411,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       if (error instanceof ApiFault) return fail(error);
       return fail(new ApiFault('InternalError', `The emulator failed: ${(error as Error).message}`));
     }
-    record({ at: now, protocol, service, action, region, params, outcome: 'ok' });
+    record({ at: now, protocol, service, action, region, params, outcome: 'ok' }, startedMs);
 
     // Faults that strike after it ran: the caller cannot know whether it did.
     if (plan.chance(plan.faults.slowRate, apiAction)) await new Promise((r) => setTimeout(r, plan.faults.slowMs ?? 30_000));
@@ -327,9 +446,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return sendJson(res, 400, { error: 'bad request target' }, true);
     }
     if (url.pathname.startsWith('/__emulator/')) return control(req, res, url.pathname);
-    if (EmulatorCore.isCodeDownload(req)) return core.handleCodeDownload(req, res);
+    if (EmulatorCore.isCodeDownload(req)) {
+      if (options.trace) traceOnFinish(req, res, 'code', options.trace);
+      return core.handleCodeDownload(req, res);
+    }
     // COS checks its signature (which does not cover the body) before it reads the body.
-    if (EmulatorCore.isCosRequest(req)) return cos(req, res, () => readBody(req, COS_BODY_BYTES));
+    if (EmulatorCore.isCosRequest(req)) {
+      if (options.trace) traceOnFinish(req, res, 'cos', options.trace);
+      return cos(req, res, async () => {
+        const read = await readBody(req, COS_MAX_OBJECT_BYTES);
+        return 'body' in read ? read.body : undefined;
+      });
+    }
     if (url.pathname === '/' || url.pathname === LEGACY_PATH) return api(req, res, url);
     req.resume();
     sendJson(res, 404, { error: 'not found' });
@@ -346,10 +474,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   server.headersTimeout = headersMs;
   server.requestTimeout = Math.max(options.timeouts?.requestMs ?? 60_000, headersMs);
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    // Not served: the state directory is let go (its lock released, a temporary one removed).
+    await core.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   core.publicUrl = `http://127.0.0.1:${port}`;
   return {
@@ -368,6 +502,51 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       await core.close();
     },
   };
+}
+
+/** A trace line for a COS request or a code download when its reply has gone: method, path (no query), status. */
+function traceOnFinish(req: http.IncomingMessage, res: http.ServerResponse, what: string, trace: (line: string) => void): void {
+  const started = Date.now();
+  const where = (req.url ?? '/').split('?')[0].slice(0, 200);
+  res.once('finish', () => trace(`${clockTime(Date.now())} ${what} ${req.method} ${where} ${res.statusCode} ${Date.now() - started} ms`));
+}
+
+/**
+ * The first `max` characters of `text` as a string of their own: a plain slice of a long string keeps the whole of
+ * it alive (V8 slices share their parent), which is what a log of cut values must not do.
+ */
+function detached(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return Buffer.from(text.slice(0, max), 'utf8').toString('utf8');
+}
+
+/** The refusal of a body that was too large, or that found the budget for unverified bodies spent. */
+function bodyFault(read: { refused: 'size' | 'busy' | 'prefix' }, limit: number, what = 'The request body'): ApiFault {
+  if (read.refused === 'busy') {
+    return new ApiFault('RequestLimitExceeded', 'The emulator holds as many request bodies as it takes before their signatures are checked: try again shortly.');
+  }
+  return new ApiFault('RequestSizeLimitExceeded', `${what} exceeds ${limit} bytes.`);
+}
+
+/**
+ * What of a HmacSHA* request can be checked before all of its body is read: a SecretId or Timestamp in the query
+ * string or in the body's first part (a parameter cut by the end of that part is not read).
+ */
+function v1Preflight(query: URLSearchParams, head: Buffer, credentials: { secretId: string }, nowMs: number): ApiFault | undefined {
+  const seen = new URLSearchParams(query);
+  const text = head.toString('latin1');
+  const whole = text.lastIndexOf('&') >= 0 ? text.slice(0, text.lastIndexOf('&')) : '';
+  for (const [key, value] of new URLSearchParams(whole)) seen.append(key, value);
+  const secretIds = seen.getAll('SecretId');
+  if (secretIds.some((id) => id !== credentials.secretId)) return new ApiFault('AuthFailure.SecretIdNotFound', 'The SecretId is not found.');
+  const timestamp = seen.get('Timestamp');
+  if (timestamp !== null) {
+    const skew = Number(timestamp) - Math.floor(nowMs / 1000);
+    if (!Number.isInteger(Number(timestamp)) || Math.abs(skew) > SIGNATURE_WINDOW_SECONDS) {
+      return new ApiFault('AuthFailure.SignatureExpire', `Signature expired. Timestamp ${timestamp.slice(0, 20)} is outside the server's window.`);
+    }
+  }
+  return undefined;
 }
 
 /** Legacy camelCase parameters → API 3.0 names. */
@@ -406,12 +585,24 @@ function toLegacy(action: string, result: Record<string, any>): Record<string, a
   return { total: result.TotalCount, data: (result.Data as Record<string, any>[]).map(camel) };
 }
 
-/** What the request log keeps of parameters: packages (up to tens of MB of base64) are summarised, not kept. */
+/**
+ * What the request log keeps of parameters: packages (up to tens of MB of base64) are summarised, and so is any
+ * other string longer than 4 KB (an event, a search key): a caller cannot fill the log with a few requests.
+ */
 function recordedParams(params: Record<string, any>): Record<string, any> {
   const zip = (value: unknown) => (typeof value === 'string' ? `<zip: ${value.length} characters of base64>` : value);
-  if (params.ZipFile === undefined && params.Code?.ZipFile === undefined) return params;
+  const summarise = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return value.length > RECORDED_STRING_CHARS ? `<${value.length} characters: ${detached(value, 64)}…>` : value;
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > 8) return '<nested too deep>';
+    if (Array.isArray(value)) return value.map((item) => summarise(item, depth + 1));
+    // The keys passed the parameter checks already; each object keeps the prototype (or none) it had.
+    const out: Record<string, unknown> = Object.create(Object.getPrototypeOf(value));
+    for (const key of Object.keys(value)) out[key] = summarise((value as Record<string, unknown>)[key], depth + 1);
+    return out;
+  };
   const kept: Record<string, any> = { ...params };
   if (kept.ZipFile !== undefined) kept.ZipFile = zip(kept.ZipFile);
   if (kept.Code?.ZipFile !== undefined) kept.Code = { ...kept.Code, ZipFile: zip(kept.Code.ZipFile) };
-  return kept;
+  return summarise(kept, 0) as Record<string, any>;
 }

@@ -14,6 +14,7 @@ import { PackageStore } from '../store/packages';
 import { accountFromJson, accountToJson, readAccountFile, writeAccountFile } from '../store/snapshot';
 import { StateDir } from '../store/state-dir';
 import { ClsStore } from '../cls/topics';
+import { ClsFiles } from '../store/cls-files';
 import { InvocationLog } from '../cls/records';
 import { Slots } from './slots';
 import { dice } from '../dice';
@@ -85,6 +86,7 @@ export class EmulatorCore {
   private readonly lifecycle: Lifecycle;
   private readonly timers: TimerScheduler;
   private readonly codeUrls: CodeUrls;
+  private readonly clsFiles?: ClsFiles;
   private closed = false;
 
   constructor(
@@ -94,9 +96,21 @@ export class EmulatorCore {
     identity: AccountIdentity = DEFAULT_IDENTITY,
   ) {
     this.state = new StateDir(behaviour.stateDir);
-    this.cls = new ClsStore({ now, indexDelayMs: behaviour.logIndexDelayMs });
-    const saved = this.state.persistent ? readAccountFile(this.state.path) : undefined;
-    this.store = new InvocationStore(behaviour.capacity);
+    this.state.open();
+    // With a state directory, CLS topics and their records outlive a restart as functions do.
+    const clsFiles = this.state.persistent ? new ClsFiles(this.state.sub('cls')) : undefined;
+    this.clsFiles = clsFiles;
+    this.cls = new ClsStore({ now, indexDelayMs: behaviour.logIndexDelayMs, bytesPerTopic: behaviour.logBytesPerTopic, onAppend: clsFiles && ((topicId, records) => clsFiles.appended(topicId, records)) });
+    clsFiles?.load(this.cls);
+    clsFiles?.watch(this.cls);
+    let saved;
+    try {
+      saved = this.state.persistent ? readAccountFile(this.state.path) : undefined;
+    } catch (error) {
+      this.state.close();
+      throw error;
+    }
+    this.store = new InvocationStore(behaviour.capacity, behaviour.historyBytes);
     this.account = new Account(now, saved?.identity ?? identity);
     const packages = new PackageStore(this.state);
     this.cos = new CosStore(this.state, this.account.identity.appId, () => this.save(), now);
@@ -121,7 +135,12 @@ export class EmulatorCore {
     };
 
     if (saved) {
-      accountFromJson(saved, this.account, (sha256, size) => packages.codeRecord(sha256, size));
+      try {
+        accountFromJson(saved, this.account, (sha256, size) => packages.codeRecord(sha256, size));
+      } catch (error) {
+        this.state.close();
+        throw error;
+      }
       this.cos.restore(saved.buckets);
       settleInterrupted(this.account);
       packages.collect(referencedPackages(this.account));
@@ -131,9 +150,21 @@ export class EmulatorCore {
       this.account.addNamespace(fn.namespace, '');
       if (this.account.getFunction(fn.namespace, fn.functionName)) continue;
       const config = { runtime: fn.runtime, handler: fn.handler, memorySize: fn.memorySize, timeout: fn.timeout, description: '', environment: Object.assign(Object.create(null), fn.environment), layers: [], ...this.logTopic(fn.functionName, {}) };
-      this.account.putFunction(
-        newFunctionRecord({ functionName: fn.functionName, namespace: fn.namespace, status: 'Active', config, code: { dir: service!.dir, size: 0 }, type: 'Event' }, now()),
-      );
+      const record = newFunctionRecord({ functionName: fn.functionName, namespace: fn.namespace, status: 'Active', config, code: { dir: service!.dir, size: 0 }, type: 'Event' }, now());
+      // Its timer triggers as a deploy would create them: armed from the start.
+      const at = now();
+      record.triggers = (fn.timers ?? []).map((t) => ({
+        type: 'timer',
+        name: t.name,
+        desc: JSON.stringify({ cron: t.cron }),
+        enable: t.enable,
+        qualifier: t.qualifier,
+        customArgument: t.argument,
+        description: '',
+        addTime: at,
+        modTime: at,
+      }));
+      this.account.putFunction(record);
     }
     this.commit();
   }
@@ -218,6 +249,18 @@ export class EmulatorCore {
     this.lifecycle.settleAll();
   }
 
+  /**
+   * Code a kept account refers to that is not all there (an emulator stopped mid-unpack) is unpacked again
+   * from its zip before anything runs; code whose zip is gone too is named.
+   */
+  async repairCode(): Promise<void> {
+    const lost = await this.ctx.packages.repair(referencedPackages(this.account));
+    for (const sha256 of lost) {
+      const users = [...this.account.functions.values()].filter((fn) => fn.code.sha256 === sha256 || [...fn.versions.values()].some((v) => v.code.sha256 === sha256));
+      this.ctx.behaviour.notice?.(`the code ${sha256.slice(0, 12)}… of ${users.map((fn) => `${fn.namespace}/${fn.functionName}`).join(', ')} is incomplete and its zip is gone: deploy it again.`);
+    }
+  }
+
   /** Where the account keeps its code and packages (a temporary directory unless --state-dir). */
   get stateDirectory(): string {
     return this.state.path;
@@ -294,6 +337,7 @@ export class EmulatorCore {
     this.timers.stop();
     await this.idle();
     this.lifecycle.cancelAll();
+    this.clsFiles?.flush();
     this.save();
     this.state.close();
   }
@@ -301,6 +345,7 @@ export class EmulatorCore {
   private save(): void {
     if (!this.state.persistent) return;
     writeAccountFile(this.state.path, accountToJson(this.account, this.cos.snapshot()));
+    this.clsFiles?.saveTopics(this.cls);
   }
 
   private commit(): void {
@@ -330,13 +375,24 @@ export class EmulatorCore {
   private fireTimer(fn: FunctionRecord, trigger: TriggerRecord, atMs: number): void {
     // A function that went away or cannot run now misses this beat, as on SCF.
     if (this.account.getFunction(fn.namespace, fn.functionName) !== fn || !fn.triggers.includes(trigger)) return;
+    const trace = this.ctx.behaviour.trace;
+    const what = `timer ${trigger.name} of ${fn.namespace}/${fn.functionName} (${trigger.qualifier})`;
     try {
       requireInvocable(fn, trigger.qualifier);
-      startInvocation(this.ctx, fn, trigger.qualifier, 'Event', timerEvent(trigger, atMs), 'TIMER');
-    } catch {
+      const { requestId } = startInvocation(this.ctx, fn, trigger.qualifier, 'Event', timerEvent(trigger, atMs), 'TIMER');
+      trace?.(`${clockTime(atMs)} ${what} fired: request ${requestId}`);
+    } catch (error) {
       // Not runnable now (or its qualifier is gone): nothing to record.
+      trace?.(`${clockTime(atMs)} ${what} missed: ${(error as Error).message}`);
     }
   }
+}
+
+/** `HH:MM:SS.mmm` local time, for trace lines. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
 /** Functions that were in transition when the emulator stopped end where the transition would have. */

@@ -75,7 +75,9 @@ export function readZip(ctx: ScfContext, source: CodeSource, inlineLimit: number
     throw new ApiFault('InvalidParameterValue.CosBucketRegion', 'CosBucketRegion must be a region such as ap-guangzhou.');
   }
   const bucket = ctx.cos.byShortName(bucketName);
-  if (!bucket) throw new ApiFault('InvalidParameterValue.CosBucketName', `The bucket \`${bucketName}-${ctx.cos.appId}\` does not exist.`);
+  if (!bucket) {
+    throw new ApiFault('InvalidParameterValue.CosBucketName', `The bucket \`${bucketName}-${ctx.cos.appId}\` does not exist: start the emulator with --cos-bucket ${bucketName}-${ctx.cos.appId}.`);
+  }
   if (typeof region === 'string' && region && bucket.region && region !== bucket.region) {
     throw new ApiFault('InvalidParameterValue.CosBucketRegion', `The bucket \`${bucket.name}\` is in ${bucket.region}, not ${region}.`);
   }

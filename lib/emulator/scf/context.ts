@@ -20,6 +20,10 @@ export interface EmulatorBehaviour {
   logPageBytes?: number;
   /** How many invocations are remembered. */
   capacity?: number;
+  /** Characters of text (logs, results) the invocation history keeps; the oldest go first. Default 32 MB. */
+  historyBytes?: number;
+  /** Characters of record text each CLS topic keeps; the oldest go first. Default 32 MB. */
+  logBytesPerTopic?: number;
   /** How long Creating / Updating / Publishing / Deleting last before a function settles, ms (0: at once). */
   transitionMs?: number;
   /** Keeps the account (functions, versions, aliases, triggers, namespaces, code, COS objects) across restarts. */
@@ -51,6 +55,10 @@ export interface EmulatorBehaviour {
    * slot, as SCF queues what exceeds the quota. Default 64.
    */
   maxConcurrency?: number;
+  /** Where the emulator says what a user should know (the CLI: stderr). */
+  notice?: (line: string) => void;
+  /** One line per timer firing (`scf-emulator --verbose`); the HTTP layer traces requests. */
+  trace?: (line: string) => void;
 }
 
 export interface ScfContext {

@@ -159,6 +159,7 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
     record.lines = result.lines;
     record.log = result.log;
     record.terminate = undefined;
+    ctx.invocations.settled(record);
     write(clsLog.end({ statusCode: result.statusCode, retMsg: result.status === 'succeeded' ? result.retMsg : '', errorMessage: result.status === 'succeeded' ? undefined : result.errMsg, durationMs: result.durationMs, memUsageBytes: result.memUsageBytes, memorySize: config.memorySize }, record.endMs));
   }
   ctx.running.add(finished);

@@ -175,7 +175,12 @@ export function resolveQualifier(fn: FunctionRecord, qualifier: string): Resolve
   const version = fn.versions.get(qualifier);
   if (version) return { version: version.version, config: version.config, code: version.code };
   const alias = fn.aliases.get(qualifier);
-  if (alias) return alias.functionVersion === '$LATEST' ? latest : resolveQualifier(fn, alias.functionVersion);
+  if (alias) {
+    // An alias points at a version or $LATEST, never at another alias: one step, whatever a state file says.
+    if (alias.functionVersion === '$LATEST') return latest;
+    const target = fn.versions.get(alias.functionVersion);
+    return target ? { version: target.version, config: target.config, code: target.code } : undefined;
+  }
   // Every function has the $DEFAULT alias, on $LATEST until it is pointed elsewhere.
   if (qualifier === '$DEFAULT') return latest;
   return undefined;

@@ -1,5 +1,6 @@
 // What the emulator remembers of invocations: the source of GetFunctionLogs, GetRequestStatus and
-// ListAsyncEvents. Bounded: the oldest finished invocations are dropped past `capacity`.
+// ListAsyncEvents. Bounded in number and in bytes (their logs, results and lines): past either, the oldest
+// finished invocations are dropped. A handler that logs a megabyte a run cannot fill the emulator's memory.
 import type { AsyncEventStatus } from '../../cloud/types';
 import type { LogLine } from '../../runtime';
 
@@ -39,13 +40,29 @@ export interface Invocation {
   onLine?: (line: LogLine) => void;
 }
 
+/** Text kept in memory by the invocation history, by default (its logs, results and lines). */
+export const HISTORY_BYTES = 32 * 1024 * 1024;
+
+/** The text an invocation keeps, in characters (about its bytes), with a little for the record itself. */
+function sizeOf(inv: Invocation): number {
+  let size = 256 + inv.log.length + inv.retMsg.length + inv.errMsg.length;
+  for (const line of inv.lines ?? []) size += line.text.length + 32;
+  return size;
+}
+
 export class InvocationStore {
   private readonly byId = new Map<string, Invocation>();
   /** Per function, in arrival order: a query reads its function's invocations only. */
   private readonly byFunction = new Map<string, Invocation[]>();
+  /** What each invocation was counted at. */
+  private readonly sizes = new Map<Invocation, number>();
   private seq = 0;
+  private held = 0;
 
-  constructor(private readonly capacity = 200_000) {}
+  constructor(
+    private readonly capacity = 200_000,
+    private readonly maxBytes = HISTORY_BYTES,
+  ) {}
 
   add(invocation: Omit<Invocation, 'seq'>): Invocation {
     const record = { ...invocation, seq: this.seq++ };
@@ -54,8 +71,22 @@ export class InvocationStore {
     let list = this.byFunction.get(key);
     if (!list) this.byFunction.set(key, (list = []));
     list.push(record);
-    if (this.byId.size > this.capacity) this.evict();
+    this.settled(record);
     return record;
+  }
+
+  /** An invocation's log and result were set (it finished): counted again, and the oldest dropped past the bounds. */
+  settled(inv: Invocation): void {
+    if (this.byId.get(inv.requestId) !== inv) return;
+    const size = sizeOf(inv);
+    this.held += size - (this.sizes.get(inv) ?? 0);
+    this.sizes.set(inv, size);
+    if (this.byId.size > this.capacity || this.held > this.maxBytes) this.evict();
+  }
+
+  /** Characters of text the history holds now. */
+  get bytes(): number {
+    return this.held;
   }
 
   get(requestId: string): Invocation | undefined {
@@ -77,7 +108,9 @@ export class InvocationStore {
         this.byId.delete(id);
         const list = this.byFunction.get(`${inv.namespace}/${inv.functionName}`)!;
         list.splice(list.indexOf(inv), 1);
-        if (this.byId.size <= this.capacity) return;
+        this.held -= this.sizes.get(inv) ?? 0;
+        this.sizes.delete(inv);
+        if (this.byId.size <= this.capacity && this.held <= this.maxBytes) return;
       }
     }
   }

@@ -1,8 +1,10 @@
 // Deployed packages: each zip kept as uploaded (GetFunctionAddress serves it) and unpacked once into a
 // directory of its own, both named by the zip's SHA-256, so that a version keeps running the code it was
 // published with whatever $LATEST becomes. Unpacking goes through yauzl and refuses what would escape the
-// directory or could not be a real function package.
-import { createHash } from 'crypto';
+// directory or could not be a real function package. An unpack works in a directory of its own that nothing
+// collects; what it leaves is checked against the zip (files, bytes) before a function may refer to it, and that
+// record (the manifest) is checked again before the code is reused: code found incomplete is unpacked again.
+import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { pipeline } from 'stream/promises';
@@ -65,21 +67,46 @@ export class PackageStore {
     return work;
   }
 
+  private manifestFile(sha256: string): string {
+    return path.join(this.state.sub('packages'), `${sha256}.manifest.json`);
+  }
+
+  /** True when the code directory of `sha256` holds every file of its zip, at its size (its manifest says which). */
+  isComplete(sha256: string): boolean {
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(fs.readFileSync(this.manifestFile(sha256), 'utf8')) as Manifest;
+    } catch {
+      return false;
+    }
+    const found = treeSummary(this.codeDir(sha256));
+    return found !== undefined && found.files === manifest.files && found.bytes === manifest.bytes;
+  }
+
   private async unpackNew(zip: Buffer, sha256: string): Promise<CodeRecord> {
     const record = this.codeRecord(sha256, zip.length);
     const dir = record.dir;
     if (fs.existsSync(dir)) {
-      if (!fs.existsSync(this.zipFile(sha256))) writeFileAtomic(this.zipFile(sha256), zip);
-      return record;
+      if (this.isComplete(sha256)) {
+        if (!fs.existsSync(this.zipFile(sha256))) writeFileAtomic(this.zipFile(sha256), zip);
+        return record;
+      }
+      // Cut short (an emulator stopped mid-unpack, or a directory damaged since): unpacked again, never reused.
+      removeTree(dir);
     }
-    const temp = `${dir}.${process.pid}.${Date.now()}.partial`;
+    const temp = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
     fs.mkdirSync(temp, { recursive: true });
     try {
-      await extract(zip, temp);
+      const expected = await extract(zip, temp);
+      const found = treeSummary(temp);
+      if (!found || found.files !== expected.files || found.bytes !== expected.bytes) {
+        throw new ApiFault('InternalError', `The package was unpacked incompletely (${found?.files ?? 0} of ${expected.files} files): deploy it again.`);
+      }
       // SCF's code directory is read-only: a handler that writes there fails as it would in the cloud, and
       // cannot change what later runs (or a published version) execute.
       setWritable(temp, false);
       writeFileAtomic(this.zipFile(sha256), zip);
+      writeFileAtomic(this.manifestFile(sha256), JSON.stringify(expected));
       fs.renameSync(temp, dir);
     } catch (error) {
       removeTree(temp);
@@ -87,6 +114,28 @@ export class PackageStore {
       throw zipFault(`The package could not be unpacked: ${(error as Error).message}`);
     }
     return record;
+  }
+
+  /**
+   * Unpacks again, from the zips kept, the code of `hashes` found incomplete (an emulator stopped mid-unpack
+   * or killed): returns the hashes that could not be repaired (their zip is gone too).
+   */
+  async repair(hashes: Iterable<string>): Promise<string[]> {
+    const lost: string[] = [];
+    for (const sha256 of hashes) {
+      if (this.isComplete(sha256)) continue;
+      const file = this.zipPath(sha256);
+      if (!file) {
+        lost.push(sha256);
+        continue;
+      }
+      try {
+        await this.unpack(fs.readFileSync(file));
+      } catch {
+        lost.push(sha256);
+      }
+    }
+    return lost;
   }
 
   /** Keeps the code `sha256` names from collection until the returned release is called (once). */
@@ -103,20 +152,53 @@ export class PackageStore {
     };
   }
 
-  /** Removes packages and code no function or version refers to any more and nothing holds. */
+  /**
+   * Removes packages and code no function or version refers to any more and nothing holds. An unpack under way
+   * (its directory and files are named by its hash) is never touched; what an unpack cut short by a stopped
+   * emulator left behind is.
+   */
   collect(referenced: ReadonlySet<string>): void {
-    const keep = (sha256: string) => referenced.has(sha256) || this.held.has(sha256);
-    for (const name of fs.readdirSync(this.state.sub('code'))) {
-      if (!keep(name)) removeTree(path.join(this.state.sub('code'), name));
-    }
-    for (const name of fs.readdirSync(this.state.sub('packages'))) {
-      if (!keep(name.replace(/\.zip$/, ''))) fs.rmSync(path.join(this.state.sub('packages'), name), { force: true });
+    const keep = (name: string) => {
+      const sha256 = name.slice(0, 64);
+      return referenced.has(sha256) || this.held.has(sha256) || this.pending.has(sha256);
+    };
+    for (const sub of ['code', 'packages']) {
+      const dir = this.state.sub(sub);
+      for (const name of fs.readdirSync(dir)) if (!keep(name)) removeTree(path.join(dir, name));
     }
   }
 }
 
-/** Unpacks `zip` into `dir`, which exists and is empty. */
-export async function extract(zip: Buffer, dir: string): Promise<void> {
+interface Manifest {
+  /** Regular files the zip unpacks to (each name once). */
+  files: number;
+  /** Their bytes. */
+  bytes: number;
+}
+
+/** The regular files under `root` and their bytes; undefined when `root` is not there. */
+function treeSummary(root: string): Manifest | undefined {
+  const summary: Manifest = { files: 0, bytes: 0 };
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const target = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(target);
+      else if (entry.isFile()) {
+        summary.files++;
+        summary.bytes += fs.statSync(target).size;
+      }
+    }
+  };
+  try {
+    walk(root);
+  } catch {
+    return undefined;
+  }
+  return summary;
+}
+
+/** Unpacks `zip` into `dir`, which exists and is empty; returns what it should now hold. */
+export async function extract(zip: Buffer, dir: string): Promise<Manifest> {
   let archive: yauzl.ZipFile;
   try {
     archive = await yauzl.fromBufferPromise(zip, { lazyEntries: true, validateEntrySizes: true, decodeStrings: true });
@@ -129,6 +211,8 @@ export async function extract(zip: Buffer, dir: string): Promise<void> {
   }
   const root = path.resolve(dir);
   let total = 0;
+  // The last entry of a name is the one left on disk.
+  const files = new Map<string, number>();
   try {
     for await (const entry of archive.eachEntry()) {
       const name = entry.fileName;
@@ -148,10 +232,14 @@ export async function extract(zip: Buffer, dir: string): Promise<void> {
       fs.mkdirSync(path.dirname(target), { recursive: true });
       const stream = await archive.openReadStreamPromise(entry);
       await pipeline(stream, fs.createWriteStream(target, { mode: mode & 0o111 ? 0o755 : 0o644 }));
+      files.set(target, entry.uncompressedSize);
     }
   } catch (error) {
     archive.close();
     if (error instanceof ApiFault) throw error;
     throw zipFault(`The package is not a valid zip file: ${(error as Error).message}`);
   }
+  let bytes = 0;
+  for (const size of files.values()) bytes += size;
+  return { files: files.size, bytes };
 }

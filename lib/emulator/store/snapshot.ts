@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { FunctionConfiguration } from '../../cloud/types';
 import type { BucketJson } from '../cos/store';
 import type { Account, AccountIdentity, AliasRecord, CodeRecord, FunctionRecord, NamespaceRecord, TriggerRecord, VersionRecord } from './account';
-import { writeFileAtomic } from './state-dir';
+import { StateDirError, writeFileAtomic } from './state-dir';
 
 const FORMAT = 1;
 export const ACCOUNT_FILE = 'account.json';
@@ -63,7 +63,18 @@ function configIn(config: FunctionConfiguration): FunctionConfiguration {
 
 /** Restores functions and namespaces into `account`; `code` turns a stored hash back into a code record. */
 export function accountFromJson(json: AccountJson, account: Account, code: (sha256: string, size: number) => CodeRecord): void {
-  if (json.format !== FORMAT) throw new Error(`the state file has format ${json.format}; this emulator reads format ${FORMAT}`);
+  if (json.format !== FORMAT) throw new StateDirError(`the state file has format ${json.format}; this emulator reads format ${FORMAT}`);
+  // An alias points at $LATEST or at one of its function's versions, never at another alias (or itself).
+  for (const fn of json.functions) {
+    const versions = new Set(fn.versions.map((v) => v.version));
+    for (const alias of fn.aliases) {
+      if (alias.functionVersion !== '$LATEST' && !versions.has(alias.functionVersion)) {
+        throw new StateDirError(
+          `${ACCOUNT_FILE}: alias ${alias.name} of ${fn.namespace}/${fn.functionName} points at ${JSON.stringify(alias.functionVersion)}, which is not one of its versions (${[...versions].join(', ') || 'none'}) nor $LATEST: correct it, or remove the alias.`,
+        );
+      }
+    }
+  }
   const codeIn = (c: CodeJson): CodeRecord => (c.sha256 ? code(c.sha256, c.size) : { dir: c.dir ?? '.', size: c.size });
   for (const ns of json.namespaces) account.namespaces.set(ns.name, { ...ns });
   for (const fn of json.functions) {
@@ -79,10 +90,23 @@ export function accountFromJson(json: AccountJson, account: Account, code: (sha2
   }
 }
 
+/** The account file of `dir`; undefined when there is none; refused, naming the file, when it cannot be read back. */
 export function readAccountFile(dir: string): AccountJson | undefined {
   const file = path.join(dir, ACCOUNT_FILE);
   if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as AccountJson;
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new StateDirError(
+      `${file} is not a whole account file (${(error as Error).message}): it was cut short or edited. Restore it from a copy, or move it away to start with an empty account (the code and COS objects stay; scf-emulator --reset ${dir} clears everything).`,
+    );
+  }
+  const account = json as Partial<AccountJson> | null;
+  if (!account || typeof account !== 'object' || !Array.isArray(account.functions) || !Array.isArray(account.namespaces) || !account.identity) {
+    throw new StateDirError(`${file} is not an emulator account file (no functions, namespaces or identity): restore it from a copy, or move it away to start with an empty account.`);
+  }
+  return account as AccountJson;
 }
 
 export function writeAccountFile(dir: string, json: AccountJson): void {
