@@ -205,6 +205,10 @@ function shellQuote(text: string): string {
 }
 
 async function main(): Promise<void> {
+  // `scf-emulator | head -3` (to read the endpoint lines) closes stdout early: the server goes on serving.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   const values = parse();
   if (values.version) {
     process.stdout.write(version() + '\n');

@@ -132,6 +132,10 @@ function requireFresh(file: string, fromDir: string): unknown {
     value = exported(load(id));
   } catch (error: any) {
     if (error?.code === 'ERR_REQUIRE_ESM') throw new ScfError('Plugin.InvalidService', `Cannot read ${file}: an ES module needs Node.js 20.19 or later here.`);
+    // ts-node's message is a heading over its diagnostics: the first diagnostic is the line that helps.
+    if (error?.name === 'TSError' && typeof error.diagnosticText === 'string') {
+      throw new ScfError('Plugin.InvalidService', `Cannot read ${file}: ${error.diagnosticText.trim().split('\n')[0]}`);
+    }
     throw new ScfError('Plugin.InvalidService', `Cannot read ${file}: ${String(error?.message ?? error).split('\n')[0]}`);
   }
   if (value && typeof (value as Promise<unknown>).then === 'function') {
@@ -155,8 +159,9 @@ function typescriptLoader(file: string, fromDir: string): (id: string) => unknow
     }
     if (!tsNode) continue;
     try {
-      // As serverless does: registered once per process, with the service's tsconfig.json.
-      if (!(process as any)[Symbol.for('ts-node.register.instance')]) tsNode.register();
+      // As serverless does: registered once per process, with the service's tsconfig.json (serverless runs in the
+      // service directory; the emulator may not, so the search starts there).
+      if (!(process as any)[Symbol.for('ts-node.register.instance')]) tsNode.register({ projectSearchDir: fromDir });
     } catch (error: any) {
       throw new ScfError('Plugin.InvalidService', `Cannot read ${file}: registering ts-node failed (it needs typescript@5 beside it): ${String(error?.message ?? error).split('\n')[0]}`);
     }

@@ -25,10 +25,10 @@ function service(files: Record<string, string>): string {
   return dir;
 }
 
-/** Runs the bin until it has printed its start lines (or exited); returns what it printed. */
+/** Runs the bin (from a directory of its own, not the service's) until it has printed its start lines (or exited). */
 async function start(args: string[]): Promise<{ child: ChildProcess; stdout: string; stderr: string; code: number | null }> {
   const env = { PATH: process.env.PATH, HOME: os.tmpdir() };
-  const child = spawn(process.execPath, [CLI, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [CLI, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: os.tmpdir() });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -139,38 +139,28 @@ test('--service arms the service\'s timer triggers; --verbose prints a line per 
   }
 });
 
-test('serverless.ts is read through ts-node, as serverless reads it', async () => {
-  const dir = service({
-    'serverless.ts': "const config: { service: string; functions: Record<string, { handler: string }> } = { service: 'typed', functions: { hello: { handler: 'index.hello' } } };\nmodule.exports = config;\n",
-  });
-  // ts-node as a service has it (this checkout has no ts-node of its own): it transpiles with the checkout's
-  // typescript and notes that it was registered.
-  const tsNode = path.join(dir, 'node_modules', 'ts-node');
-  fs.mkdirSync(tsNode, { recursive: true });
-  fs.writeFileSync(path.join(tsNode, 'package.json'), '{"name":"ts-node","version":"10.9.2","main":"index.js"}');
-  fs.writeFileSync(
-    path.join(tsNode, 'index.js'),
-    `exports.register = () => {
-  const ts = require(${JSON.stringify(require.resolve('typescript'))});
-  require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'registered'))}, 'yes');
-  process[Symbol.for('ts-node.register.instance')] = true;
-  require.extensions['.ts'] = (module, file) => module._compile(ts.transpileModule(require('fs').readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText, file);
-};\n`,
-  );
+test('serverless.ts is read through ts-node with the service\'s tsconfig.json, as serverless reads it; a type error is one line', async () => {
+  // The real ts-node (a dev dependency here, found beside the plugin), started from another directory: the
+  // service's own tsconfig.json must rule (not strict: the untyped parameter passes; ts-node's default is strict).
+  const typed = "function named(name) { return name; }\nconst config: { service: string; functions: Record<string, { handler: string }> } = { service: named('typed'), functions: { hello: { handler: 'index.hello' } } };\nexport default config;\n";
+  const dir = service({ 'serverless.ts': typed, 'tsconfig.json': '{"compilerOptions":{"module":"commonjs","strict":false}}\n' });
   const run = await start(['--service', dir]);
   try {
     assert.equal(run.code, null, run.stderr);
-    assert.ok(fs.existsSync(path.join(dir, 'registered')), 'ts-node was registered');
     assert.match(run.stdout, /\(service typed, stage dev, .*: default\/typed-dev-hello\)/);
   } finally {
     run.child.kill('SIGTERM');
   }
+  fs.writeFileSync(path.join(dir, 'serverless.ts'), "const config: { service: number } = { service: 'typed' };\nexport default config;\n");
+  const refused = await runCli(['--service', dir, '--port', '0']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /^scf-emulator: Cannot read \S+serverless\.ts: \S*serverless\.ts\(1,\d+\): error TS2322: Type 'string' is not assignable to type 'number'\.\n$/);
 });
 
 /** Runs the bin to its end. */
 function runCli(args: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: os.tmpdir() }): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env }, (error, stdout, stderr) => resolve({ code: typeof (error as any)?.code === 'number' ? (error as any).code : 0, stdout, stderr })),
+    execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env, cwd: os.tmpdir() }, (error, stdout, stderr) => resolve({ code: typeof (error as any)?.code === 'number' ? (error as any).code : 0, stdout, stderr })),
   );
 }
 
