@@ -6,6 +6,7 @@ import { handlerProblems } from './config/handlers';
 import { type PluginIo, TencentProvider } from './provider';
 import { adjustCoreCommandSchema } from './cli-schema';
 import { configSchema } from './schema';
+import { duration as formatDuration } from './render/units';
 
 const namespaceOption = { usage: 'SCF namespace (default: from serverless.yml, else "default")', shortcut: 'n', type: 'string' };
 const regionOption = { usage: 'Region (e.g. ap-guangzhou)', shortcut: 'r', type: 'string' };
@@ -15,6 +16,11 @@ class TencentScfPlugin {
   readonly provider: TencentProvider;
   readonly commands: Record<string, unknown>;
   readonly hooks: Record<string, () => Promise<void>>;
+  /** When the command started: deploy, package and remove end with how long they took. */
+  private readonly startedAt = Date.now();
+  /** What the deploy did, for the line that ends it (after the smoke checks). */
+  private closing?: string;
+  private packaging?: { progress?: { remove(): void }; startedAt: number };
 
   constructor(
     private readonly serverless: any,
@@ -142,29 +148,41 @@ class TencentScfPlugin {
           this.validateForDeploy();
           this.refuseLinkedInstall();
         }),
-      'package:finalize': () => this.run(async () => (require('./commands/deploy') as typeof import('./commands/deploy')).savePackages(this.provider, this.options.package)),
+      // serverless zips in silence: a progress line while it does, a line with what it made when it is done.
+      'before:package:createDeploymentArtifacts': async () => this.startPackaging(),
+      'package:finalize': () =>
+        this.run(async () => {
+          const { packagedLine, savePackages } = require('./commands/deploy') as typeof import('./commands/deploy');
+          savePackages(this.provider, this.options.package);
+          this.endPackaging((ms) => packagedLine(this.provider, ms));
+        }),
       'deploy:deploy': () =>
         this.run(async () => {
           this.validateForDeploy();
           const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
-          await new DeployCommand(this.provider, this.options).deployService();
+          this.closing = await new DeployCommand(this.provider, this.options).deployService();
         }),
       'deploy:function:packageFunction': () =>
         this.run(async () => {
           this.validateForDeploy(this.functionOption());
           if (this.options['update-config']) return;
           this.refuseLinkedInstall();
-          await this.serverless.pluginManager.spawn('package:function');
+          this.startPackaging();
+          try {
+            await this.serverless.pluginManager.spawn('package:function');
+          } finally {
+            this.endPackaging();
+          }
         }),
       'deploy:function:deploy': () =>
-        this.run(() => {
+        this.run(async () => {
           const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
-          return new DeployCommand(this.provider, this.options).deployFunction();
+          this.closing = await new DeployCommand(this.provider, this.options).deployFunction();
         }),
       'remove:remove': () =>
         this.run(() => {
           const { RemoveCommand } = require('./commands/remove') as typeof import('./commands/remove');
-          return new RemoveCommand(this.provider).run();
+          return new RemoveCommand(this.provider, this.startedAt).run();
         }),
       'info:info': () =>
         this.run(() => {
@@ -172,9 +190,33 @@ class TencentScfPlugin {
           return new InfoCommand(this.provider, this.options).run();
         }),
       'smoke:smoke': () => this.smoke(this.functionOption(), 'command'),
-      'after:deploy:deploy': () => this.smoke(undefined, 'deploy'),
-      'after:deploy:function:deploy': () => this.smoke(this.functionOption(), 'deploy'),
+      'after:deploy:deploy': () => this.smoke(undefined, 'deploy').then(() => this.close()),
+      'after:deploy:function:deploy': () => this.smoke(this.functionOption(), 'deploy').then(() => this.close()),
     };
+  }
+
+  /** The line that ends a deploy: what it did and how long the whole command took. */
+  private close(): void {
+    if (this.closing) this.provider.io.log.notice(`${this.closing} (${formatDuration(Date.now() - this.startedAt)})`);
+    this.closing = undefined;
+  }
+
+  private startPackaging(): void {
+    if (this.packaging) return;
+    // In a log (no terminal) progress lines are not shown: a plain line says packaging started.
+    const tty = process.stderr.isTTY === true;
+    const message = `Packaging ${this.serverless.service?.service ?? 'the service'}`;
+    if (!tty) this.provider.io.log.notice(message);
+    this.packaging = { startedAt: Date.now(), progress: tty ? this.provider.io.progress.create({ message }) : undefined };
+  }
+
+  /** Ends the packaging progress; `line` (given how long it took) is logged when it says something. */
+  private endPackaging(line?: (ms: number) => string | undefined): void {
+    const packaging = this.packaging;
+    this.packaging = undefined;
+    packaging?.progress?.remove();
+    const text = packaging && line?.(Date.now() - packaging.startedAt);
+    if (text) this.provider.io.log.notice(text);
   }
 
   /** Each function's handler problem (lib/config/handlers), by key. */

@@ -336,6 +336,10 @@ export class ScfClient {
     await this.call('CreateNamespace', { Namespace: namespace, Description: description }, { namespace });
   }
 
+  async deleteNamespace(namespace: string): Promise<void> {
+    await this.call('DeleteNamespace', { Namespace: namespace }, { namespace });
+  }
+
   async listNamespaces(): Promise<NamespaceInfo[]> {
     return this.listAll('ListNamespaces', {}, 'Namespaces', (n): NamespaceInfo => ({ name: str(n.Name), description: str(n.Description), type: str(n.Type) }));
   }
@@ -367,6 +371,17 @@ export class ScfClient {
       if (error instanceof ScfError && error.code === 'ResourceNotFound.Alias') return undefined;
       throw error;
     }
+  }
+
+  /** Every alias of the function (all pages). */
+  async listAliases(target: Target): Promise<AliasInfo[]> {
+    return this.listAll(
+      'ListAliases',
+      { FunctionName: target.functionName, Namespace: target.namespace },
+      'Aliases',
+      (a): AliasInfo => ({ name: str(a.Name), functionVersion: str(a.FunctionVersion), description: str(a.Description) }),
+      target,
+    );
   }
 
   async createAlias(target: Target, name: string, functionVersion: string, description = ''): Promise<void> {

@@ -119,6 +119,7 @@ export class PlanRunner {
       }
       case 'publish': {
         const version = await scf.publishVersion(target, 'published by sls deploy');
+        step.version = version;
         await this.active(key, target, `PublishVersion ${version}`, version);
         if (step.alias) {
           const alias = await scf.getAlias(target, step.alias);

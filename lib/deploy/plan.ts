@@ -65,6 +65,10 @@ export interface WaitStep {
 export interface UpdateCodeStep {
   action: 'updateCode';
   handler: string;
+  /** The package differs from what is deployed (or is sent anyway: forced, unknown, a failed update). */
+  codeChanged: boolean;
+  /** The handler differs from the deployed one. */
+  handlerChanged: boolean;
   installDependency?: boolean;
   reason: string;
 }
@@ -96,6 +100,8 @@ export interface UpdateTagsStep {
 export interface PublishStep {
   action: 'publish';
   alias?: string;
+  /** The version PublishVersion made, once it ran (for the summary). */
+  version?: string;
   reason: string;
 }
 
@@ -381,10 +387,12 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   if (code.force) codeReasons.push('forced');
   else if (!have) codeReasons.push("the deployed code's SHA-256 is unknown");
   else if (want !== have) codeReasons.push(`code changed (SHA-256 ${short(have)}… → ${want ? `${short(want)}…` : code.sha256})`);
-  if (deployed.handler !== desired.configuration.handler) codeReasons.push(`handler ${deployed.handler || '(none)'} → ${desired.configuration.handler}`);
+  const codeChanged = codeReasons.length > 0;
+  const handlerChanged = deployed.handler !== desired.configuration.handler;
+  if (handlerChanged) codeReasons.push(`handler ${deployed.handler || '(none)'} → ${desired.configuration.handler}`);
   if (failedUpdate && !codeReasons.length) codeReasons.push(failedNote!);
   if (codeReasons.length) {
-    const step: UpdateCodeStep = { action: 'updateCode', handler: desired.configuration.handler, reason: codeReasons.join('; ') };
+    const step: UpdateCodeStep = { action: 'updateCode', handler: desired.configuration.handler, codeChanged: codeChanged || failedUpdate, handlerChanged, reason: codeReasons.join('; ') };
     if (desired.configuration.installDependency !== undefined) step.installDependency = desired.configuration.installDependency;
     steps.push(step);
   }

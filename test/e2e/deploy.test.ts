@@ -207,7 +207,7 @@ test('update: changed code sends that function code only; a memory/timeout chang
 test('a redeploy with nothing changed sends reads only and says so', async () => {
   const result = await run(shop, ['deploy', '--no-smoke']);
   assert.equal(result.code, 0, output(result));
-  assert.match(result.stderr, /No changes: 3 function\(s\) match serverless\.yml, nothing was sent\./);
+  assert.match(result.stderr, /No changes to shop \(stage dev, region ap-guangzhou\): 3 functions match serverless\.yml, nothing was sent \(\d[\d.]* (ms|s)\)/);
   assert.ok(emulator.requests.length > 0);
   assert.deepEqual(emulator.requests.filter((r) => !isRead(r)).map((r) => r.action), []);
 });
@@ -293,7 +293,7 @@ test('sls info and info --json show what is deployed', async () => {
 test('remove deletes every function of the service and stage; a second remove is a no-op that exits 0', async () => {
   const first = await run(shop, ['remove']);
   assert.equal(first.code, 0, output(first));
-  assert.match(first.stderr, /Removed shop \(stage dev, region ap-guangzhou\):\n {2}shop-dev-api\n {2}shop-dev-echo\n {2}shop-dev-stray/);
+  assert.match(first.stderr, /Removed shop \(stage dev, region ap-guangzhou\): 3 functions in \d[\d.]* (ms|s)\n {2}shop-dev-api\n {2}shop-dev-echo\n {2}shop-dev-stray/);
   assert.deepEqual(mutations().sort(), ['DeleteFunction shop-dev-api', 'DeleteFunction shop-dev-echo', 'DeleteFunction shop-dev-stray']);
   assert.ok(await gone('shop-dev-api'));
   assert.ok(await gone('shop-dev-echo'));
@@ -468,7 +468,7 @@ test('remove waits for a busy function and for one already being deleted', async
   emulator.core.settleTransitions();
   const result = await removing;
   assert.equal(result.code, 0, output(result));
-  assert.match(result.stderr, /Removed leftover \(stage dev, region ap-guangzhou\):\n {2}leftover-dev-x\n {2}leftover-dev-y/);
+  assert.match(result.stderr, /Removed leftover \(stage dev, region ap-guangzhou\): 2 functions in \d[\d.]* (ms|s)\n {2}leftover-dev-x\n {2}leftover-dev-y/);
   assert.deepEqual(emulator.requests.filter((r) => r.outcome !== 'ok' && !r.outcome.startsWith('ResourceNotFound')), [], 'nothing was refused');
   assert.deepEqual(mutations(), ['DeleteFunction leftover-dev-x'], 'y was being deleted already: it is waited for');
   assert.ok(await gone('leftover-dev-x'));
