@@ -7,7 +7,7 @@ import type { TencentProvider } from '../provider';
 import type { RequestLog, RequestOutcome } from '../logs/model';
 import { pollUntilAborted } from '../logs/poll-loop';
 import { history, type LogTarget, resolveSources, tails } from '../logs/sources';
-import { formatRequest, requestJson } from '../render/logs';
+import { formatRequest, omittedText, requestJson } from '../render/logs';
 import { parseTimeExpression } from '../time/parse';
 
 export interface LogsOptions {
@@ -106,8 +106,18 @@ export class LogsCommand {
     }
     const filters = { qualifier: options.qualifier, requestId: options.requestId, grep: options.grep === undefined ? undefined : String(options.grep), outcomes };
     const several = targets.length > 1;
-    const print = (request: RequestLog) =>
-      provider.io.writeText(options.json ? requestJson(request) : formatRequest(request, several && request.functionKey ? `${request.functionKey} | ` : '').replace(/\n$/, ''));
+    // Several functions: every line starts with its function's key, padded so that the lines line up.
+    const width = Math.max(...keys.map((key) => key.length));
+    const prefixOf = (request: RequestLog) => (several && request.functionKey ? `${request.functionKey.padEnd(width)} | ` : '');
+    const colour = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
+    let printed = 0;
+    const print = (request: RequestLog) => {
+      // A blank line between requests, for people; one object a line for pipelines.
+      if (!options.json && printed++) provider.io.writeText('');
+      provider.io.writeText(options.json ? requestJson(request) : formatRequest(request, prefixOf(request), colour).replace(/\n$/, ''));
+      // In JSON the count is a field a pipeline may not look at: stderr says it too.
+      if (options.json && request.omitted) provider.io.log.warning(`${request.requestId}: ${omittedText(request.omitted)}`);
+    };
 
     const clients = provider.clients();
     const note = (message: string, why: string) => {
@@ -141,7 +151,7 @@ export class LogsCommand {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      provider.io.log.notice(`Tailing ${targets.map((t) => `${t.functionName} (namespace ${t.namespace})`).join(', ')}; Ctrl-C to stop.`);
+      provider.io.log.notice(tailingHeader(targets, process.stderr.columns));
       const poll = tails(
         clients,
         sources,
@@ -151,7 +161,7 @@ export class LogsCommand {
           clock: systemClock,
           onRequest: print,
           onLateLine: (request, line) => {
-            const prefix = several && request.functionKey ? `${request.functionKey} | ` : '';
+            const prefix = prefixOf(request);
             if (options.json) provider.io.writeText(JSON.stringify({ requestId: request.requestId, function: request.functionKey ?? null, functionName: request.functionName, lateLine: line }));
             else provider.io.writeText(`${prefix}(late line of ${request.requestId}) ${plainText(line)}`);
           },
@@ -172,4 +182,18 @@ export class LogsCommand {
     const seconds = keys.map((key) => Number(this.provider.functionConfig(key).timeout ?? provider.timeout ?? 3));
     return Math.min(900, Math.max(3, ...seconds.filter(Number.isFinite))) * 1000;
   }
+}
+
+/**
+ * The line a tail starts with: the functions (by SCF name, with their namespaces), or, when that would not fit on
+ * one line of the terminal, how many there are.
+ */
+export function tailingHeader(targets: ReadonlyArray<{ functionName: string; namespace: string }>, columns = 80): string {
+  const byNamespace = new Map<string, string[]>();
+  for (const t of targets) byNamespace.set(t.namespace, [...(byNamespace.get(t.namespace) ?? []), t.functionName]);
+  const groups = [...byNamespace].map(([ns, names]) => `${names.join(', ')} (namespace ${ns})`);
+  const full = `Tailing ${groups.join('; ')}. Ctrl-C stops.`;
+  if (full.length < columns) return full;
+  const namespaces = [...byNamespace.keys()];
+  return `Tailing ${targets.length === 1 ? targets[0].functionName : `${targets.length} functions`} (namespace${namespaces.length === 1 ? '' : 's'} ${namespaces.join(', ')}). Ctrl-C stops.`;
 }
