@@ -65,10 +65,10 @@ class TencentScfPlugin {
         },
       },
       events: {
-        usage: 'List the async events of a function (ListAsyncEvents), or stop one with --terminate',
+        usage: 'List the async events of a function, or of every function of the service (ListAsyncEvents), or stop one with --terminate',
         lifecycleEvents: ['events'],
         options: {
-          function: { usage: 'Function key in serverless.yml', shortcut: 'f', required: true, type: 'string' },
+          function: { usage: 'Function key in serverless.yml (default: every function)', shortcut: 'f', type: 'string' },
           status: { usage: 'Comma list of RUNNING, FINISHED, ABORTED, FAILED', type: 'string' },
           invokeType: { usage: 'Comma list of invocation types (e.g. CLI, TIMER, COS)', type: 'string' },
           requestId: { usage: 'Only this async event', type: 'string' },

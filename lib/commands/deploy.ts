@@ -18,6 +18,7 @@ import { closingCounts, failureText, stepLines, summaryLines } from '../deploy/s
 import { byteSize, counted, duration, rate } from '../render/units';
 import { onInterrupt } from './interrupt';
 import { missingHandlerFile } from '../config/handlers';
+import { unknownFunctionText } from '../config/settings';
 import { zipEntryNames } from '../deploy/package-contents';
 
 export interface DeployOptions {
@@ -152,7 +153,7 @@ export class DeployCommand {
     const key = String(this.options.function ?? '');
     const desired = readDesiredState(this.provider);
     const fn = desired.functions.find((f) => f.key === key);
-    if (!fn) throw inputError(`Function "${key}" is not defined in serverless.yml. Known functions: ${desired.functions.map((f) => f.key).join(', ') || 'none'}.`);
+    if (!fn) throw inputError(unknownFunctionText(key, desired.functions.map((f) => f.key)));
     return this.deploy(desired, [fn], false);
   }
 

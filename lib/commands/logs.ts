@@ -84,6 +84,24 @@ export function logsRange(options: LogsOptions, now: number): LogsRange {
   return { startMs, endMs };
 }
 
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Refuses what cannot be an SCF request id (a UUID: 8-4-4-4-12 hex digits), naming the option. */
+export function checkRequestId(value: unknown, option: string): string {
+  const id = String(value ?? '');
+  if (!REQUEST_ID.test(id)) throw inputError(`${option} "${id.slice(0, 60)}" is not an SCF request id: those are UUIDs like 5b33b5c8-4d4f-4c3b-9a0e-6f1d2c3b4a5e.`);
+  return id;
+}
+
+/** What to say when nothing was found: for one request id, that the request was not found, and where it was looked for. */
+export function noLogsText(targets: ReadonlyArray<{ functionName: string }>, options: Pick<LogsOptions, 'requestId' | 'startTime' | 'endTime' | 'filter' | 'grep'>): string {
+  const names = targets.map((t) => t.functionName).join(', ');
+  if (options.requestId === undefined) return `No logs for ${names} in that time range.`;
+  const range = options.startTime === undefined && options.endTime === undefined ? 'in the last 7 days' : 'in that time range';
+  const narrowed = options.filter !== undefined || options.grep !== undefined ? ' that matches --filter/--grep' : '';
+  return `No request ${options.requestId}${narrowed} was found in the log of ${names} ${range}: is it a request of ${targets.length === 1 ? 'this function' : 'these functions'} (another function's id finds nothing here)?`;
+}
+
 export class LogsCommand {
   private readonly noted = new Set<string>();
 
@@ -104,6 +122,7 @@ export class LogsCommand {
     if (options.grep !== undefined && !tokenize(String(options.grep)).length) {
       throw inputError(`--grep needs words to search for: logs are searched by whole words, and "${options.grep}" holds none.`);
     }
+    if (options.requestId !== undefined) checkRequestId(options.requestId, '--requestId');
     const filters = { qualifier: options.qualifier, requestId: options.requestId, grep: options.grep === undefined ? undefined : String(options.grep), outcomes };
     const several = targets.length > 1;
     // Several functions: every line starts with its function's key, padded so that the lines line up.
@@ -142,7 +161,7 @@ export class LogsCommand {
         for (const request of requests) print(request);
         count += requests.length;
       }
-      if (!count) provider.io.log.notice(`No logs for ${targets.map((t) => t.functionName).join(', ')} in that time range.`);
+      if (!count) provider.io.log.notice(noLogsText(targets, options));
       return;
     }
 

@@ -6,6 +6,7 @@ import { RESERVED_ENV_PREFIXES, SCF_RUNTIMES, SYSTEM_TAG_KEY } from '../cloud/sc
 import type { FunctionConfiguration, LayerRef, TriggerSpec, VpcConfig } from '../cloud/types';
 import { booleanValue, has, isPlainObject, Problems, show, wholeNumber } from './problems';
 import { triggersFromEvents } from './triggers';
+import { closest } from '../config/suggest';
 
 export interface DeployInput {
   service: string;
@@ -127,7 +128,8 @@ type Check<T> = (value: unknown, where: string, problems: Problems) => T | undef
 
 const runtimeCheck: Check<string> = (value, where, problems) => {
   const runtime = typeof value === 'string' ? normaliseRuntime(value) : undefined;
-  if (!runtime) problems.add(where, `must be one of SCF's runtimes (${RUNTIMES.join(', ')}), not ${show(value)}`);
+  const near = typeof value === 'string' ? closest(value, RUNTIMES) : undefined;
+  if (!runtime) problems.add(where, `must be one of SCF's runtimes (${RUNTIMES.join(', ')}), not ${show(value)}${near ? ` (did you mean ${near}?)` : ''}`);
   return runtime;
 };
 

@@ -81,7 +81,8 @@ function eventDuration(event: AsyncEvent): string {
   return start !== undefined && end !== undefined ? `${end - start} ms` : '';
 }
 
-export function asyncEventJson(event: AsyncEvent): string {
+/** One async event as a JSON line; `functionKey` is its function's key in serverless.yml. */
+export function asyncEventJson(event: AsyncEvent, functionKey?: string): string {
   const iso = (t: string) => {
     const ms = t ? parseCst(t) : undefined;
     return ms === undefined ? (t || null) : new Date(ms).toISOString();
@@ -89,6 +90,7 @@ export function asyncEventJson(event: AsyncEvent): string {
   const start = parseCst(event.startTime);
   const end = event.endTime ? parseCst(event.endTime) : undefined;
   return JSON.stringify({
+    ...(functionKey !== undefined ? { function: functionKey } : {}),
     requestId: event.invokeRequestId,
     status: event.status,
     invokeType: event.invokeType,
@@ -99,9 +101,10 @@ export function asyncEventJson(event: AsyncEvent): string {
   });
 }
 
-/** A table with a header row, columns padded to their widest cell. */
-export function formatEventsTable(events: AsyncEvent[]): string {
+/** A table with a header row, columns padded to their widest cell; a FUNCTION column first when `keys` are given. */
+export function formatEventsTable(events: AsyncEvent[], keys?: readonly string[]): string {
   const header = ['REQUEST ID', 'STATUS', 'TYPE', 'QUALIFIER', 'START', 'END', 'DURATION'];
   const rows = events.map((e) => [e.invokeRequestId, e.status, e.invokeType, e.qualifier, e.startTime ? localTime(e.startTime.slice(0, 19)) : '', e.endTime ? localTime(e.endTime.slice(0, 19)) : '', eventDuration(e)]);
+  if (keys) return formatTable(['FUNCTION', ...header], rows.map((row, i) => [keys[i], ...row]));
   return formatTable(header, rows);
 }
