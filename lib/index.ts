@@ -92,21 +92,24 @@ class TencentScfPlugin {
       },
       info: {
         options: {
+          namespace: namespaceOption,
           region: regionOption,
           json: { usage: 'The service as deployed, as one JSON document', type: 'boolean' },
         },
       },
-      remove: { options: { region: regionOption } },
+      remove: { options: { namespace: namespaceOption, region: regionOption } },
       package: { options: { region: regionOption } },
       deploy: {
         options: {
           smoke: { usage: 'Run the smoke checks after the deploy (default: on; --no-smoke skips them)', type: 'boolean' },
+          namespace: { ...namespaceOption, usage: 'Deploy every function into this SCF namespace (wins over serverless.yml)' },
           region: regionOption,
         },
         commands: {
           function: {
             options: {
               smoke: { usage: 'Run the function\'s smoke check after the deploy (default: on; --no-smoke skips it)', type: 'boolean' },
+              namespace: { ...namespaceOption, usage: 'Deploy the function into this SCF namespace (wins over serverless.yml)' },
               region: regionOption,
             },
           },

@@ -43,6 +43,7 @@ export function readDesiredState(provider: TencentProvider): DesiredState {
     provider: service.provider,
     functions: service.functions,
     deploy: service.custom?.scf?.deploy,
+    namespace: provider.options.namespace === undefined ? undefined : provider.options.namespace,
   });
 }
 

@@ -18,6 +18,8 @@ export interface DeployInput {
   functions?: unknown;
   /** serverless.yml `custom.scf.deploy`. */
   deploy?: unknown;
+  /** `--namespace`: every function goes there, whatever serverless.yml says. */
+  namespace?: unknown;
 }
 
 export interface DeploySettings {
@@ -390,7 +392,12 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
   const before = problems.lines.length;
 
   // A namespace key that is there but not a name (`namespace:` left empty, a list, a number) is refused, not skipped.
-  const namespace = given(fn, 'namespace') ? namespaceCheck(fn.namespace, `${where}.namespace`, problems) : (providerNamespace ?? DEFAULT_NAMESPACE);
+  const namespace =
+    input.namespace !== undefined
+      ? (typeof input.namespace === 'string' && NAMESPACE.test(input.namespace) ? input.namespace : undefined)
+      : given(fn, 'namespace')
+        ? namespaceCheck(fn.namespace, `${where}.namespace`, problems)
+        : (providerNamespace ?? DEFAULT_NAMESPACE);
 
   let functionName: string | undefined = `${input.service}-${input.stage}-${key}`;
   const nameWhere = has(fn, 'name') ? `${where}.name` : where;
@@ -503,6 +510,9 @@ export function desiredState(input: DeployInput): DesiredState {
   const providerEnv = environmentOf(provider.environment, 'provider.environment', problems);
   const providerTags = tagsOf(provider.tags, 'provider.tags', problems);
   const providerNamespace = given(provider, 'namespace') ? namespaceCheck(provider.namespace, 'provider.namespace', problems) : undefined;
+  if (input.namespace !== undefined && !(typeof input.namespace === 'string' && NAMESPACE.test(input.namespace))) {
+    problems.add('--namespace', `must be 1 to ${LIMITS.namespaceChars} letters, digits, - or _, not ${show(input.namespace)}`);
+  }
 
   const desired: DesiredFunction[] = [];
   if (!isPlainObject(functions)) problems.add('functions', `must be a map of function keys to their settings, not ${show(functions)}`);
