@@ -21,6 +21,7 @@ class TencentScfPlugin {
   /** What the deploy did, for the line that ends it (after the smoke checks). */
   private closing?: string;
   private packaging?: { progress?: { remove(): void }; startedAt: number };
+  private pluginKeptOut = false;
 
   constructor(
     private readonly serverless: any,
@@ -149,10 +150,12 @@ class TencentScfPlugin {
       'before:package:cleanup': () =>
         this.run(async () => {
           this.validateForDeploy();
-          this.refuseLinkedInstall();
         }),
       // serverless zips in silence: a progress line while it does, a line with what it made when it is done.
-      'before:package:createDeploymentArtifacts': async () => this.startPackaging(),
+      'before:package:createDeploymentArtifacts': async () => {
+        await this.keepPluginOutOfPackage();
+        this.startPackaging();
+      },
       'package:finalize': () =>
         this.run(async () => {
           const { packagedLine, savePackages } = require('./commands/deploy') as typeof import('./commands/deploy');
@@ -169,7 +172,7 @@ class TencentScfPlugin {
         this.run(async () => {
           this.validateForDeploy(this.functionOption());
           if (this.options['update-config']) return;
-          this.refuseLinkedInstall();
+          await this.keepPluginOutOfPackage();
           this.startPackaging();
           try {
             await this.serverless.pluginManager.spawn('package:function');
@@ -244,13 +247,31 @@ class TencentScfPlugin {
     readSmokeChecks(this.provider, keys, 'deploy');
   }
 
-  /** Refuses, before serverless packages anything, a plugin installed as a link into the service (lib/config/install). */
-  private refuseLinkedInstall(): void {
-    // A service-wide artifact is not packaged: nothing walks node_modules.
-    if (this.serverless.service?.package?.artifact) return;
-    const { linkedInstallProblem } = require('./config/install') as typeof import('./config/install');
-    const problem = linkedInstallProblem(this.provider.serviceDir);
-    if (problem) throw inputError(problem);
+  /**
+   * Before serverless packages: the plugin's own directory is kept out of the package and of the globs that make it,
+   * and a plugin installed as a link out of the service (a path, npm link) is kept out of serverless 3's
+   * dev-dependency walk too (lib/config/install). Once per command.
+   */
+  private async keepPluginOutOfPackage(): Promise<void> {
+    const service = this.serverless.service;
+    if (!service || this.pluginKeptOut || service.package?.artifact) return;
+    this.pluginKeptOut = true;
+    const install = require('./config/install') as typeof import('./config/install');
+    const patterns = install.pluginExcludePatterns();
+    const pkg = (service.package ??= {});
+    const link = install.linkOutOfService(this.provider.serviceDir);
+    const major = Number(String(this.serverless.version ?? '').split('.')[0]);
+    // osls 4 keeps its package.json glob out of node_modules; serverless 3 does not, and would follow the link.
+    if (link && pkg.excludeDevDependencies !== false && !(major >= 4)) {
+      patterns.push(...(await install.devDependencyPatterns(this.provider.serviceDir)));
+      pkg.excludeDevDependencies = false;
+      this.provider.io.log.verbose(`${install.PLUGIN_NAME} is a link to ${link}: its directory is left out of packaging, and dev dependencies are found without walking node_modules.`);
+    }
+    // Last, so that they win over every pattern of serverless.yml (as serverless's dev-dependency exclusion does).
+    pkg.patterns = [...(pkg.patterns ?? []), ...patterns];
+    for (const fn of Object.values((service.functions ?? {}) as Record<string, any>)) {
+      if (Array.isArray(fn?.package?.patterns)) fn.package.patterns = [...fn.package.patterns, ...patterns];
+    }
   }
 
   private functionOption(): string[] | undefined {

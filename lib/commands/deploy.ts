@@ -12,14 +12,14 @@ import type { Clients } from '../cloud/clients';
 import type { Progress, TencentProvider } from '../provider';
 import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
 import { eachLimited, PlanRunner } from '../deploy/apply';
-import { type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
-import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type PublishedVersion, type RemovalStep } from '../deploy/plan';
+import { CODE_TAG, type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
+import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type PublishedVersion, type RemovalStep, sha256Hex } from '../deploy/plan';
 import { closingCounts, failureText, stepLines, summaryLines } from '../deploy/summary';
 import { byteSize, counted, duration, rate } from '../render/units';
 import { onInterrupt } from './interrupt';
 import { missingHandlerFile } from '../config/handlers';
 import { unknownFunctionText } from '../config/settings';
-import { zipEntryNames } from '../deploy/package-contents';
+import { zipContentDigest, zipEntryNames } from '../deploy/package-contents';
 
 export interface DeployOptions {
   function?: string;
@@ -137,6 +137,8 @@ export function packagedLine(provider: TencentProvider, ms: number): string | un
 
 export class DeployCommand {
   private readonly progress = new Map<string, Progress>();
+  /** Content digests of the packages read so far, by file. */
+  private readonly digests = new Map<string, string>();
 
   constructor(
     private readonly provider: TencentProvider,
@@ -206,7 +208,9 @@ export class DeployCommand {
         const hasCode = info && !WITHOUT_CODE.includes(String(info.status));
         const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
         const published = hasCode && desired.settings.publish ? await publishedVersion(clients, fn, desired.settings.alias) : undefined;
-        code.set(fn.key, { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true, published });
+        const artifact = artifacts.get(fn.key)!;
+        const sameFilesSha256 = info && deployedSha256 ? await this.sameFiles(artifact, info, deployedSha256) : undefined;
+        code.set(fn.key, { sha256: artifact.sha256, deployedSha256, force: this.options.force === true, published, sameFilesSha256 });
       });
       if (configOnly) {
         for (const fn of functions) if (!deployed.get(fn.key)) throw inputError(`--update-config changes a deployed function, and ${fn.key} (${fn.functionName}) is not deployed: run sls deploy function -f ${fn.key} without it.`);
@@ -238,6 +242,11 @@ export class DeployCommand {
         const code = codes.get(key);
         if (!code) throw new ScfError('Plugin.Internal', `No code was prepared for ${key}.`);
         return code();
+      },
+      codeRecord: (key): Record<string, string> => {
+        const artifact = artifacts.get(key);
+        const digest = artifact && this.digests.get(artifact.file);
+        return artifact && digest ? { [CODE_TAG]: `${sha256Hex(artifact.sha256)}:${digest}` } : {};
       },
       onProgress: (key, text) => this.line(key, `${key}: ${text}`),
     });
@@ -329,6 +338,8 @@ export class DeployCommand {
    */
   private async codes(clients: Clients, cos: CosTarget | undefined, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, () => FunctionCode>> {
     const needsCode = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate' || s.action === 'updateCode'));
+    // What each package sent holds, for its record (CODE_TAG): read now, before anything changes.
+    for (const plan of needsCode) await this.digest(artifacts.get(plan.key)!);
     const routes = new Map(needsCode.map((p) => [p.key, codeRoute(artifacts.get(p.key)!, cos)] as const));
     const uploaded = new Set<string>();
     for (const [key, route] of routes) {
@@ -368,6 +379,29 @@ export class DeployCommand {
       if (error instanceof ScfError && error.code === 'LimitExceeded.Namespace') throw await namespaceQuotaError(clients, namespace, error);
       throw error;
     }
+  }
+
+  /** A package's content digest, read once per file. */
+  private async digest(artifact: Artifact): Promise<string> {
+    let digest = this.digests.get(artifact.file);
+    if (digest === undefined) {
+      digest = await zipContentDigest(artifact.file);
+      this.digests.set(artifact.file, digest);
+    }
+    return digest;
+  }
+
+  /**
+   * The deployed zip's SHA-256 when the function's record (CODE_TAG) says that zip holds the same files as this
+   * package although its bytes differ (made by another serverless version); else undefined. The record is believed
+   * only while the deployed code is the zip it names: code changed since by any other means makes it void.
+   */
+  private async sameFiles(artifact: Artifact, info: FunctionInfo, deployedSha256: string): Promise<string | undefined> {
+    const deployed = sha256Hex(deployedSha256);
+    if (!deployed || deployed === sha256Hex(artifact.sha256)) return undefined;
+    const [zip, files] = (info.tags[CODE_TAG] ?? '').split(':');
+    if (zip !== deployed || !files) return undefined;
+    return (await this.digest(artifact)) === files ? deployedSha256 : undefined;
   }
 
   private line(key: string, text: string): void {

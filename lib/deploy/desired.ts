@@ -88,6 +88,12 @@ export const LIMITS = {
 export const PLUGIN_TAG_PREFIX = 'sls-tencent-scf.';
 export const SERVICE_TAG = `${PLUGIN_TAG_PREFIX}service`;
 export const STAGE_TAG = `${PLUGIN_TAG_PREFIX}stage`;
+/**
+ * What the deployed package holds: `<zip SHA-256>:<content digest>` (lib/deploy/package-contents), written with
+ * the code. The next deploy believes it only while the deployed code's CodeSha256 is that zip's: a package made by
+ * another tool (the same files, other bytes) is then known to hold the same files and is not sent again.
+ */
+export const CODE_TAG = `${PLUGIN_TAG_PREFIX}code`;
 
 export function pluginTags(service: string, stage: string): Record<string, string> {
   return { [SERVICE_TAG]: service, [STAGE_TAG]: stage };
@@ -448,7 +454,7 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
   const tags = new Map(providerTags);
   for (const [name, value] of tagsOf(fn.tags, `${where}.tags`, problems)) tags.set(name, value);
   for (const [name, value] of Object.entries(pluginTags(input.service, input.stage))) tags.set(name, value);
-  if (tags.size > LIMITS.tagsPerFunction) problems.add(`${where}.tags`, `makes ${tags.size} tags with the plugin's 2 marks: Tencent Cloud allows ${LIMITS.tagsPerFunction} per resource`);
+  if (tags.size + 1 > LIMITS.tagsPerFunction) problems.add(`${where}.tags`, `makes ${tags.size + 1} tags with the plugin's 3 marks: Tencent Cloud allows ${LIMITS.tagsPerFunction} per resource`);
 
   const triggers = triggersFromEvents(fn.events, `${where}.events`, input.region, problems);
 

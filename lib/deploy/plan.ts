@@ -7,7 +7,7 @@
 import { inputError, isScfError, plainText } from '../cloud/errors';
 import { SYSTEM_TAG_KEY } from '../cloud/scf-rules';
 import type { DeployedTrigger, FunctionConfiguration, FunctionInfo, FunctionSummary, TriggerSpec } from '../cloud/types';
-import { type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, SERVICE_TAG, STAGE_TAG } from './desired';
+import { CODE_TAG, type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, SERVICE_TAG, STAGE_TAG } from './desired';
 import { describeTrigger, isManagedTrigger, triggerDifferences, triggerIdentity, triggerKey, updatableInPlace } from './triggers';
 
 /** The package of one function and what GetFunctionAddress said of the deployed one. */
@@ -18,6 +18,11 @@ export interface CodeState {
   deployedSha256?: string;
   /** Send the code even when it matches (deploy --force). */
   force?: boolean;
+  /**
+   * The SHA-256 of a zip known to hold the same files as this package (the deployed one, by its CODE_TAG record):
+   * deployed code of that SHA-256 counts as unchanged.
+   */
+  sameFilesSha256?: string;
   /**
    * With publishing on: the version publishing keeps current (the alias's, else the newest), as it was read;
    * null when there is none (no version yet, or the alias does not exist). Undefined: not read.
@@ -277,7 +282,8 @@ export function planTriggers(desired: readonly TriggerSpec[], deployed: readonly
 }
 
 function tagStep(desired: DesiredFunction, deployed: FunctionInfo): UpdateTagsStep | undefined {
-  const have = Object.fromEntries(Object.entries(deployed.tags).filter(([key]) => !SYSTEM_TAG_KEY.test(key)));
+  // The code record is the deploy's own, written with the code: not a tag serverless.yml speaks of.
+  const have = Object.fromEntries(Object.entries(deployed.tags).filter(([key]) => !SYSTEM_TAG_KEY.test(key) && key !== CODE_TAG));
   const changes = mapChanges(desired.tags, have);
   if (!changes.length) return undefined;
   const replace = Object.fromEntries(Object.entries(desired.tags).filter(([key, value]) => have[key] !== value));
@@ -300,7 +306,8 @@ function publishedBehind(desired: DesiredFunction, code: CodeState, settings: De
   const { published } = code;
   if (published === null) return settings.alias ? `alias ${settings.alias} does not exist yet` : 'no version is published yet';
   if (published.version === '$LATEST') return `alias ${settings.alias} is on $LATEST, not on a version`;
-  const sameCode = sha256Hex(published.codeSha256) !== undefined && sha256Hex(published.codeSha256) === sha256Hex(code.sha256);
+  const publishedSha = sha256Hex(published.codeSha256);
+  const sameCode = publishedSha !== undefined && (publishedSha === sha256Hex(code.sha256) || publishedSha === sha256Hex(code.sameFilesSha256));
   // A version's description is its own (PublishVersion's), not the function's: it is not compared.
   const changed = configurationChanges(desired.configuration, published.info).changed.filter((key) => key !== 'description');
   const sameConfiguration = changed.length === 0 && published.info.handler === desired.configuration.handler;
@@ -386,7 +393,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   const have = sha256Hex(code.deployedSha256);
   if (code.force) codeReasons.push('forced');
   else if (!have) codeReasons.push("the deployed code's SHA-256 is unknown");
-  else if (want !== have) codeReasons.push(`code changed (SHA-256 ${short(have)}… → ${want ? `${short(want)}…` : code.sha256})`);
+  else if (want !== have && sha256Hex(code.sameFilesSha256) !== have) codeReasons.push(`code changed (SHA-256 ${short(have)}… → ${want ? `${short(want)}…` : code.sha256})`);
   const codeChanged = codeReasons.length > 0;
   const handlerChanged = deployed.handler !== desired.configuration.handler;
   if (handlerChanged) codeReasons.push(`handler ${deployed.handler || '(none)'} → ${desired.configuration.handler}`);

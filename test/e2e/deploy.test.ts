@@ -9,6 +9,7 @@ import * as path from 'path';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
 import { INLINE_ZIP_BYTES } from '../../lib/deploy/artifacts';
+import { zipEntryNames } from '../../lib/deploy/package-contents';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 
 const ScfSdkClient = (scf as any).v20180416.Client;
@@ -490,28 +491,24 @@ test('sls package --package DIR, then sls deploy --package DIR deploys those pac
   assert.match((await client.Invoke({ FunctionName: 'boxed-dev-a', ClientContext: '{}' })).Result.RetMsg, /Hello from boxed-dev-a/);
 });
 
-test('a plugin installed as a link into the service is refused before packaging, with the install that works', async () => {
+test('a plugin installed as a link into the service (npm link, npm install ../clone) packages and deploys without its checkout', async () => {
   const linked = serviceDir(`service: linked\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  a:\n    handler: index.hello\n`);
-  // What `npm install ../clone` and `npm link` leave: serverless's glob would follow it into this whole checkout.
+  fs.writeFileSync(path.join(linked, 'package.json'), JSON.stringify({ name: 'linked', version: '1.0.0', devDependencies: { [PLUGIN_NAME]: `file:${REPO}` } }));
+  // What `npm install ../clone` and `npm link` leave: a link to this whole checkout, which packaging must not walk.
   fs.mkdirSync(path.join(linked, 'node_modules'));
   fs.symlinkSync(REPO, path.join(linked, 'node_modules', PLUGIN_NAME), 'junction');
-  for (const args of [['package'], ['deploy'], ['deploy', 'function', '-f', 'a']]) {
-    const refused = await run(linked, args);
-    assert.notEqual(refused.code, 0, output(refused));
-    const lines = refused.stdout.trimEnd().split('\n');
-    assert.deepEqual(lines.slice(0, 1), ['Error:'], output(refused));
-    assert.equal(lines.length, 2, output(refused));
-    assert.equal(lines[1], `node_modules/${PLUGIN_NAME} is a link to ${fs.realpathSync(REPO)} (an install by path or npm link): packaging follows links and would walk that whole checkout for many minutes. Install a copy instead: npm install --save-dev --install-links ${fs.realpathSync(REPO)}`);
-    assert.deepEqual(emulator.requests, [], 'nothing sent');
-    assert.ok(!fs.existsSync(path.join(linked, '.serverless', 'linked.zip')), 'nothing packaged');
-  }
-  // A prepared package is not packaged again: it deploys whatever the install.
-  fs.mkdirSync(path.join(linked, 'out'));
-  const unlinked = serviceDir(`service: linked\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  a:\n    handler: index.hello\n`);
-  assert.equal((await run(unlinked, ['package', '--package', path.join(linked, 'out')])).code, 0);
-  const deployed = await run(linked, ['deploy', '--package', 'out', '--no-smoke']);
+  const packaged = await run(linked, ['package']);
+  assert.equal(packaged.code, 0, output(packaged));
+  const names = [...(await zipEntryNames(path.join(linked, '.serverless', 'linked.zip')))];
+  assert.ok(names.includes('index.js'), names.join(', '));
+  assert.ok(!names.some((n) => n.startsWith('node_modules/')), `nothing of the plugin's checkout: ${names.filter((n) => n.startsWith('node_modules/')).slice(0, 5).join(', ')}`);
+  assert.deepEqual(emulator.requests, [], 'packaging sends nothing');
+  const deployed = await run(linked, ['deploy', '--no-smoke']);
   assert.equal(deployed.code, 0, output(deployed));
   assert.deepEqual(mutations(), ['CreateFunction linked-dev-a']);
+  const fnDeployed = await run(linked, ['deploy', 'function', '-f', 'a', '--no-smoke']);
+  assert.equal(fnDeployed.code, 0, output(fnDeployed));
+  assert.equal((await run(linked, ['remove'])).code, 0);
 });
 
 // ---- packages too large to inline -------------------------------------------------------------------------
