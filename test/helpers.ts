@@ -146,6 +146,8 @@ export function sls(
   emulator: { url: string; credentials: TestCredentials },
   env: Record<string, string | undefined> = {},
   input = '',
+  /** Another CLI than this run's (a test that compares serverless 3 with osls 4). */
+  bin: string = SLS,
 ): Promise<SlsRun> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-home-'));
   const base: Record<string, string | undefined> = {
@@ -164,7 +166,7 @@ export function sls(
   const clean = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
   linkExamples();
   return new Promise((resolve) => {
-    const child = execFile(SLS, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+    const child = execFile(bin, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
       fs.rmSync(home, { recursive: true, force: true });
       const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
       const run = { code, stdout, stderr };
