@@ -288,3 +288,21 @@ test("pnpm's layout (node_modules/.pnpm) is not refused and its copy of the plug
   assert.ok(!names.some((n) => n.includes(PLUGIN_NAME)), names.filter((n) => n.includes(PLUGIN_NAME)).slice(0, 5).join(', '));
   assert.ok(names.includes('index.js'));
 });
+
+// ---- 19: invoke local's warnings come once, before the log ------------------------------------------------
+
+test('invoke local of a Python runtime not on this machine: one warning, before START; nothing after the Report but the summary', async () => {
+  const dir = serviceDir(yml('pyold', '  a:\n    handler: app.handler\n    runtime: Python3.6\n'));
+  fs.writeFileSync(path.join(dir, 'app.py'), 'def handler(event, context):\n    print("hello")\n    return {"ok": True}\n');
+  const result = await run(dir, ['invoke', 'local', '-f', 'a']);
+  assert.equal(result.code, 0, output(result));
+  const lines = result.stderr.trimEnd().split('\n');
+  const warnings = lines.filter((l) => l.startsWith('Warning:'));
+  assert.equal(warnings.length, 1, result.stderr);
+  assert.match(warnings[0], /^Warning: python3\.6 is not on PATH \(or does not run\): Python3\.6 runs with python3 \(Python 3\.\d+\.\d+\)\.$/);
+  const start = lines.findIndex((l) => l.startsWith('START RequestId:'));
+  assert.ok(lines.indexOf(warnings[0]) < start, result.stderr);
+  const report = lines.findIndex((l) => l.startsWith('Report RequestId:'));
+  assert.match(lines[report + 1], /^RequestId: [0-9a-f-]{36} {2}Duration: [\d.]+ ms {2}Billed: \d+ ms {2}Memory: [\d.]+ MB$/);
+  assert.equal(lines.length, report + 2, 'only the summary after the Report');
+});
