@@ -68,6 +68,7 @@ const functionSettings = {
     },
   },
   installDependency: { type: 'boolean' },
+  asyncRunEnable: { type: 'boolean' },
   cls: {
     type: 'object',
     properties: { logsetId: { type: 'string' }, topicId: { type: 'string' } },

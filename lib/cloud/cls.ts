@@ -13,9 +13,16 @@ import { CLS_API_VERSION, type ClsRecord, type SearchLogRequest, type SearchLogR
 const BUSY_ATTEMPTS = 6;
 const BUSY_PAUSE_MS = 100;
 
+/** What an endpoint that predates `QueryString` answers it with (it took only `Query`, and required it). */
+const NEW_QUERY_REFUSED = /^(UnknownParameter|MissingParameter)(\.|$)/;
+
 export class ClsClient {
   readonly api: ServiceApi;
   private readonly searches = new ConcurrencyLimiter(CLS_TOPIC_CONCURRENCY);
+  /** Which query fields the endpoint takes, once a search found out; `current` until one refused them. */
+  private queryFields?: 'current' | 'deprecated';
+  /** The search finding that out: the others wait for it rather than each being refused. */
+  private probe?: Promise<unknown>;
 
   constructor(
     private readonly transport: Transport,
@@ -37,25 +44,48 @@ export class ClsClient {
     }
   }
 
+  /**
+   * SearchLog with the query in `QueryString` + `QuerySyntax` (the fields the current API takes, SDK 4.1.204), or
+   * in the deprecated `Query` + `SyntaxRule` pair once an endpoint refused the new one. Both say CQL (1).
+   */
+  private async send(req: SearchLogRequest): Promise<Record<string, any>> {
+    while (this.queryFields === undefined && this.probe) await this.probe.catch(() => undefined);
+    if (this.queryFields !== undefined) return this.sendWith(req, this.queryFields);
+    const probe = this.findQueryFields(req);
+    this.probe = probe;
+    try {
+      return await probe;
+    } finally {
+      if (this.probe === probe) this.probe = undefined;
+    }
+  }
+
+  /** The first search: with the current fields, then, if the endpoint refuses them, with the deprecated pair. */
+  private async findQueryFields(req: SearchLogRequest): Promise<Record<string, any>> {
+    try {
+      const reply = await this.sendWith(req, 'current');
+      this.queryFields = 'current';
+      return reply;
+    } catch (error) {
+      if (!(error instanceof ScfError && NEW_QUERY_REFUSED.test(error.code))) throw error;
+      this.queryFields = 'deprecated';
+      this.transport.config.debug?.(`SearchLog refused QueryString (${error.code}): searching with the deprecated Query and SyntaxRule from now on.`);
+      return this.sendWith(req, 'deprecated');
+    }
+  }
+
+  private sendWith(req: SearchLogRequest, fields: 'current' | 'deprecated'): Promise<Record<string, any>> {
+    const query = req.query || '*';
+    const params = { TopicId: req.topicId, From: req.from, To: req.to, Limit: req.limit, Sort: req.sort, Context: req.context || undefined };
+    const queryParams = fields === 'current' ? { QueryString: query, QuerySyntax: 1 } : { Query: query, SyntaxRule: 1 };
+    return this.transport.call({ api: this.api, action: 'SearchLog', params: { ...params, ...queryParams } });
+  }
+
   private async search(req: SearchLogRequest): Promise<SearchLogResult> {
     const release = await this.searches.acquire(req.topicId);
     let reply;
     try {
-      reply = await this.transport.call({
-        api: this.api,
-        action: 'SearchLog',
-        params: {
-          TopicId: req.topicId,
-          From: req.from,
-          To: req.to,
-          // The deprecated pair is what every CLS version accepts; SyntaxRule 1 is CQL.
-          Query: req.query || '*',
-          SyntaxRule: 1,
-          Limit: req.limit,
-          Sort: req.sort,
-          Context: req.context || undefined,
-        },
-      });
+      reply = await this.send(req);
     } finally {
       release();
     }

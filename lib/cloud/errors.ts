@@ -44,15 +44,36 @@ export class ScfError extends Error {
     return this.context.requestId;
   }
 
-  /** Errors worth a retry on a read: throttling, server-side failures, and transport failures. */
-  get retryableRead(): boolean {
-    return this.code === 'RequestLimitExceeded' || this.code.startsWith('InternalError') || this.code.startsWith('Transport.');
+  /** Throttled: `RequestLimitExceeded` or one of its kinds (per account, per IP, across regions, ...). */
+  get throttled(): boolean {
+    return isThrottleCode(this.code);
   }
 
-  /** Errors that prove a request was not carried out, so even an Invoke may be sent again. */
-  get provablyNotRun(): boolean {
-    return this.code === 'RequestLimitExceeded' || (this.code.startsWith('Transport.') && this.context.ambiguous === false);
+  /** Errors worth a retry on a read: throttling, transient server-side failures, and transport failures. */
+  get retryableRead(): boolean {
+    return this.throttled || isTransientCode(this.code) || this.code.startsWith('Transport.');
   }
+
+  /**
+   * Errors that prove a request was not carried out, so even an Invoke may be sent again: a throttled request is
+   * refused before it runs. A transient server failure (InternalError, ServiceUnavailable) proves nothing.
+   */
+  get provablyNotRun(): boolean {
+    return this.throttled || (this.code.startsWith('Transport.') && this.context.ambiguous === false);
+  }
+}
+
+/**
+ * The API's throttling codes: `RequestLimitExceeded` and its kinds (`.UinLimitExceeded`, `.IPLimitExceeded`,
+ * `.GlobalRegionUinLimitExceeded`, ... in the common error codes), all answered before the request runs.
+ */
+export function isThrottleCode(code: string): boolean {
+  return code === 'RequestLimitExceeded' || code.startsWith('RequestLimitExceeded.');
+}
+
+/** Server-side failures that may pass: `InternalError` and its kinds, `ServiceUnavailable`. */
+export function isTransientCode(code: string): boolean {
+  return code === 'InternalError' || code.startsWith('InternalError.') || code === 'ServiceUnavailable' || code.startsWith('ServiceUnavailable.');
 }
 
 export function isScfError(error: unknown): error is ScfError {
@@ -103,7 +124,7 @@ export function apiError(rawCode: string, rawMessage: string, context: ScfErrorC
   const part = (name: 'secretId' | 'secretKey' | 'token', what: string) =>
     context.credentialFields ? `${what} (${context.credentialFields[name]})` : `${what}${source}`;
   let sentence: string;
-  switch (code) {
+  switch (isThrottleCode(code) ? 'RequestLimitExceeded' : code) {
     case 'ResourceNotFound.Function':
     case 'ResourceNotFound.FunctionName':
     case 'InvalidParameterValue.FunctionName':
@@ -136,7 +157,7 @@ export function apiError(rawCode: string, rawMessage: string, context: ScfErrorC
       break;
     }
     case 'RequestLimitExceeded':
-      sentence = `Tencent Cloud throttled ${context.action ?? 'the request'} (RequestLimitExceeded) and retries did not get through.`;
+      sentence = `Tencent Cloud throttled ${context.action ?? 'the request'} (${code}) and retries did not get through.`;
       break;
     case 'OperationDenied.AccountIsolate':
       sentence = 'The Tencent Cloud account is isolated (overdue payment?): SCF refuses requests.';

@@ -31,6 +31,24 @@ export const ACTION_RATES: Readonly<Record<ServiceName, Readonly<Record<string, 
   tag: {},
 };
 
+/**
+ * The page size each List* action is read with: its documented maximum where the API page gives one
+ * (ListAsyncEvents: 100), else its documented default (20), which every version of the API accepts. Terraform's
+ * provider pages ListFunctions and ListNamespaces by 20 too.
+ */
+export const LIST_PAGE_SIZES: Readonly<Record<string, number>> = {
+  ListFunctions: 20,
+  ListNamespaces: 20,
+  ListTriggers: 20,
+  ListVersionByFunction: 20,
+  ListAliases: 20,
+  ListAsyncEvents: 100,
+};
+
+export function listPageSize(action: string): number {
+  return Object.prototype.hasOwnProperty.call(LIST_PAGE_SIZES, action) ? LIST_PAGE_SIZES[action] : 20;
+}
+
 /** Where the vendor states no figure: the most common one, which older pages gave every action. */
 export const DEFAULT_RATE = 20;
 

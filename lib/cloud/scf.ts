@@ -2,6 +2,7 @@
 // legacy API (InvokeFunction, GetFunctionLogs) underneath the same model when asked for. Every reply is checked
 // for the shape its action promises: a reply of the wrong shape is an error naming the action, never a success.
 import { ScfError } from './errors';
+import { listPageSize } from './limits';
 import { isObject, type Json, list, malformedReply, num, type ServiceApi, str, type Transport } from './transport';
 import {
   type AliasInfo,
@@ -421,11 +422,12 @@ export class ScfClient {
     }
   }
 
-  /** Every item of a paged List* action, 100 a page, until TotalCount (or an empty page). */
+  /** Every item of a paged List* action, a page of the action's own size at a time, until TotalCount (or an empty page). */
   private async listAll<T>(action: string, params: Json, field: string, map: (item: Json) => T, target?: Partial<Target>): Promise<T[]> {
     const items: T[] = [];
+    const limit = listPageSize(action);
     for (let offset = 0; ; ) {
-      const reply = await this.call(action, { ...params, Offset: offset, Limit: 100 }, target);
+      const reply = await this.call(action, { ...params, Offset: offset, Limit: limit }, target);
       this.expectList(action, reply, field);
       const page = list(reply[field]).map(map);
       items.push(...page);
@@ -480,6 +482,8 @@ function configurationParams(config: FunctionConfiguration, { forCreate, clear =
     InstallDependency: config.installDependency === undefined ? undefined : config.installDependency ? 'TRUE' : 'FALSE',
     ClsLogsetId: config.clsLogsetId,
     ClsTopicId: config.clsTopicId,
+    // Set at creation only: UpdateFunctionConfiguration does not take it.
+    AsyncRunEnable: forCreate && config.asyncRunEnable !== undefined ? (config.asyncRunEnable ? 'TRUE' : 'FALSE') : undefined,
   };
 }
 
@@ -546,6 +550,7 @@ function functionInfo(r: Json): FunctionInfo {
     installDependency: r.InstallDependency === undefined || r.InstallDependency === null || r.InstallDependency === '' ? undefined : r.InstallDependency === 'TRUE' || r.InstallDependency === true,
     clsLogsetId: str(r.ClsLogsetId) || undefined,
     clsTopicId: str(r.ClsTopicId) || undefined,
+    asyncRunEnable: r.AsyncRunEnable === 'TRUE' || r.AsyncRunEnable === true,
     apiRequestId: str(r.RequestId),
   };
 }

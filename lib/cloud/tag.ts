@@ -18,9 +18,13 @@ export class TagClient {
     this.api = { service: 'tag', version: TAG_API_VERSION, endpoint };
   }
 
-  /** The resource name of a function, as the Tag API knows it (account segment left empty: the caller's). */
-  static functionResource(region: string, functionId: string): string {
-    return `qcs::scf:${region}::lam/${functionId}`;
+  /**
+   * The resource name of a function, as the vendor's current tools give it to the Tag API (Terraform's provider;
+   * the toolkit dropped the older `lam/<FunctionId>` form in 2021): by namespace and name, the account left empty
+   * (the caller's).
+   */
+  static functionResource(region: string, namespace: string, functionName: string): string {
+    return `qcs::scf:${region}:uin/:namespace/${namespace}/function/${functionName}`;
   }
 
   async modifyResourceTags(resource: string, replace: Record<string, string>, remove: string[], target?: { functionName?: string; namespace?: string }): Promise<void> {

@@ -100,7 +100,7 @@ export class Transport {
         const retryable = read ? error.retryableRead : error.provablyNotRun;
         this.debug(`${call.action} failed in ${this.clock.now() - started} ms (attempt ${attempt}): ${error.code}`);
         if (!retryable || attempt >= maxAttempts) throw error;
-        await this.clock.sleep(this.backoff(attempt, error.code === 'RequestLimitExceeded'));
+        await this.clock.sleep(this.backoff(attempt, error.throttled));
         continue;
       }
       release();

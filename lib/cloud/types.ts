@@ -199,6 +199,8 @@ export interface FunctionConfiguration {
   installDependency?: boolean;
   clsLogsetId?: string;
   clsTopicId?: string;
+  /** Async run (long-running async invocations): set at creation only (CreateFunction's AsyncRunEnable). */
+  asyncRunEnable?: boolean;
 }
 
 /** The code of a function: inline (base64 zip) or a COS object. */

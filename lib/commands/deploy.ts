@@ -86,9 +86,22 @@ export async function deployedOfService(clients: Clients, service: string, stage
   return lists.flat();
 }
 
-/** The function, or undefined when it (or its namespace: never deployed, or removed since) does not exist. */
-export async function deployedFunction(clients: Clients, target: { functionName: string; namespace: string }, namespaces: Set<string>): Promise<FunctionInfo | undefined> {
-  return namespaces.has(target.namespace) ? clients.scf.getFunction(target) : undefined;
+/**
+ * The function, or undefined when it (or its namespace: never deployed, or removed since) does not exist. With
+ * `triggers`, its triggers on every qualifier, from ListTriggers: GetFunction tells only those of the qualifier
+ * it describes ($LATEST), and a deploy binds triggers to $DEFAULT.
+ */
+export async function deployedFunction(
+  clients: Clients,
+  target: { functionName: string; namespace: string },
+  namespaces: Set<string>,
+  { triggers = false }: { triggers?: boolean } = {},
+): Promise<FunctionInfo | undefined> {
+  if (!namespaces.has(target.namespace)) return undefined;
+  const info = await clients.scf.getFunction(target);
+  // A function being deleted is created again, with its triggers: what it has now does not matter.
+  if (!info || !triggers || info.status === 'Deleting') return info;
+  return { ...info, triggers: await clients.scf.listTriggers(target) };
 }
 
 /** The version publishing keeps current: the alias's (when one is set), else the newest; null when there is none. */
@@ -197,7 +210,7 @@ export class DeployCommand {
       const deployed = new Map<string, FunctionInfo | undefined>();
       const code = new Map<string, CodeState>();
       await eachLimited(functions, 10, async (fn) => {
-        const info = await deployedFunction(clients, fn, namespaces);
+        const info = await deployedFunction(clients, fn, namespaces, { triggers: true });
         deployed.set(fn.key, info);
         if (configOnly) {
           // --update-config: the code stays as it is deployed, whatever the package says.

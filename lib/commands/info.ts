@@ -37,7 +37,10 @@ export interface InfoOptions {
   json?: boolean;
 }
 
-/** What a trigger is, in a few words: the cron of a timer, the URL of a function URL, the bucket of COS. */
+/**
+ * What a trigger is, in a few words: the cron of a timer, the URL of a function URL (SCF reports it in the desc's
+ * NetConfig: the extranet address first), the bucket of COS; and the qualifier when it is not $DEFAULT.
+ */
 export function triggerSummary(trigger: DeployedTrigger): string {
   let desc: any;
   try {
@@ -46,13 +49,15 @@ export function triggerSummary(trigger: DeployedTrigger): string {
     desc = undefined;
   }
   const off = trigger.enable ? '' : ' (disabled)';
-  if (trigger.type === 'timer') return `timer ${desc?.cron ?? trigger.desc}${off}`;
+  const on = trigger.qualifier && trigger.qualifier !== '$DEFAULT' ? ` on ${trigger.qualifier}` : '';
+  if (trigger.type === 'timer') return `timer ${desc?.cron ?? trigger.desc}${on}${off}`;
   if (trigger.type === 'http') {
-    const url = JSON.stringify(desc ?? {}).match(/"(https?:\/\/[^"]+)"/)?.[1];
-    return `http ${url ?? trigger.name}${off}`;
+    const net = desc && typeof desc.NetConfig === 'object' ? desc.NetConfig : {};
+    const url = [net.ExtranetUrl, net.IntranetUrl].find((u) => typeof u === 'string' && /^https?:\/\//.test(u)) ?? JSON.stringify(desc ?? {}).match(/"(https?:\/\/[^"]+)"/)?.[1];
+    return `http ${url ?? trigger.name}${on}${off}`;
   }
-  if (trigger.type === 'cos') return `cos ${trigger.name} ${desc?.event ?? ''}`.trim() + off;
-  return `${trigger.type} ${trigger.name}${off}`;
+  if (trigger.type === 'cos') return `cos ${trigger.name} ${desc?.event ?? ''}`.trim() + on + off;
+  return `${trigger.type} ${trigger.name}${on}${off}`;
 }
 
 export class InfoCommand {
@@ -73,7 +78,7 @@ export class InfoCommand {
     const releases = new Map<string, Releases>();
     await eachLimited(keys, 10, async (key) => {
       const target = provider.functionTarget(key);
-      const info = await deployedFunction(clients, target, namespaces);
+      const info = await deployedFunction(clients, target, namespaces, { triggers: true });
       infos.set(key, info);
       if (info) releases.set(key, await releasesOf(clients, target));
     });

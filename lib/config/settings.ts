@@ -8,6 +8,8 @@ export const DEFAULT_REGION = 'ap-guangzhou';
 export const DEFAULT_STAGE = 'dev';
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_ENDPOINT = 'https://scf.tencentcloudapi.com';
+/** The legacy (v2) API lives on a host of its own (API doc 583/9746), not on the API 3.0 host. */
+export const LEGACY_ENDPOINT = 'https://scf.api.qcloud.com';
 
 export interface ProviderConfig {
   name?: string;
@@ -152,10 +154,11 @@ export function parseEndpoint(text: string, origin = 'provider.endpoint'): Endpo
   };
 }
 
+/** provider.endpoint, else TENCENTCLOUD_SCF_ENDPOINT, else the public host of the API spoken (API 3.0 or the legacy API). */
 export function resolveEndpoint(provider: ProviderConfig, env: Record<string, string | undefined>): Endpoint {
   if (nonEmpty(provider.endpoint)) return parseEndpoint(provider.endpoint!.trim(), 'provider.endpoint');
   if (nonEmpty(env.TENCENTCLOUD_SCF_ENDPOINT)) return parseEndpoint(env.TENCENTCLOUD_SCF_ENDPOINT!.trim(), 'TENCENTCLOUD_SCF_ENDPOINT');
-  return parseEndpoint(DEFAULT_ENDPOINT);
+  return parseEndpoint(provider.legacyApi === true ? LEGACY_ENDPOINT : DEFAULT_ENDPOINT);
 }
 
 /** The other services the plugin speaks: their setting, environment variable and public host. */

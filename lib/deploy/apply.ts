@@ -27,6 +27,13 @@ export interface ApplyContext {
 
 type Target = { functionName: string; namespace: string };
 
+/** Codes that say a change was refused for the function's status, whatever the status. */
+const STATUS_REFUSED = new Set(['UnauthorizedOperation.FunctionStatus', 'FailedOperation.FunctionStatusError']);
+/** Codes that say so when the function is found busy (the API uses them for other refusals too). */
+const REFUSED_WHEN_BUSY = /^FailedOperation\.(UpdateFunctionCode|UpdateFunctionConfiguration|PublishVersion|CreateTrigger|UpdateTrigger|DeleteTrigger|OperationConflict)$/;
+/** A step refused for the function's status is tried this many times in all, waiting for Active in between. */
+const STATUS_ATTEMPTS = 3;
+
 function describe(step: PlanStep): string {
   switch (step.action) {
     case 'create':
@@ -75,18 +82,36 @@ export class PlanRunner {
     return waitUntilActive(this.ctx.scf, target, step, this.waitOptions(key, { qualifier }));
   }
 
-  /** Runs every step of a function's plan, in order. */
+  /**
+   * Runs every step of a function's plan, in order. A step refused because the function was not Active (someone
+   * else changed it after the deploy read it) is sent again once it is: a refusal is not a change.
+   */
   async run(plan: FunctionPlan): Promise<void> {
     const target = { functionName: plan.functionName, namespace: plan.namespace };
     for (const step of plan.steps) {
       const what = describe(step);
-      this.ctx.onProgress?.(plan.key, what);
-      try {
-        await this.step(plan.key, target, step);
-      } catch (error) {
-        throw stepError(`Deploying ${plan.key} (${target.functionName})`, target, what, error);
+      for (let attempt = 1; ; attempt++) {
+        this.ctx.onProgress?.(plan.key, what);
+        try {
+          await this.step(plan.key, target, step);
+          break;
+        } catch (error) {
+          if (attempt < STATUS_ATTEMPTS && (await this.waitedAfterStatusRefusal(plan.key, target, what, error))) continue;
+          throw stepError(`Deploying ${plan.key} (${target.functionName})`, target, what, error);
+        }
       }
     }
+  }
+
+  /** When `error` refused a change for the function's status: waits until it is Active again, and says true. */
+  private async waitedAfterStatusRefusal(key: string, target: Target, step: string, error: unknown): Promise<boolean> {
+    if (!(error instanceof ScfError) || !(STATUS_REFUSED.has(error.code) || REFUSED_WHEN_BUSY.test(error.code))) return false;
+    const info = await this.ctx.scf.getFunction(target);
+    if (!info) return false;
+    if (info.status === 'Active') return STATUS_REFUSED.has(error.code);
+    this.ctx.onProgress?.(key, `${step} refused: found ${info.status} (changed meanwhile), waiting for it to be Active`);
+    await this.active(key, target, `a change made by someone else during this deploy`);
+    return true;
   }
 
   private async step(key: string, target: Target, step: PlanStep): Promise<void> {
@@ -111,7 +136,7 @@ export class PlanRunner {
         // Only now that the code is in: a record never names code that is not deployed.
         const record = this.ctx.codeRecord?.(key) ?? {};
         if (Object.keys(record).length && Object.entries(record).some(([k, v]) => info.tags[k] !== v)) {
-          await this.ctx.tag.modifyResourceTags(TagClient.functionResource(this.ctx.region, info.functionId), record, [], target);
+          await this.ctx.tag.modifyResourceTags(TagClient.functionResource(this.ctx.region, target.namespace, target.functionName), record, [], target);
         }
         return;
       }
@@ -119,12 +144,9 @@ export class PlanRunner {
         await scf.updateFunctionConfiguration(target, step.configuration, { environment: step.clearEnvironment, layers: step.clearLayers, vpcConfig: step.clearVpcConfig });
         await this.active(key, target, 'UpdateFunctionConfiguration');
         return;
-      case 'updateTags': {
-        const info = await scf.getFunction(target);
-        if (!info) throw new ScfError('Plugin.FunctionGone', `${target.functionName} disappeared before its tags were set.`, target);
-        await this.ctx.tag.modifyResourceTags(TagClient.functionResource(this.ctx.region, info.functionId), step.replace, step.remove, target);
+      case 'updateTags':
+        await this.ctx.tag.modifyResourceTags(TagClient.functionResource(this.ctx.region, target.namespace, target.functionName), step.replace, step.remove, target);
         return;
-      }
       case 'publish': {
         const version = await scf.publishVersion(target, 'published by sls deploy');
         step.version = version;

@@ -443,6 +443,7 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
     problems.add(has(fn, 'installDependency') ? `${where}.installDependency` : 'provider.installDependency', `applies to Node.js runtimes only, and ${key} runs ${runtime}`);
   }
   const cls = defaults.value(fn, where, 'cls', clsCheck);
+  const asyncRunEnable = defaults.value(fn, where, 'asyncRunEnable', booleanCheck);
 
   const environment = new Map(providerEnv);
   for (const [name, value] of environmentOf(fn.environment, `${where}.environment`, problems)) environment.set(name, value);
@@ -472,6 +473,7 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
   if (role !== undefined) configuration.role = role;
   if (vpcConfig) configuration.vpcConfig = vpcConfig;
   if (installDependency !== undefined) configuration.installDependency = installDependency;
+  if (asyncRunEnable !== undefined) configuration.asyncRunEnable = asyncRunEnable;
   if (cls) {
     configuration.clsLogsetId = cls.logsetId;
     configuration.clsTopicId = cls.topicId;

@@ -8,7 +8,7 @@ import { inputError, isScfError, plainText } from '../cloud/errors';
 import { SYSTEM_TAG_KEY } from '../cloud/scf-rules';
 import type { DeployedTrigger, FunctionConfiguration, FunctionInfo, FunctionSummary, TriggerSpec } from '../cloud/types';
 import { CODE_TAG, type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, SERVICE_TAG, STAGE_TAG } from './desired';
-import { describeTrigger, isManagedTrigger, triggerDifferences, triggerIdentity, triggerKey, updatableInPlace } from './triggers';
+import { describeTrigger, isManagedTrigger, sameTrigger, triggerDifferences, triggerIdentity, updatableInPlace } from './triggers';
 
 /** The package of one function and what GetFunctionAddress said of the deployed one. */
 export interface CodeState {
@@ -249,7 +249,7 @@ export function planTriggers(desired: readonly TriggerSpec[], deployed: readonly
   for (const spec of desired) {
     const identity = triggerIdentity(spec);
     const candidates = managed.filter((t) => !matched.has(t) && triggerIdentity(t) === identity);
-    const exact = candidates.find((t) => triggerKey(t) === triggerKey(spec));
+    const exact = candidates.find((t) => sameTrigger(spec, t));
     if (exact) {
       matched.add(exact);
       continue;
@@ -373,8 +373,18 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
       `functions.${desired.key}: ${where} runs ${deployed.runtime} and serverless.yml says ${desired.configuration.runtime}, but SCF cannot change a function's runtime: set runtime back to ${deployed.runtime}, or delete the function and deploy again.`,
     );
   }
-  if (deployed.type === 'HTTP') {
-    throw inputError(`functions.${desired.key}: ${where} is a web function (Type HTTP) and this plugin deploys event functions: give this function another name, or delete that one.`);
+  const kind = (type: string) => (type === 'HTTP' ? 'a web function (Type HTTP)' : `an event function (Type ${type})`);
+  const deployedType = deployed.type || 'Event';
+  if (deployedType !== 'Event') {
+    throw inputError(
+      `functions.${desired.key}: ${where} is ${kind(deployedType)} and serverless.yml deploys ${kind('Event')}, but SCF cannot change a function's type after it is created: give this function another name, or delete that one and deploy again.`,
+    );
+  }
+  const wantAsync = desired.configuration.asyncRunEnable;
+  if (wantAsync !== undefined && wantAsync !== (deployed.asyncRunEnable ?? false)) {
+    throw inputError(
+      `functions.${desired.key}: ${where} was created with asyncRunEnable ${deployed.asyncRunEnable ? 'on' : 'off'} and serverless.yml turns it ${wantAsync ? 'on' : 'off'}, but SCF sets it at creation only: set asyncRunEnable back to ${Boolean(deployed.asyncRunEnable)}, or delete the function and deploy again.`,
+    );
   }
 
   const steps: PlanStep[] = [];

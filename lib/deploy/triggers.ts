@@ -34,6 +34,8 @@ const LEGACY_TYPES: Readonly<Record<string, string>> = {
 
 const QUALIFIER = /^(\$LATEST|\$DEFAULT|\d+|[A-Za-z][A-Za-z0-9_-]{0,63})$/;
 const TRIGGER_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+/** The timer page: at most 60 letters, digits, - and _, a letter first (the API field itself holds 100). */
+const TIMER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,59}$/;
 const COS_DOMAIN = /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+)\.cos\.([a-z0-9-]+)\.myqcloud\.com$/;
 const COS_BUCKET = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/;
 const CKAFKA_INSTANCE = /^ckafka-[a-z0-9]+$/;
@@ -195,11 +197,12 @@ function qualifierOption(options: Options, problems: Problems): string {
   return qualifier;
 }
 
-function nameOption(options: Options, fallback: string, problems: Problems): string {
+function nameOption(options: Options, fallback: string, problems: Problems, timer = false): string {
   const source = options.get('name');
   if (!source) return fallback;
-  if (typeof source.value !== 'string' || !TRIGGER_NAME.test(source.value)) {
-    problems.add(source.where, `must be 1 to 100 letters, digits, - or _, not ${show(source.value)}`);
+  const [pattern, rule] = timer ? [TIMER_NAME, 'a letter, then at most 59 letters, digits, - or _'] : [TRIGGER_NAME, '1 to 100 letters, digits, - or _'];
+  if (typeof source.value !== 'string' || !pattern.test(source.value)) {
+    problems.add(source.where, `must be ${rule}, not ${show(source.value)}`);
     return fallback;
   }
   return source.value;
@@ -255,7 +258,7 @@ function timer(value: unknown, where: string, problems: Problems): TriggerSpec[]
   }
   const spec: TriggerSpec = {
     type: 'timer',
-    name: nameOption(options, 'timer', problems),
+    name: nameOption(options, 'timer', problems, true),
     desc: cron,
     enable: enableOption(options, problems),
     qualifier: qualifierOption(options, problems),
@@ -471,7 +474,8 @@ function http(value: unknown, where: string, problems: Problems): TriggerSpec[] 
   const desc: Record<string, unknown> = { AuthType: authType, NetConfig: { EnableIntranet: intranet, EnableExtranet: extranet } };
   const cors = corsConfig(options.get('cors'), problems);
   if (cors) desc.CorsConfig = cors;
-  return [{ type: 'http', name: nameOption(options, 'url', problems), desc: JSON.stringify(desc), enable: enableOption(options, problems), qualifier: qualifierOption(options, problems) }];
+  // Unnamed URLs are named once all events are read (see nameUrls).
+  return [{ type: 'http', name: nameOption(options, '', problems), desc: JSON.stringify(desc), enable: enableOption(options, problems), qualifier: qualifierOption(options, problems) }];
 }
 
 // ---- events → specs ----------------------------------------------------------------------------------------
@@ -517,23 +521,41 @@ export function triggersFromEvents(events: unknown, where: string, region: strin
     }
     for (const spec of made) specs.push({ spec, where: path });
   });
+  nameUrls(specs.map((s) => s.spec));
   refuseClashes(specs, problems);
   return specs.map((s) => s.spec);
 }
 
-/** Two triggers SCF would refuse together: the same type and name (COS: the same rule), or two URLs on one qualifier. */
+/**
+ * A trigger name is unique within a function, across its qualifiers: an unnamed function URL is "url", and when
+ * a function has several (one per qualifier), the others are "url-<qualifier>". A single URL keeps "url" whatever
+ * its qualifier, so its address does not change when another is added.
+ */
+function nameUrls(specs: TriggerSpec[]): void {
+  let unnamed = 0;
+  for (const spec of specs) {
+    if (spec.type !== 'http' || spec.name !== '') continue;
+    spec.name = unnamed++ === 0 ? 'url' : `url-${spec.qualifier.replace(/^\$/, '')}`;
+  }
+}
+
+/**
+ * Two triggers SCF would refuse together: the same type and name, on any qualifiers (a name is unique within the
+ * function; COS: the same rule), or two URLs on one qualifier.
+ */
 function refuseClashes(specs: Array<{ spec: TriggerSpec; where: string }>, problems: Problems): void {
-  const seen = new Map<string, string>();
+  const seen = new Map<string, { where: string; qualifier: string }>();
   const reported = new Set<string>();
   for (const { spec, where } of specs) {
-    const identity = triggerIdentity(spec);
+    const identity = spec.type === 'cos' ? triggerIdentity(spec) : JSON.stringify([spec.type, spec.name]);
     const first = seen.get(identity);
     if (first === undefined) {
-      seen.set(identity, where);
+      seen.set(identity, { where, qualifier: spec.qualifier });
       continue;
     }
-    const what = spec.type === 'cos' ? 'the same COS rule on the same bucket' : `a second ${spec.type} trigger named "${spec.name}"${qualifierNote(spec.qualifier)}`;
-    problems.add(where, `is ${what} (${first} is the first): ${spec.type === 'cos' ? 'give it once' : 'give each a distinct name'}`);
+    const what = spec.type === 'cos' ? 'the same COS rule on the same bucket' : `a second ${spec.type} trigger named "${spec.name}"`;
+    const why = spec.type !== 'cos' && first.qualifier !== spec.qualifier ? ', even on another qualifier: SCF takes a name once per function' : '';
+    problems.add(where, `is ${what} (${first.where} is the first): ${spec.type === 'cos' ? 'give it once' : `give each a distinct name${why}`}`);
     reported.add(where);
   }
   const urls = new Map<string, string>();
@@ -659,7 +681,29 @@ export function triggerIdentity(t: AnyTrigger): string {
  * identity, the desc in its comparable form, enable, and a timer's argument.
  */
 export function triggerKey(t: AnyTrigger): string {
-  return JSON.stringify([triggerIdentity(t), descKey(t.type, t.desc), t.enable, t.type === 'timer' ? (t.customArgument ?? '') : '']);
+  return keyOf(t, descKey(t.type, t.desc));
+}
+
+function keyOf(t: AnyTrigger, desc: Record<string, unknown>): string {
+  return JSON.stringify([triggerIdentity(t), desc, t.enable, t.type === 'timer' ? (t.customArgument ?? '') : '']);
+}
+
+/**
+ * The comparable descs of a desired trigger and its deployed self. What SCF fills in itself when serverless.yml
+ * leaves it out is not compared: a ckafka trigger made without a consumer group gets one SCF names (trigger doc
+ * 583/39901), which must not read as a change.
+ */
+function comparableDescs(desired: AnyTrigger, deployed: AnyTrigger): [Record<string, unknown>, Record<string, unknown>] {
+  const a = descKey(desired.type, desired.desc);
+  const b = descKey(deployed.type, deployed.desc);
+  if (desired.type === 'ckafka' && a.consumerGroupName === '') b.consumerGroupName = '';
+  return [a, b];
+}
+
+/** Whether a deployed trigger is the desired one with nothing changed. */
+export function sameTrigger(desired: AnyTrigger, deployed: AnyTrigger): boolean {
+  const [a, b] = comparableDescs(desired, deployed);
+  return keyOf(desired, a) === keyOf(deployed, b);
 }
 
 export function isManagedTrigger(t: Pick<DeployedTrigger, 'type'>): boolean {
@@ -689,8 +733,7 @@ function qualifierNote(qualifier: string): string {
 /** What differs between a desired trigger and its deployed self, for a reason a user reads (no values of arguments). */
 export function triggerDifferences(desired: AnyTrigger, deployed: AnyTrigger): string[] {
   const differences: string[] = [];
-  const a = descKey(desired.type, desired.desc);
-  const b = descKey(deployed.type, deployed.desc);
+  const [a, b] = comparableDescs(desired, deployed);
   for (const key of Object.keys(a)) {
     const [was, now] = [JSON.stringify(b[key]), JSON.stringify(a[key])];
     if (was === now) continue;
@@ -710,6 +753,6 @@ export function updatableInPlace(desired: AnyTrigger, deployed: AnyTrigger): boo
   if (!UPDATABLE_TRIGGER_TYPES.includes(desired.type) || desired.type !== deployed.type) return false;
   if (desired.type === 'timer') return Boolean(desired.customArgument) || !deployed.customArgument;
   if (desired.type !== 'ckafka') return true;
-  const [a, b] = [descKey('ckafka', desired.desc), descKey('ckafka', deployed.desc)];
+  const [a, b] = comparableDescs(desired, deployed);
   return a.offset === b.offset && a.consumerGroupName === b.consumerGroupName;
 }

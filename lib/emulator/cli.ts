@@ -6,6 +6,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { parseBucketName } from './cos/store';
 import { loadService } from './service-file';
+import { SERVER_ERROR_CODE, THROTTLE_CODE } from './http/faults';
 import { type Faults, startEmulator } from './http/server';
 
 const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S] [--region R] [--port N]
@@ -20,6 +21,9 @@ const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S]
   --port N               port on 127.0.0.1 (0: any free port)                    default: 9000
   --secret-id ID --secret-key KEY   the emulator's own credentials (so a restart keeps them)
   --no-log-topic GLOB    functions named GLOB (* and ?) get no CLS topic: their logs only through GetFunctionLogs
+  --simple-log-format GLOB   functions named GLOB log in SCF's simplified format (fewer fields per record)
+  --get-function-logs-offline   GetFunctionLogs answers InvalidAction, as an account where it is gone
+  --cls-legacy-query     SearchLog takes only the deprecated Query + SyntaxRule pair (older CLS)
   --log-index-delay MS   a CLS record becomes searchable MS after it is written    default: 0
   --version              print the version
   --status-delay MS      GetRequestStatus knows a request only after MS          default: 0
@@ -29,8 +33,9 @@ const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S]
                          UpdateFailed (repeatable)
   --cos-bucket NAME      start with this COS bucket, <name>-<appid> (repeatable)
 Fault injection (rates are shares, 0 to 1):
-  --throttle-rate R      answer RequestLimitExceeded
-  --error-rate R         answer InternalError
+  --throttle-rate R      answer RequestLimitExceeded (--throttle-code: or one of its kinds, e.g.
+                         RequestLimitExceeded.UinLimitExceeded)
+  --error-rate R         answer InternalError (--error-code: or InternalError.X, ServiceUnavailable)
   --gateway-rate R       answer HTTP 502 after running the action
   --reset-rate R         reset the connection after running the action
   --invalid-rate R       answer a body that is not JSON
@@ -61,6 +66,12 @@ function rate(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
+function code(value: string | undefined, name: string, pattern: RegExp, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!pattern.test(value)) throw new UsageError(`--${name} must be ${what}, not "${value}"`);
+  return value;
+}
+
 function count(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -87,6 +98,9 @@ const OPTIONS = {
       'secret-id': { type: 'string' },
       'secret-key': { type: 'string' },
       'no-log-topic': { type: 'string', multiple: true },
+      'simple-log-format': { type: 'string', multiple: true },
+      'get-function-logs-offline': { type: 'boolean' },
+      'cls-legacy-query': { type: 'boolean' },
       'log-index-delay': { type: 'string' },
       service: { type: 'string' },
       'state-dir': { type: 'string' },
@@ -100,6 +114,8 @@ const OPTIONS = {
       'log-delay': { type: 'string' },
       'throttle-rate': { type: 'string' },
       'error-rate': { type: 'string' },
+      'throttle-code': { type: 'string' },
+      'error-code': { type: 'string' },
       'gateway-rate': { type: 'string' },
       'reset-rate': { type: 'string' },
       'invalid-rate': { type: 'string' },
@@ -127,7 +143,9 @@ async function main(): Promise<void> {
   for (const line of service?.notServed ?? []) process.stderr.write(`scf-emulator: ${line}\n`);
   const faults: Faults = {
     throttleRate: rate(values['throttle-rate'], 'throttle-rate'),
+    throttleCode: code(values['throttle-code'], 'throttle-code', THROTTLE_CODE, 'RequestLimitExceeded or RequestLimitExceeded.<Kind>'),
     internalErrorRate: rate(values['error-rate'], 'error-rate'),
+    errorCode: code(values['error-code'], 'error-code', SERVER_ERROR_CODE, 'InternalError, InternalError.<Kind> or ServiceUnavailable'),
     gatewayRate: rate(values['gateway-rate'], 'gateway-rate'),
     resetRate: rate(values['reset-rate'], 'reset-rate'),
     invalidJsonRate: rate(values['invalid-rate'], 'invalid-rate'),
@@ -159,6 +177,9 @@ async function main(): Promise<void> {
       stateDir: values['state-dir'],
       deployFaults: (values['fail-deploy'] ?? []).map((pattern) => ({ pattern })),
       withoutLogTopic: values['no-log-topic'],
+      simplifiedLogFormat: values['simple-log-format'],
+      getFunctionLogsOffline: values['get-function-logs-offline'],
+      clsLegacyQuery: values['cls-legacy-query'],
       logIndexDelayMs: count(values['log-index-delay'], 'log-index-delay'),
     },
     faults,

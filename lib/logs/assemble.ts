@@ -15,6 +15,14 @@ interface Partial {
   requestId: string;
   retryNum: number;
   startMs: number;
+  /**
+   * A record carrying SCF_StartTime was seen. In SCF's simplified log format user lines carry none: lines of a
+   * request whose START and Report were not read (it started outside the range) never make it started, and are
+   * not a request of the range.
+   */
+  started: boolean;
+  /** The time of its newest record, ms. */
+  lastMs: number;
   lines: Line[];
   bytes: number;
   /** Lines dropped to keep the request within the cap, and their bytes. */
@@ -75,11 +83,16 @@ export class RequestAssembler {
     return this.completed.size;
   }
 
-  /** The oldest start among open requests, or undefined. */
+  /** The oldest start among open requests (started ones: see Partial.started), or undefined. */
   oldestOpenStart(): number | undefined {
     let oldest: number | undefined;
-    for (const p of this.open.values()) if (oldest === undefined || p.startMs < oldest) oldest = p.startMs;
+    for (const p of this.open.values()) if (p.started && (oldest === undefined || p.startMs < oldest)) oldest = p.startMs;
     return oldest;
+  }
+
+  /** Forgets lines of requests never seen started whose newest line is older than `timeMs` (a tail's horizon). */
+  forgetUnstartedBefore(timeMs: number): void {
+    for (const [key, p] of this.open) if (!p.started && p.lastMs < timeMs) this.open.delete(key);
   }
 
   add(record: ClsRecord): AssembledEvent | undefined {
@@ -89,6 +102,7 @@ export class RequestAssembler {
     const message = f.SCF_Message ?? '';
     const done = this.completed.get(key);
     if (done) return { kind: 'late', request: done.request, line: message };
+    const startMs = Number(f.SCF_StartTime) || undefined;
     let partial = this.open.get(key);
     if (!partial) {
       partial = {
@@ -96,14 +110,20 @@ export class RequestAssembler {
         namespace: f.SCF_Namespace ?? '',
         requestId: f.SCF_RequestId,
         retryNum: Number(f.SCF_RetryNum) || 0,
-        startMs: Number(f.SCF_StartTime) || record.time,
+        startMs: startMs ?? record.time,
+        started: startMs !== undefined,
+        lastMs: record.time,
         lines: [],
         bytes: 0,
         droppedLines: 0,
         droppedBytes: 0,
       };
       this.open.set(key, partial);
+    } else if (!partial.started && startMs !== undefined) {
+      partial.startMs = startMs;
+      partial.started = true;
     }
+    partial.lastMs = Math.max(partial.lastMs, record.time);
     partial.lines.push({ logTimeNs: logTimeOf(record), text: message });
     partial.bytes += message.length;
     const cap = this.options.maxLineBytes ?? 2 * 1024 * 1024;
@@ -122,9 +142,9 @@ export class RequestAssembler {
     return undefined;
   }
 
-  /** Every open request, as running (the read reached its end before their Report). */
+  /** Every open request seen started, as running (the read reached its end before their Report). */
   flush(): RequestLog[] {
-    const requests = [...this.open.values()].map((p) => this.build(p, undefined, undefined, 'running'));
+    const requests = [...this.open.values()].filter((p) => p.started).map((p) => this.build(p, undefined, undefined, 'running'));
     this.open.clear();
     return requests.sort((a, b) => a.startMs - b.startMs);
   }

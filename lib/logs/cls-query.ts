@@ -32,8 +32,12 @@ export function recordQuery(q: RecordQuery): string {
   const parts = [`SCF_Namespace:${phrase(q.namespace)}`, anyOf('SCF_FunctionName', q.functionNames)];
   if (q.qualifier) parts.push(`SCF_Qualifier:${phrase(q.qualifier)}`);
   if (q.requestIds?.length) parts.push(anyOf('SCF_RequestId', q.requestIds));
-  if (q.startedFrom !== undefined) parts.push(`SCF_StartTime:>=${Math.floor(q.startedFrom)}`);
-  if (q.startedBefore !== undefined) parts.push(`SCF_StartTime:<${Math.ceil(q.startedBefore)}`);
+  const started: string[] = [];
+  if (q.startedFrom !== undefined) started.push(`SCF_StartTime:>=${Math.floor(q.startedFrom)}`);
+  if (q.startedBefore !== undefined) started.push(`SCF_StartTime:<${Math.ceil(q.startedBefore)}`);
+  // SCF's simplified log format writes user lines without SCF_StartTime (log-format page 583/60336): they are
+  // kept, and the requests they belong to are told by their START and Report, which have it.
+  if (started.length) parts.push(`((${started.join(' AND ')}) OR NOT SCF_StartTime:*)`);
   if (q.grep !== undefined) {
     const line = `SCF_Message:${phrase(q.grep)}`;
     parts.push(q.grepOrPlatform ? `(${line} OR SCF_Type:"Platform")` : line);
@@ -49,6 +53,14 @@ const OUTCOME_CONDITIONS: Record<FinalOutcome, string> = {
   'memory-limit': 'SCF_StatusCode:434',
   interrupted: 'SCF_StatusCode:499',
 };
+
+/**
+ * Whether a record is of one of `functionNames` in `namespace` exactly: a phrase search for `svc-dev-api` also
+ * finds `svc-dev-api-v2` and `x-svc-dev-api` (`-` cuts names into tokens), which share a topic.
+ */
+export function isTargetRecord(fields: Record<string, string>, namespace: string, functionNames: ReadonlySet<string>): boolean {
+  return fields.SCF_Namespace === namespace && functionNames.has(fields.SCF_FunctionName);
+}
 
 /** Report records of finished requests whose outcome is one of `outcomes`: the first step of a filtered read. */
 export function reportQuery(q: Omit<RecordQuery, 'grep' | 'grepOrPlatform' | 'requestIds'>, outcomes: FinalOutcome[]): string {

@@ -11,7 +11,7 @@ import type { Clock } from '../cloud/limiter';
 import type { ClsClient } from '../cloud/cls';
 import type { ClsRecord } from '../cloud/types';
 import { type AssembledEvent, RequestAssembler, recordKey, StartOrder } from './assemble';
-import { recordQuery, type RecordQuery, reportQuery } from './cls-query';
+import { isTargetRecord, recordQuery, type RecordQuery, reportQuery } from './cls-query';
 import { applyFilters, type FinalOutcome, type RequestFilters, type RequestLog } from './model';
 
 type Search = Pick<ClsClient, 'searchLog'>;
@@ -189,6 +189,12 @@ export interface HistoryOptions extends RecordReadOptions, RequestFilters {
 
 const REPORT_MESSAGE = /^Report RequestId:/;
 
+/** The records of the target's functions only: the search's phrases also find look-alike names on a shared topic. */
+function ofTarget(target: ClsTarget): (record: ClsRecord) => boolean {
+  const names = new Set(target.functionNames);
+  return (record) => isTargetRecord(record.fields, target.namespace, names);
+}
+
 /** Request ids per search when the records of known requests are fetched. */
 const IDS_PER_QUERY = 40;
 
@@ -210,9 +216,11 @@ export async function* clsHistory(cls: Search, target: ClsTarget, options: Histo
   // Read in time order, a record after its request's Report is at most a few milliseconds behind it.
   const assembler = new RequestAssembler({ functionKeyOf: target.functionKeyOf, rememberCompleted: 1000 });
   const order = new StartOrder();
+  const mine = ofTarget(target);
   for await (const records of readRecords(cls, target.topicId, recordQuery(base), options.fromMs, readTo, options)) {
     const out: RequestLog[] = [];
     for (const record of records) {
+      if (!mine(record)) continue;
       const event = assembler.add(record);
       out.push(...order.push(event?.kind === 'complete' ? event.request : undefined, assembler.oldestOpenStart(), record.time));
     }
@@ -232,6 +240,7 @@ async function* filteredHistory(cls: Search, target: ClsTarget, options: History
   const grep = options.grep;
   const filters = { grep, outcomes: options.outcomes };
   const finder = grep !== undefined ? recordQuery({ ...base, grep }) : reportQuery(base, options.outcomes!);
+  const mine = ofTarget(target);
   const order = new StartOrder();
   const running: RequestLog[] = [];
   /** Requests read already, with the time of their last record: once the finder is past it, forgotten. */
@@ -255,6 +264,7 @@ async function* filteredHistory(cls: Search, target: ClsTarget, options: History
     const complete: RequestLog[] = [];
     for await (const records of readRecords(cls, target.topicId, query, from, Math.max(to, from + 1), { ...options, maxWindows: 1 })) {
       for (const record of records) {
+        if (!mine(record)) continue;
         const event = assembler.add(record);
         if (event?.kind !== 'complete') continue;
         fetched.set(requestKeyOf(record.fields), record.time);
@@ -283,7 +293,7 @@ async function* filteredHistory(cls: Search, target: ClsTarget, options: History
     for (const record of records) {
       const f = record.fields;
       position = Math.max(position, record.time);
-      if (!f.SCF_RequestId) continue;
+      if (!f.SCF_RequestId || !mine(record)) continue;
       const key = requestKeyOf(f);
       if (fetched.has(key) || batch.has(key)) continue;
       batch.set(key, f.SCF_RequestId);
@@ -326,6 +336,8 @@ export interface TailStats {
   printed: number;
   /** Record keys and requests remembered now (to skip what the overlap reads again, to know late lines). */
   remembered: number;
+  /** Requests begun and not complete, held now. */
+  open: number;
 }
 
 /**
@@ -335,9 +347,10 @@ export interface TailStats {
  * Platform records (the header); with an outcome filter, the Reports first, then the records of those requests.
  */
 export class ClsTail {
-  readonly stats: TailStats = { polls: 0, printed: 0, remembered: 0 };
+  readonly stats: TailStats = { polls: 0, printed: 0, remembered: 0, open: 0 };
   private readonly seen = new Map<string, number>();
   private readonly assembler: RequestAssembler;
+  private readonly mine: (record: ClsRecord) => boolean;
   /** Requests whose records were fetched (outcome filter), with their Report's time. */
   private readonly fetched = new Map<string, number>();
   /** Reports found by the last poll, handed on after this one (see poll). */
@@ -351,6 +364,7 @@ export class ClsTail {
   ) {
     this.position = options.fromMs;
     this.assembler = new RequestAssembler({ functionKeyOf: target.functionKeyOf });
+    this.mine = ofTarget(target);
   }
 
   private handle(event: AssembledEvent | undefined): void {
@@ -370,7 +384,7 @@ export class ClsTail {
   private take(records: ClsRecord[], held?: ClsRecord[]): void {
     for (const record of records) {
       const key = recordKey(record);
-      if (this.seen.has(key)) continue;
+      if (this.seen.has(key) || !this.mine(record)) continue;
       this.seen.set(key, record.time);
       if (held && record.fields.SCF_Type === 'Platform' && REPORT_MESSAGE.test(record.fields.SCF_Message ?? '')) held.push(record);
       else this.handle(this.assembler.add(record));
@@ -397,6 +411,7 @@ export class ClsTail {
       const fresh = new Map<string, ClsRecord>();
       for (const r of await collect(readRecords(this.cls, this.target.topicId, reportQuery(base, options.outcomes), from, now + 1, { maxWindows: 1 }))) {
         newest = Math.max(newest, r.time);
+        if (!this.mine(r)) continue;
         const key = `${r.fields.SCF_RequestId}/${Number(r.fields.SCF_RetryNum) || 0}`;
         if (!this.fetched.has(key)) fresh.set(key, r);
       }
@@ -430,10 +445,13 @@ export class ClsTail {
     const horizon = Math.max(options.fromMs, this.position - overlap) - 1;
     for (const [key, time] of this.seen) if (time < horizon) this.seen.delete(key);
     for (const [key, time] of this.fetched) if (time < horizon) this.fetched.delete(key);
-    // A Report before the horizon had all its records before it: none can come late any more.
+    // A Report before the horizon had all its records before it: none can come late any more. Lines of requests
+    // never seen started (simplified log format, started before the tail) will never complete.
     this.assembler.forgetCompletedBefore(horizon);
+    this.assembler.forgetUnstartedBefore(horizon);
     this.stats.polls++;
     this.stats.remembered = this.seen.size + this.fetched.size + this.assembler.rememberedCount;
+    this.stats.open = this.assembler.openCount;
   }
 }
 

@@ -6,7 +6,7 @@ import type { Clients } from '../cloud/clients';
 import type { Clock } from '../cloud/limiter';
 import { type ClsTarget, clsHistory, ClsTail, type HistoryOptions } from './cls-source';
 import type { RequestLog, RequestOutcome } from './model';
-import { type ScfFilters, scfHistory, scfTail, type ScfTarget } from './scf-source';
+import { clsSettingAdvice, isGetFunctionLogsGone, logsUnavailable, type ScfFilters, scfHistory, scfTail, type ScfTarget } from './scf-source';
 
 export interface LogTarget {
   key: string;
@@ -53,8 +53,9 @@ export async function resolveSources(clients: Pick<Clients, 'scf'>, targets: Log
   const scf: ScfTarget[] = [];
   for (const { target, topicId } of infos) {
     if (!topicId) {
-      note(`${target.functionName} has no CLS topic: reading its logs with GetFunctionLogs.`, 'GetFunction names no ClsTopicId');
-      scf.push({ ...target, functionKey: target.key });
+      const fallback = { ...target, functionKey: target.key };
+      note(`${target.functionName} has no CLS topic: reading its logs with GetFunctionLogs, which the vendor has taken offline. To read them from CLS, ${clsSettingAdvice(fallback)}.`, 'GetFunction names no ClsTopicId');
+      scf.push(fallback);
       continue;
     }
     const id = `${topicId}\u0000${target.namespace}`;
@@ -152,7 +153,10 @@ export function tails(clients: Clients, sources: LogSources, request: TailReques
   const polls: Array<() => Promise<void>> = [];
   const scfPoll = (target: ScfTarget, fromMs: number, onRequest: (request: RequestLog) => void) => {
     const tail = scfTail(clients.scf, target, request, fromMs, request.clock, onRequest, request.onWarning);
-    return () => tail.poll();
+    return () =>
+      tail.poll().catch((error) => {
+        throw isGetFunctionLogsGone(error) ? logsUnavailable(target, error) : error;
+      });
   };
   for (const group of sources.cls) {
     // What the CLS tail printed, so a fallback taken in the middle of a tail does not print it again.

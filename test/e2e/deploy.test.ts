@@ -234,6 +234,11 @@ test('removed variables and tags, a removed trigger, a changed cron and a remove
   assert.deepEqual(tags(api), { team: 'growth', 'sls-tencent-scf.service': 'shop', 'sls-tencent-scf.stage': 'dev' });
   assert.deepEqual(tags(await client.GetFunction({ FunctionName: 'shop-dev-echo' })), { 'sls-tencent-scf.service': 'shop', 'sls-tencent-scf.stage': 'dev' });
   assert.deepEqual(env(await client.GetFunction({ FunctionName: 'shop-dev-echo' })), {}, 'every variable removed: none left');
+  // Tags are changed on the function named as the vendor's current tools name it.
+  assert.deepEqual(requestsFor('ModifyResourceTags').map((r) => r.params.Resource).sort(), [
+    'qcs::scf:ap-guangzhou:uin/:namespace/default/function/shop-dev-api',
+    'qcs::scf:ap-guangzhou:uin/:namespace/default/function/shop-dev-echo',
+  ]);
   const clear = requestsFor('UpdateFunctionConfiguration', 'shop-dev-echo')[0];
   assert.deepEqual(clear.params.Environment, { Variables: [{ Key: '', Value: '' }] }, 'the only form SCF clears variables with');
 
@@ -273,11 +278,16 @@ test('sls info and info --json show what is deployed', async () => {
   const zip = fs.readFileSync(path.join(shop, '.serverless', 'echo.zip')).toString('base64');
   const marks = [{ Key: 'sls-tencent-scf.service', Value: 'shop' }, { Key: 'sls-tencent-scf.stage', Value: 'dev' }];
   await client.CreateFunction({ FunctionName: 'shop-dev-stray', Runtime: 'Nodejs18.15', Handler: 'echo.main', Code: { ZipFile: zip }, Tags: marks });
+  // A trigger made by hand on $LATEST: GetFunction of the function does not tell the deploy's ($DEFAULT) ones, nor
+  // ListTriggers this one only; info shows all of them.
+  await client.CreateTrigger({ FunctionName: 'shop-dev-api', TriggerName: 'adhoc', Type: 'timer', TriggerDesc: '0 0 6 * * * *', Qualifier: '$LATEST', Enable: 'CLOSE' });
   const info = await run(shop, ['info']);
   assert.equal(info.code, 0, output(info));
   assert.match(info.stdout, /^api +shop-dev-api +default +Nodejs18\.15 +256 MB +7 s +Active +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +(.*)$/m);
   const apiRow = info.stdout.split('\n').find((l) => l.startsWith('api '))!;
-  assert.match(apiRow, /timer 0 15 3 \* \* \* \*/);
+  assert.match(apiRow, /timer 0 15 3 \* \* \* \*(;|$)/);
+  assert.match(apiRow, /timer 0 0 6 \* \* \* \* on \$LATEST \(disabled\)/);
+  assert.ok(requestsFor('ListTriggers', 'shop-dev-api').length > 0, 'triggers are read with ListTriggers');
   assert.match(apiRow, new RegExp(`cos uploads-${APPID}\\.cos\\.ap-guangzhou\\.myqcloud\\.com cos:ObjectCreated:\\*`));
   assert.match(info.stdout, /^echo +shop-dev-echo +default +Nodejs18\.15 +256 MB +11 s +Active/m);
   assert.match(info.stdout, /no longer in serverless\.yml \(the next sls deploy removes them\): shop-dev-stray$/m);
@@ -295,7 +305,7 @@ test('sls info and info --json show what is deployed', async () => {
       ['echo', 'shop-dev-echo', true, 'Active', 256, 11],
     ],
   );
-  assert.deepEqual(doc.functions[0].triggers.map((t: any) => t.type).sort(), ['cos', 'timer', 'timer']);
+  assert.deepEqual(doc.functions[0].triggers.map((t: any) => `${t.type}@${t.qualifier}`).sort(), ['cos@$DEFAULT', 'timer@$DEFAULT', 'timer@$DEFAULT', 'timer@$LATEST']);
   assert.deepEqual(doc.notInServerlessYml.map((f: any) => f.functionName), ['shop-dev-stray']);
 });
 
@@ -399,6 +409,21 @@ test('a busy function is waited for, not refused', async () => {
   assert.deepEqual(mutations(), ['UpdateFunctionConfiguration flaky-dev-a']);
   assert.deepEqual(emulator.requests.filter((r) => r.outcome !== 'ok'), [], 'nothing was refused');
   assert.equal((await client.GetFunction({ FunctionName: 'flaky-dev-a' })).MemorySize, 128);
+});
+
+test('a change refused because someone else changed the function meanwhile is sent again once it is Active', async () => {
+  fs.writeFileSync(path.join(flaky, 'serverless.yml'), FLAKY.replace('MEMORY', '256').replace(/__PLUGIN__/g, path.resolve(__dirname, '..', '..', '..')));
+  // The deploy reads the function Active; its UpdateFunctionConfiguration finds it Updating (another client's change).
+  emulator.core.setDeployFaults([{ pattern: 'flaky-dev-a', count: 1, busy: true }]);
+  const result = await run(flaky, ['deploy', '--no-smoke', '--verbose']);
+  assert.equal(result.code, 0, output(result));
+  assert.deepEqual(
+    requestsFor('UpdateFunctionConfiguration').map((r) => r.outcome),
+    ['UnauthorizedOperation.FunctionStatus', 'ok'],
+    'refused as the cloud refuses it, then sent again',
+  );
+  assert.equal((await client.GetFunction({ FunctionName: 'flaky-dev-a' })).MemorySize, 256);
+  emulator.core.setDeployFaults([]);
 });
 
 test('a function found Creating or Deleting is waited for, then deployed', async () => {

@@ -99,7 +99,7 @@ test('the fallback: a function without a topic is read with GetFunctionLogs at 5
   assert.ok(emulator.peakPerSecond('GetFunctionLogs') <= 5, `peak ${emulator.peakPerSecond('GetFunctionLogs')} a second`);
   assert.ok(calls.every((r) => r.outcome === 'ok'));
   assert.equal(searches().length, 0);
-  assert.equal(result.stderr.split('shop-dev-old has no CLS topic: reading its logs with GetFunctionLogs.').length - 1, 1, result.stderr);
+  assert.equal(result.stderr.split('shop-dev-old has no CLS topic: reading its logs with GetFunctionLogs, which the vendor has taken offline. To read them from CLS, set functions.old.cls: { logsetId: ..., topicId: ... }').length - 1, 1, result.stderr);
   assert.match(result.stderr, /Why: GetFunction names no ClsTopicId/);
 
   // A topic CLS refuses to search (gone): the same fallback, saying why.
@@ -133,7 +133,7 @@ test('--grep: only requests with a matching line, only those lines, finished, on
     assert.ok(l.duration > 0);
   }
   assert.deepEqual(lines.map((l) => l.source).sort(), ['cls', 'cls', 'scf']);
-  assert.ok(searches().some((s) => s.params.Query.includes('SCF_Message:"line 2"')));
+  assert.ok(searches().some((s) => s.params.QueryString.includes('SCF_Message:"line 2"')));
 });
 
 test('--requestId finds an old request without --startTime, never a look-alike id, on both paths', async () => {
@@ -156,7 +156,7 @@ test('--requestId finds an old request without --startTime, never a look-alike i
   assert.equal(cls.code, 0, cls.stderr);
   assert.match(cls.stdout, new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d {2}RequestId: ${ids.asked} {2}Duration: 1 ms {2}Memory: 1\\.0 MB {2}Status: succeeded\\nSTART RequestId:${ids.asked}\\nseeded entry\\n`));
   assert.ok(!cls.stdout.includes(ids.lookAlike));
-  assert.ok(searches().every((s) => s.params.Query.includes(`SCF_RequestId:"${ids.asked}"`)), 'the id is a quoted phrase');
+  assert.ok(searches().every((s) => s.params.QueryString.includes(`SCF_RequestId:"${ids.asked}"`)), 'the id is a quoted phrase');
   const scf = await run(['logs', '-f', 'old', '--requestId', ids.askedOld]);
   assert.equal(scf.code, 0, scf.stderr);
   assert.match(scf.stdout, new RegExp(`RequestId: ${ids.askedOld} {2}Duration: 1 ms {2}Billed: 1 ms {2}Memory: 1\\.0 MB {2}Status: succeeded\\n`));

@@ -153,7 +153,7 @@ test('every function at once: the history interleaved in start order and the tai
   assert.ok(history.stdout.trim().split('\n').every((line) => line === '' || /^(api |slow|old ) \| /.test(line)), history.stdout);
   assert.match(history.stdout, new RegExp(`^old  \\| \\S+\\t${first[2]}\\tline 2 of 2$`, 'm'));
   assert.equal(history.stdout.trim().split('\n\n').length, history.stdout.split('\n').filter((line) => / {2}RequestId: /.test(line)).length, 'one blank line between requests');
-  assert.match(history.stderr, /tail-dev-old has no CLS topic: reading its logs with GetFunctionLogs\./);
+  assert.match(history.stderr, /tail-dev-old has no CLS topic: reading its logs with GetFunctionLogs, which the vendor has taken offline\. To read them from CLS, set functions\.old\.cls: /);
 
   emulator.reset();
   const tail = await startTail([]);
@@ -176,14 +176,14 @@ test('invoke --type Event --wait --log prints the request log from CLS (indexed 
   assert.equal(cls.code, 0, cls.stdout + cls.stderr);
   assert.deepEqual(JSON.parse(cls.stdout), { lines: 2 });
   assert.match(cls.stderr, /^START RequestId:(\S+)\n\S+\t\1\tline 1 of 2\n\S+\t\1\tline 2 of 2\nResponse RequestId:\1 RetMsg:\{"lines":2\}\nEND RequestId:\1\nReport RequestId:\1 Duration:\d+ms Memory:128MB MemUsage:[\d.]+MB$/m);
-  assert.ok(emulator.requests.some((r) => r.action === 'SearchLog' && r.params.Query.includes('SCF_RequestId:')));
+  assert.ok(emulator.requests.some((r) => r.action === 'SearchLog' && r.params.QueryString.includes('SCF_RequestId:')));
   assert.ok(!emulator.requests.some((r) => r.action === 'GetFunctionLogs'));
 
   emulator.reset();
   const scf = await sls(SERVICE, ['invoke', '-f', 'old', '-t', 'Event', '--wait', '--log', '-d', '{"lines":1}', '--verbose'], emulator);
   assert.equal(scf.code, 0, scf.stdout + scf.stderr);
   assert.match(scf.stderr, /^START RequestId: (\S+)\n\S+\t\1\tline 1 of 1\nEND RequestId: \1\nReport RequestId: \1 /m);
-  assert.match(scf.stderr, /tail-dev-old has no CLS topic: reading its logs with GetFunctionLogs\. \(GetFunction names no ClsTopicId\)/);
+  assert.match(scf.stderr, /tail-dev-old has no CLS topic: reading its logs with GetFunctionLogs, which the vendor has taken offline\. To read them from CLS, set functions\.old\.cls: .* \(GetFunction names no ClsTopicId\)/);
   assert.ok(emulator.requests.some((r) => r.action === 'GetFunctionLogs'));
   assert.ok(!emulator.requests.some((r) => r.action === 'SearchLog'));
 });

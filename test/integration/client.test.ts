@@ -136,6 +136,39 @@ test('reads are retried through throttling and gateway failures', async () => {
   assert.ok(emulator.requests.filter((r) => r.outcome === 'RequestLimitExceeded').length > 0, 'throttling happened');
 });
 
+// Every kind of throttling the cloud answers, and its transient failures: reads go through them; an Invoke is
+// sent again only after a throttle (refused before it ran), never after a server failure (it may have run).
+for (const throttleCode of ['RequestLimitExceeded.UinLimitExceeded', 'RequestLimitExceeded.IPLimitExceeded', 'RequestLimitExceeded.GlobalRegionUinLimitExceeded']) {
+  test(`${throttleCode} is throttling: reads and an Invoke are sent again and go through`, async () => {
+    Object.assign(emulator.faults, { throttleRate: 0.5, throttleCode, seed: 3, actions: ['GetFunctionLogs', 'Invoke'] });
+    const client = clientFor(emulator, { ...fast, maxAttempts: 20 });
+    for (let i = 0; i < 5; i++) assert.ok((await client.getFunctionLogs({ ...target, limit: 1 })).totalCount >= 0);
+    assert.equal((await client.invoke({ ...target, invocationType: 'RequestResponse' })).errMsg, '');
+    assert.ok(emulator.requests.some((r) => r.outcome === throttleCode), `${throttleCode} was answered`);
+    assert.equal(emulator.requests.filter((r) => r.action === 'Invoke' && r.outcome === 'ok').length, 1);
+  });
+}
+
+for (const errorCode of ['ServiceUnavailable', 'InternalError.ServerBusy']) {
+  test(`${errorCode} is transient: reads are sent again; an Invoke is not, and the error names the code`, async () => {
+    Object.assign(emulator.faults, { internalErrorRate: 0.5, errorCode, seed: 3, actions: ['GetFunctionLogs'] });
+    const client = clientFor(emulator, { ...fast, maxAttempts: 20 });
+    for (let i = 0; i < 5; i++) assert.ok((await client.getFunctionLogs({ ...target, limit: 1 })).totalCount >= 0);
+    assert.ok(emulator.requests.some((r) => r.outcome === errorCode), `${errorCode} was answered`);
+    Object.assign(emulator.faults, { internalErrorRate: 1, actions: ['Invoke'] });
+    await rejectsWith(client.invoke({ ...target, invocationType: 'RequestResponse' }), errorCode);
+    assert.equal(count('Invoke'), 1, 'sent exactly once');
+  });
+}
+
+test('a throttle that outlasts the retries names its own code', async () => {
+  Object.assign(emulator.faults, { throttleRate: 1, throttleCode: 'RequestLimitExceeded.UinLimitExceeded', actions: ['GetFunctionLogs'] });
+  const client = clientFor(emulator, { ...fast, maxAttempts: 3 });
+  const error = await rejectsWith(client.getFunctionLogs(target), 'RequestLimitExceeded.UinLimitExceeded');
+  assert.match(error.message, /^Tencent Cloud throttled GetFunctionLogs \(RequestLimitExceeded\.UinLimitExceeded\) and retries did not get through/);
+  assert.equal(count('GetFunctionLogs'), 3);
+});
+
 test('a read whose reply is slower than the timeout is retried and completes', async () => {
   Object.assign(emulator.faults, { slowRate: 0.4, slowMs: 600, seed: 5, actions: ['GetFunctionLogs'] });
   const client = clientFor(emulator, { ...fast, timeoutMs: 250, maxAttempts: 10 });

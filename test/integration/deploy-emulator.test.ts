@@ -116,9 +116,9 @@ test('CreateFunction: Creating, refusals until Active, then an invoke runs the u
     });
     assert.equal(await statusOf(client, 'hello'), 'Creating');
     await assert.rejects(client.Invoke({ FunctionName: 'hello' }), errorCode('FailedOperation.FunctionStatusError'));
-    await assert.rejects(client.UpdateFunctionCode({ FunctionName: 'hello', ZipFile: await packageOf('v2') }), errorCode('FailedOperation.UpdateFunctionCode'));
-    await assert.rejects(client.UpdateFunctionConfiguration({ FunctionName: 'hello', Timeout: 5 }), errorCode('FailedOperation.UpdateFunctionConfiguration'));
-    await assert.rejects(client.PublishVersion({ FunctionName: 'hello' }), errorCode('FailedOperation.PublishVersion'));
+    await assert.rejects(client.UpdateFunctionCode({ FunctionName: 'hello', ZipFile: await packageOf('v2') }), errorCode('UnauthorizedOperation.FunctionStatus'));
+    await assert.rejects(client.UpdateFunctionConfiguration({ FunctionName: 'hello', Timeout: 5 }), errorCode('UnauthorizedOperation.FunctionStatus'));
+    await assert.rejects(client.PublishVersion({ FunctionName: 'hello' }), errorCode('UnauthorizedOperation.FunctionStatus'));
     await assert.rejects(client.DeleteFunction({ FunctionName: 'hello' }), errorCode('FailedOperation.DeleteFunction'));
     await assert.rejects(client.CreateFunction({ FunctionName: 'hello', Runtime: 'Nodejs18.15', Code: { ZipFile: await packageOf('v1') } }), errorCode('ResourceInUse.Function'));
     h.emulator.core.settleTransitions();
@@ -145,7 +145,7 @@ test('updates: Updating while refusing other changes, then the new code and conf
   const { client } = h;
   await client.UpdateFunctionCode({ FunctionName: 'hello', Handler: 'main.run', Code: { ZipFile: (await zipOf({ 'main.js': handlerCode('v2').replace('main', 'run') })).toString('base64') } });
   assert.equal(await statusOf(client, 'hello'), 'Updating');
-  await assert.rejects(client.UpdateFunctionConfiguration({ FunctionName: 'hello', Timeout: 5 }), errorCode('FailedOperation.UpdateFunctionConfiguration'));
+  await assert.rejects(client.UpdateFunctionConfiguration({ FunctionName: 'hello', Timeout: 5 }), errorCode('UnauthorizedOperation.FunctionStatus'));
   await waitFor(client, 'hello', 'Active');
   assert.equal(await invokeCode(client, 'hello'), 'v2');
   assert.equal((await client.GetFunction({ FunctionName: 'hello' })).Handler, 'main.run');
@@ -197,7 +197,7 @@ test('triggers: created, listed with the read-back quirks, updated, deleted (COS
   h.emulator.core.cos.createBucket(BUCKET, 'ap-guangzhou');
   const cosName = `${BUCKET}.cos.ap-guangzhou.myqcloud.com`;
   const cosDesc = '{"event": "cos:ObjectCreated:*", "filter": {"Prefix": "in/", "Suffix": ".zip"}}';
-  const timer = await client.CreateTrigger({ FunctionName: 'hello', TriggerName: 'every5', Type: 'timer', TriggerDesc: '*/5 * * * *', Enable: 'OPEN', CustomArgument: 'tick', Qualifier: '$DEFAULT' });
+  const timer = await client.CreateTrigger({ FunctionName: 'hello', TriggerName: 'every5', Type: 'timer', TriggerDesc: '0  */5 * * * * *', Enable: 'OPEN', CustomArgument: 'tick', Qualifier: '$DEFAULT' });
   assert.equal(timer.TriggerInfo.Enable, 1);
   await client.CreateTrigger({ FunctionName: 'hello', TriggerName: cosName, Type: 'cos', TriggerDesc: cosDesc, Enable: 'CLOSE' });
 
@@ -209,8 +209,16 @@ test('triggers: created, listed with the read-back quirks, updated, deleted (COS
   assert.equal(byType('timer').CustomArgument, 'tick');
   assert.equal(byType('cos').TriggerDesc, '{"event":"cos:ObjectCreated:*","filter":{"Prefix":"in/","Suffix":".zip"}}');
   assert.equal(byType('cos').Enable, 0);
-  assert.equal((await client.GetFunction({ FunctionName: 'hello' })).Triggers.length, 2);
+  // GetFunction tells the triggers of the qualifier it describes ($LATEST unless asked); ListTriggers all of them.
+  assert.deepEqual((await client.GetFunction({ FunctionName: 'hello' })).Triggers.map((t: any) => t.Type), ['cos']);
+  assert.deepEqual((await client.GetFunction({ FunctionName: 'hello', Qualifier: '$DEFAULT' })).Triggers.map((t: any) => t.Type), ['timer']);
+  assert.deepEqual(listed.map((t: any) => `${t.Type}@${t.Qualifier}`).sort(), ['cos@$LATEST', 'timer@$DEFAULT']);
   assert.equal(h.emulator.core.armedTimers, 1);
+  // A name is taken once per function, whatever the qualifier.
+  await assert.rejects(
+    client.CreateTrigger({ FunctionName: 'hello', TriggerName: 'every5', Type: 'timer', TriggerDesc: '0 0 * * * * *', Qualifier: '$LATEST' }),
+    errorCode('ResourceInUse.Trigger'),
+  );
 
   await client.UpdateTrigger({ FunctionName: 'hello', TriggerName: 'every5', Type: 'timer', Qualifier: '$DEFAULT', Enable: 'CLOSE', TriggerDesc: '0 0 */2 * * * *' });
   listed = (await client.ListTriggers({ FunctionName: 'hello', Filters: [{ Name: 'TriggerName', Values: ['every5'] }] })).Triggers;
@@ -231,9 +239,26 @@ test('triggers: created, listed with the read-back quirks, updated, deleted (COS
 
   const bad = (params: Record<string, unknown>, code: string) => assert.rejects(client.CreateTrigger({ FunctionName: 'hello', ...params }), errorCode(code));
   await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '* * * *' }, 'InvalidParameterValue.TriggerDesc');
+  // The timer page: seven fields; ? L W in day-of-month, ? L # in day-of-week, and nowhere else.
+  await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '*/5 * * * *' }, 'InvalidParameterValue.TriggerDesc');
   await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '0 0 25 * * * *' }, 'InvalidParameterValue.TriggerDesc');
-  await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '*/5 * * * *', Qualifier: '42' }, 'ResourceNotFound.Version');
-  await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '*/5 * * * *', Enable: 'true' }, 'InvalidParameterValue.Enable');
+  await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '0 0 0 ? * ? *' }, 'InvalidParameterValue.TriggerDesc');
+  await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '0 ? 0 * * * *' }, 'InvalidParameterValue.TriggerDesc');
+  await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '0 0 0 * * W *' }, 'InvalidParameterValue.TriggerDesc');
+  await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '0 0 0 1,L * ? *' }, 'InvalidParameterValue.TriggerDesc');
+  for (const [name, cron] of [['noon', '0 0 12 ? * MON *'], ['lastday', '0 0 8 L * ? *'], ['nearest', '0 0 8 15W * ? *'], ['lastweekday', '0 0 8 LW * ? *'], ['lastfriday', '0 0 8 ? * 5L *'], ['secondmonday', '0 0 8 ? * 1#2 *']]) {
+    await client.CreateTrigger({ FunctionName: 'hello', TriggerName: name, Type: 'timer', TriggerDesc: cron, Enable: 'CLOSE' });
+    const back = (await client.ListTriggers({ FunctionName: 'hello', Filters: [{ Name: 'TriggerName', Values: [name] }] })).Triggers[0];
+    assert.equal(back.TriggerDesc, JSON.stringify({ cron }));
+    await client.DeleteTrigger({ FunctionName: 'hello', TriggerName: name, Type: 'timer' });
+  }
+  // Timer names: at most 60 characters, a letter first.
+  await bad({ TriggerName: '1st', Type: 'timer', TriggerDesc: '0 0 1 1 * * *' }, 'InvalidParameterValue.TriggerName');
+  await bad({ TriggerName: 'a'.repeat(61), Type: 'timer', TriggerDesc: '0 0 1 1 * * *' }, 'InvalidParameterValue.TriggerName');
+  await client.CreateTrigger({ FunctionName: 'hello', TriggerName: 'a'.repeat(60), Type: 'timer', TriggerDesc: '0 0 1 1 * * *', Enable: 'CLOSE' });
+  await client.DeleteTrigger({ FunctionName: 'hello', TriggerName: 'a'.repeat(60), Type: 'timer' });
+  await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '0 */5 * * * * *', Qualifier: '42' }, 'ResourceNotFound.Version');
+  await bad({ TriggerName: 't', Type: 'timer', TriggerDesc: '0 */5 * * * * *', Enable: 'true' }, 'InvalidParameterValue.Enable');
   await bad({ TriggerName: BUCKET, Type: 'cos', TriggerDesc: cosDesc }, 'InvalidParameterValue.TriggerName');
   await bad({ TriggerName: `other-${APPID}.cos.ap-guangzhou.myqcloud.com`, Type: 'cos', TriggerDesc: cosDesc }, 'ResourceNotFound.Cos');
   await bad({ TriggerName: cosName, Type: 'cos', TriggerDesc: '{"event":"cos:ObjectCreated:*","filter":{"Suffix":"zip"}}' }, 'InvalidParameterValue.TriggerDesc');
@@ -242,6 +267,16 @@ test('triggers: created, listed with the read-back quirks, updated, deleted (COS
   await bad({ TriggerName: 't10', Type: 'timer', TriggerDesc: '0 0 1 1 * * *' }, 'LimitExceeded.Trigger');
   await bad({ TriggerName: 't3', Type: 'timer', TriggerDesc: '0 0 1 1 * * *' }, 'ResourceInUse.Trigger');
   for (let i = 0; i < 10; i++) await client.DeleteTrigger({ FunctionName: 'hello', TriggerName: `t${i}`, Type: 'timer' });
+
+  // A ckafka trigger made without a consumer group gets one SCF names; an update without one keeps it.
+  const kafka = { FunctionName: 'hello', TriggerName: 'ckafka-abc123-orders', Type: 'ckafka', Qualifier: '$DEFAULT' };
+  await client.CreateTrigger({ ...kafka, TriggerDesc: '{"maxMsgNum":100,"offset":"latest","retry":10000,"timeOut":60}' });
+  const group = () => client.ListTriggers({ FunctionName: 'hello' }).then((r: any) => JSON.parse(r.Triggers.find((t: any) => t.Type === 'ckafka').TriggerDesc).consumerGroupName);
+  const named = await group();
+  assert.match(named, /^scf-/);
+  await client.UpdateTrigger({ ...kafka, TriggerDesc: '{"maxMsgNum":50,"offset":"latest","retry":10000,"timeOut":60}' });
+  assert.equal(await group(), named);
+  await client.DeleteTrigger(kafka);
 });
 
 test('ListFunctions: namespace, tag filters (also after ModifyResourceTags), search and paging', async () => {
@@ -291,6 +326,15 @@ test('ListFunctions: namespace, tag filters (also after ModifyResourceTags), sea
     ReplaceTags: [{ TagKey: 'Application', TagValue: 'shop' }],
   });
   assert.equal((await client.ListFunctions({ Namespace: 'shop', Filters: filters })).TotalCount, 4);
+  // The form the vendor's current tools use: by namespace and name, the account empty or this one.
+  for (const account of ['', uin]) {
+    await h.emulator.core.handleTag('ModifyResourceTags', { Resource: `qcs::scf:ap-guangzhou:uin/${account}:namespace/shop/function/blog-dev-a`, ReplaceTags: [{ TagKey: 'Form', TagValue: account || 'empty' }] });
+    assert.deepEqual((await client.GetFunction({ FunctionName: 'blog-dev-a', Namespace: 'shop' })).Tags.find((t: any) => t.Key === 'Form'), { Key: 'Form', Value: account || 'empty' });
+  }
+  await assert.rejects(
+    h.emulator.core.handleTag('ModifyResourceTags', { Resource: 'qcs::scf:ap-guangzhou:uin/:namespace/shop/function/nobody', DeleteTags: [{ TagKey: 'A' }] }),
+    errorCode('InvalidParameterValue.ResourceDescriptionError'),
+  );
   await assert.rejects(h.emulator.core.handleTag('ModifyResourceTags', { Resource: 'qcs::scf:ap-guangzhou:uin/1:lam/lam-x', DeleteTags: [{ TagKey: 'A' }] }), errorCode('InvalidParameterValue.ResourceDescriptionError'));
   await assert.rejects(
     h.emulator.core.handleTag('ModifyResourceTags', { Resource: `qcs::scf:ap-guangzhou::lam/${FunctionId}`, ReplaceTags: [{ TagKey: 'A', TagValue: 'x' }], DeleteTags: [{ TagKey: 'A' }] }),
@@ -323,7 +367,7 @@ test('deploy faults: a create lands in CreateFailed, an update in UpdateFailed, 
   assert.deepEqual(info.StatusReasons, [{ ErrorCode: 'FailedOperation.CreateFunction', ErrorMessage: 'disk on fire' }]);
   assert.equal((await client.ListFunctions({ Filters: [{ Name: 'Status', Values: ['CreateFailed'] }] })).TotalCount, 1);
   await assert.rejects(client.Invoke({ FunctionName: 'broken-one' }), errorCode('FailedOperation.FunctionStatusError'));
-  await assert.rejects(client.UpdateFunctionCode({ FunctionName: 'broken-one', ZipFile: await packageOf('b2') }), errorCode('FailedOperation.UpdateFunctionCode'));
+  await assert.rejects(client.UpdateFunctionCode({ FunctionName: 'broken-one', ZipFile: await packageOf('b2') }), errorCode('UnauthorizedOperation.FunctionStatus'));
   assert.deepEqual(core.deployFaults, [], 'a counted fault is used up');
   await client.DeleteFunction({ FunctionName: 'broken-one' });
   await waitGone(client, 'broken-one');

@@ -58,6 +58,11 @@ test('endpoint: https anywhere, http only to loopback, no path', () => {
   assert.throws(() => parseEndpoint('https://x/v2/index.php'), /scheme:\/\/host\[:port\] only/);
   assert.throws(() => parseEndpoint('not a url'), /not a URL/);
   assert.equal(resolveEndpoint({}, {}).origin, 'https://scf.tencentcloudapi.com');
+  // The legacy API has a host of its own; a set endpoint wins over it.
+  assert.equal(resolveEndpoint({ legacyApi: true }, {}).origin, 'https://scf.api.qcloud.com');
+  assert.equal(resolveEndpoint({ legacyApi: false }, {}).origin, 'https://scf.tencentcloudapi.com');
+  assert.equal(resolveEndpoint({ legacyApi: true, endpoint: 'https://private.example' }, {}).origin, 'https://private.example');
+  assert.equal(resolveEndpoint({ legacyApi: true }, { TENCENTCLOUD_SCF_ENDPOINT: 'http://127.0.0.1:5' }).origin, 'http://127.0.0.1:5');
   assert.equal(resolveEndpoint({}, { TENCENTCLOUD_SCF_ENDPOINT: 'http://127.0.0.1:5' }).origin, 'http://127.0.0.1:5');
   assert.equal(resolveEndpoint({ endpoint: 'https://private.example' }, { TENCENTCLOUD_SCF_ENDPOINT: 'http://127.0.0.1:5' }).origin, 'https://private.example');
 });

@@ -37,11 +37,34 @@ const code = (fn: () => unknown) => {
 // 2026-03-02 12:00:00 UTC is 20:00:00 in China (UTC+8).
 const NOON_UTC = Date.UTC(2026, 2, 2, 12, 0, 0);
 
-test('cron: seven fields with seconds, five fields read as seven', () => {
+test('cron: seven fields with seconds, as the timer page has them; read back with single spaces', () => {
   assert.equal(nextFire(parseCron('*/5 * * * * * *'), NOON_UTC + 1200), NOON_UTC + 5000);
-  assert.equal(nextFire(parseCron('*/10 * * * *'), NOON_UTC), NOON_UTC + 10 * 60_000);
-  assert.equal(normaliseCron('*/10 * * * *'), '0 */10 * * * * *');
+  assert.equal(nextFire(parseCron('0 */10 * * * * *'), NOON_UTC), NOON_UTC + 10 * 60_000);
   assert.equal(normaliseCron('0  */6 * * * *  *'), '0 */6 * * * * *');
+  assert.throws(() => parseCron('*/10 * * * *'), /7 fields/);
+});
+
+// China-time midnight of a date, as epoch ms.
+const cstMidnight = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) - 8 * 3600_000;
+
+test('cron: ? L W in day-of-month, ? L # in day-of-week', () => {
+  // 2026-03-02 is a Monday. `?` leaves the day open: Mondays at noon.
+  assert.equal(nextFire(parseCron('0 0 12 ? * MON *'), NOON_UTC), cstMidnight(2026, 3, 9) + 12 * 3600_000);
+  assert.equal(nextFire(parseCron('0 0 0 L * ? *'), NOON_UTC), cstMidnight(2026, 3, 31));
+  assert.equal(nextFire(parseCron('0 0 0 L 2 ? 2028'), NOON_UTC), cstMidnight(2028, 2, 29));
+  // 2026-03-15 is a Sunday: the nearest weekday is Monday the 16th; 2026-08-01 is a Saturday: 1W stays in August, Monday the 3rd.
+  assert.equal(nextFire(parseCron('0 0 0 15W 3 ? *'), NOON_UTC), cstMidnight(2026, 3, 16));
+  assert.equal(nextFire(parseCron('0 0 0 1W 8 ? *'), NOON_UTC), cstMidnight(2026, 8, 3));
+  // 2026-05-31 is a Sunday: the last weekday of May is Friday the 29th.
+  assert.equal(nextFire(parseCron('0 0 0 LW 5 ? *'), NOON_UTC), cstMidnight(2026, 5, 29));
+  // The last Friday of March 2026 is the 27th; the second Monday of April is the 13th.
+  assert.equal(nextFire(parseCron('0 0 0 ? 3 5L *'), NOON_UTC), cstMidnight(2026, 3, 27));
+  assert.equal(nextFire(parseCron('0 0 0 ? 4 1#2 *'), NOON_UTC), cstMidnight(2026, 4, 13));
+  // A fifth Monday: March 2026 has one (the 30th), April does not, June does (the 29th).
+  assert.equal(nextFire(parseCron('0 0 0 ? 4,6 1#5 *'), NOON_UTC), cstMidnight(2026, 6, 29));
+  for (const bad of ['0 0 0 ? * ? *', '0 ? 0 * * * *', '0 0 0 * * L *', '0 0 0 5L * ? *', '0 0 0 * * MON#2 *', '0 0 0 1,L * ? *', '0 0 0 * * 1#6 *', '0 0 0 32W * ? *', '0 0 0 * * 7L *']) {
+    assert.throws(() => parseCron(bad), CronError, bad);
+  }
 });
 
 test('cron: schedules run on China time', () => {
@@ -60,7 +83,7 @@ test('cron: day of month or day of week when both are given; months and years bo
 });
 
 test('cron: malformed expressions are refused with a reason', () => {
-  for (const bad of ['* * * * * *', '60 * * * * * *', '0 0 0 * * 7 *', '0 0 0 * * * 2100', '0 5-1 * * * * *', '0 */0 * * * * *', 'a b c d e', '0 0 0 32 * * *']) {
+  for (const bad of ['* * * * * *', '60 * * * * * *', '0 0 0 * * 7 *', '0 0 0 * * * 2100', '0 5-1 * * * * *', '0 */0 * * * * *', 'a b c d e f g', '0 0 0 32 * * *']) {
     assert.throws(() => parseCron(bad), CronError, bad);
   }
 });

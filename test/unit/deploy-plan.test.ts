@@ -241,7 +241,18 @@ test('plan: refusals — a runtime change, a web function, another service\'s or
   const refuse = (deployed: FunctionInfo, message: RegExp) =>
     assert.throws(() => planFunction(API, deployed, SAME_CODE), (error: unknown) => isScfError(error) && error.code === 'Plugin.InvalidInput' && message.test(error.message));
   refuse(readBack(API, { runtime: 'Nodejs16.13' }), /^functions\.api: "shop-dev-api" in namespace "default" runs Nodejs16\.13 and serverless\.yml says Nodejs18\.15, but SCF cannot change a function's runtime: set runtime back to Nodejs16\.13, or delete the function and deploy again\.$/);
-  refuse(readBack(API, { type: 'HTTP' }), /is a web function \(Type HTTP\)/);
+  refuse(
+    readBack(API, { type: 'HTTP' }),
+    /^functions\.api: "shop-dev-api" in namespace "default" is a web function \(Type HTTP\) and serverless\.yml deploys an event function \(Type Event\), but SCF cannot change a function's type after it is created: /,
+  );
+  // Async run is set at creation only: a change is refused; serverless.yml that does not say keeps what is there.
+  const asyncApi = { ...API, configuration: { ...API.configuration, asyncRunEnable: true } };
+  assert.throws(
+    () => planFunction(asyncApi, readBack(API), SAME_CODE),
+    /^ScfError: functions\.api: "shop-dev-api" in namespace "default" was created with asyncRunEnable off and serverless\.yml turns it on, but SCF sets it at creation only: set asyncRunEnable back to false, or delete the function and deploy again\.$/,
+  );
+  assert.deepEqual(planFunction(asyncApi, readBack(asyncApi), SAME_CODE), []);
+  assert.deepEqual(planFunction(API, readBack(asyncApi), SAME_CODE), [], 'serverless.yml that does not set it keeps what was made');
   refuse(readBack(API, { tags: { [SERVICE_TAG]: 'other', [STAGE_TAG]: 'dev' } }), /which service "other" stage "dev" deployed: give this function another name, or remove that one first\.$/);
   refuse(readBack(API, { tags: { [SERVICE_TAG]: 'shop', [STAGE_TAG]: 'prod' } }), /stage "prod" deployed/);
   // A CreateFailed function is replaced whatever its runtime was.

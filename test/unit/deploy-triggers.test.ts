@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import type { DeployedTrigger, TriggerSpec } from '../../lib/cloud/types';
 import { cronKey, normaliseCron } from '../../lib/deploy/cron';
 import { Problems } from '../../lib/deploy/problems';
-import { describeTrigger, triggerDifferences, triggerIdentity, triggerKey, triggersFromEvents, updatableInPlace } from '../../lib/deploy/triggers';
+import { describeTrigger, sameTrigger, triggerDifferences, triggerIdentity, triggerKey, triggersFromEvents, updatableInPlace } from '../../lib/deploy/triggers';
 
 const REGION = 'ap-guangzhou';
 const WHERE = 'functions.api.events';
@@ -137,9 +137,19 @@ const badCrons: Array<[string, RegExp]> = [
   ['0 0 0 * * 7 *', /the day-of-week field "7" holds 7, outside 0–6 or SUN–SAT/],
   ['0 0 0 * * * 1969', /the year field "1969" holds 1969, outside 1970–2099/],
   ['0 0 0 * * * 2100', /the year field "2100" holds 2100, outside 1970–2099/],
-  ['0 0 0 ? * * *', /the day-of-month field "\?" uses "\?": SCF takes only numbers, \*, ","/],
-  ['0 0 0 * * MON#2 *', /the day-of-week field "MON#2" uses "MON#2"/],
-  ['0 0 0 L * * *', /the day-of-month field "L" uses "L"/],
+  ['0 0 0 ? * ? *', /has "\?" in both day-of-month and day-of-week/],
+  ['0 0 0 * * MON#2 *', /the day-of-week field "MON#2" uses "MON#2": SCF takes numbers, names, \*, ",", "-" and "\/", \? \(no day\), nL .* and n#k/],
+  ['0 ? 0 * * * *', /the minute field "\?" uses "\?": SCF takes numbers, \*, ",", "-" and "\/" there$/],
+  ['0 0 0 * * L *', /the day-of-week field "L" uses "L"/],
+  ['0 0 0 W * * *', /the day-of-month field "W" uses "W"/],
+  ['0 0 0 5L * * *', /the day-of-month field "5L" uses "5L"/],
+  ['0 0 0 * * * L', /the year field "L" uses "L"/],
+  ['0 0 0 1,L * * *', /the day-of-month field "1,L" mixes a special symbol with a list, range or step/],
+  ['0 0 0 L-3 * * *', /the day-of-month field "L-3" mixes a special symbol/],
+  ['0 0 0 32W * * *', /the weekday nearest day 32, outside 1–31/],
+  ['0 0 0 * * 7L *', /the last weekday 7, outside 0–6/],
+  ['0 0 0 * * 1#6 *', /occurrence 6 of the month, outside 1–5/],
+  ['0 0 0 * * 9#1 *', /names weekday 9, outside 0–6/],
   ['*/0 * * * *', /the minute field "\*\/0" has a step "0" that is not a whole number of 1 or more/],
   ['0 5-1 * * *', /the hour field "5-1" has a range "5-1" that runs backwards/],
   ['0 1,,2 * * *', /the hour field "1,,2" has an empty item/],
@@ -158,6 +168,11 @@ for (const [input, message] of badCrons) {
 test('cron key: five fields as seven, spaces and case do not matter', () => {
   assert.equal(cronKey('*/5 * * * *'), cronKey('0 */5 * * * * *'));
   assert.equal(cronKey('0 0 8 * * mon-fri *'), cronKey('0  0 8 * * MON-FRI *'));
+  // However SCF reads a cron back (names or numbers, ? or *), the same schedule compares equal.
+  assert.equal(cronKey('0 0 12 ? * MON *'), cronKey('0 0 12 * * 1 *'));
+  assert.equal(cronKey('0 0 12 1 JAN-MAR,DEC ? *'), cronKey('0 0 12 1 1-3,12 * *'));
+  assert.notEqual(cronKey('0 0 12 ? * MON *'), cronKey('0 0 12 ? * TUE *'));
+  assert.notEqual(cronKey('0 0 12 L * ? *'), cronKey('0 0 12 LW * ? *'));
   assert.notEqual(cronKey('0 0 8 * * * *'), cronKey('0 0 9 * * * *'));
 });
 
@@ -172,7 +187,7 @@ const refusals: Array<[string, unknown[], string | RegExp]> = [
   ['a typo in a timer', [{ timer: { cron: '* * * * *', enabled: true } }], /^functions\.api\.events\[0\]\.timer\.enabled is not a timer trigger setting: use cron, name, argument, enable, qualifier/],
   ['a typo in older parameters', [{ timer: { name: 't', parameters: { cronExpression: '* * * * *', enabled: true } } }], /^functions\.api\.events\[0\]\.timer\.parameters\.enabled is not a timer trigger setting: use cronExpression, name/],
   ['both forms at once', [{ timer: { cron: '* * * * *', parameters: { cronExpression: '* * * * *' } } }], /^functions\.api\.events\[0\]\.timer\.cron cannot sit beside parameters/],
-  ['a timer name with a space', [{ timer: { cron: '* * * * *', name: 'every minute' } }], 'functions.api.events[0].timer.name must be 1 to 100 letters, digits, - or _, not "every minute"'],
+  ['a timer name with a space', [{ timer: { cron: '* * * * *', name: 'every minute' } }], 'functions.api.events[0].timer.name must be a letter, then at most 59 letters, digits, - or _, not "every minute"'],
   ['enable not a boolean', [{ timer: { cron: '* * * * *', enable: 'on' } }], 'functions.api.events[0].timer.enable must be true or false, not "on"'],
   ['a bad qualifier', [{ timer: { cron: '* * * * *', qualifier: 'my alias' } }], 'functions.api.events[0].timer.qualifier must be $DEFAULT, $LATEST, a version number or an alias name, not "my alias"'],
   ['an argument over 4 KB', [{ timer: { cron: '* * * * *', argument: 'x'.repeat(4097) } }], 'functions.api.events[0].timer.argument is 4097 bytes: SCF takes at most 4096'],
@@ -214,10 +229,28 @@ test('events that are not a list are refused; none at all is no trigger', () => 
   assert.deepEqual(specs(undefined as unknown as unknown[]), []);
 });
 
-test('distinct names make distinct triggers; the same name on two qualifiers too', () => {
+test('distinct names make distinct triggers; a name is taken once per function, whatever the qualifier', () => {
   assert.equal(specs([{ timer: { cron: '0 * * * *', name: 'a' } }, { timer: { cron: '30 * * * *', name: 'b' } }]).length, 2);
-  assert.equal(specs([{ timer: { cron: '0 * * * *' } }, { timer: { cron: '30 * * * *', qualifier: '$LATEST' } }]).length, 2);
-  assert.equal(specs([{ http: true }, { http: { qualifier: 'live' } }]).length, 2);
+  const problems = new Problems();
+  triggersFromEvents([{ timer: { cron: '0 * * * *' } }, { timer: { cron: '30 * * * *', qualifier: '$LATEST' } }], WHERE, REGION, problems);
+  assert.deepEqual(problems.lines, [
+    'functions.api.events[1] is a second timer trigger named "timer" (functions.api.events[0] is the first): give each a distinct name, even on another qualifier: SCF takes a name once per function',
+  ]);
+  // Unnamed URLs on several qualifiers are named apart; a single one is "url" wherever it is.
+  assert.deepEqual(
+    specs([{ http: true }, { http: { qualifier: 'live' } }, { http: { qualifier: '$LATEST' } }]).map((s) => `${s.name}@${s.qualifier}`),
+    ['url@$DEFAULT', 'url-live@live', 'url-LATEST@$LATEST'],
+  );
+  assert.deepEqual(specs([{ http: { qualifier: 'live' } }]).map((s) => s.name), ['url']);
+});
+
+test('timer names as the timer page allows them: at most 60 characters, a letter first', () => {
+  assert.equal(specs([{ timer: { cron: '0 * * * *', name: 'a' + 'b'.repeat(59) } }])[0].name.length, 60);
+  for (const name of ['b'.repeat(61), '1daily', '_daily', '-daily', 'daily job']) {
+    const problems = new Problems();
+    triggersFromEvents([{ timer: { cron: '0 * * * *', name } }], WHERE, REGION, problems);
+    assert.deepEqual(problems.lines, [`functions.api.events[0].timer.name must be a letter, then at most 59 letters, digits, - or _, not "${name}"`], name);
+  }
 });
 
 // ---- the comparison key sees through SCF's read-back quirks -------------------------------------------------
@@ -244,6 +277,16 @@ const sameKey: Array<[string, TriggerSpec, DeployedTrigger]> = [
     deployed({ type: 'ckafka', name: 'ckafka-a-t', desc: '{"maxMsgNum":"999","offset":"latest","retry":10000,"timeOut":60,"consumerGroupName":"","ResourceId":"x","Partition":3}' }),
   ],
   [
+    'ckafka: made without a consumer group, read back with the one SCF named',
+    { type: 'ckafka', name: 'ckafka-a-t', desc: '{"maxMsgNum":100,"offset":"latest","retry":10000,"timeOut":60}', enable: true, qualifier: '$DEFAULT' },
+    deployed({ type: 'ckafka', name: 'ckafka-a-t', desc: '{"maxMsgNum":100,"offset":"latest","retry":10000,"timeOut":60,"consumerGroupName":"scf_ckafka-a_t_1700000000"}' }),
+  ],
+  [
+    'timer: a weekday cron read back with numbers and * for ?',
+    { type: 'timer', name: 'noon', desc: '0 0 12 ? * MON *', enable: true, qualifier: '$DEFAULT' },
+    deployed({ type: 'timer', name: 'noon', desc: '{"cron":"0 0 12 * * 1 *"}' }),
+  ],
+  [
     'cos: the desc with keys in another order',
     { type: 'cos', name: BUCKET_DOMAIN, desc: '{"event":"cos:ObjectCreated:*","filter":{"Prefix":"in/","Suffix":".jpg"}}', enable: true, qualifier: '$DEFAULT' },
     deployed({ type: 'cos', name: BUCKET_DOMAIN, desc: '{"filter":{"Suffix":".jpg","Prefix":"in/"},"event":"cos:ObjectCreated:*"}' }),
@@ -262,7 +305,7 @@ const sameKey: Array<[string, TriggerSpec, DeployedTrigger]> = [
 
 for (const [name, spec, readBack] of sameKey) {
   test(`trigger key equal: ${name}`, () => {
-    assert.equal(triggerKey(spec), triggerKey(readBack));
+    assert.ok(sameTrigger(spec, readBack));
     assert.equal(triggerIdentity(spec), triggerIdentity(readBack));
     assert.deepEqual(triggerDifferences(spec, readBack), []);
   });
@@ -278,6 +321,7 @@ test('trigger key differs: cron, enable, argument, qualifier, kafka setting; ide
     { ...timerSpec, customArgument: 'x' },
   ]) {
     assert.notEqual(triggerKey(changed), triggerKey(readBack));
+    assert.ok(!sameTrigger(changed, readBack));
     assert.equal(triggerIdentity(changed), triggerIdentity(readBack));
   }
   assert.notEqual(triggerIdentity({ ...timerSpec, qualifier: '$LATEST' }), triggerIdentity(readBack));
@@ -300,6 +344,13 @@ test('differences name what changed; updatable in place: timer, http, ckafka unl
   assert.ok(updatableInPlace(kafka, kafkaBack));
   assert.deepEqual(triggerDifferences(kafka, kafkaBack), ['maxMsgNum 100 → 10']);
   assert.ok(!updatableInPlace({ ...kafka, desc: '{"maxMsgNum":10,"offset":"earliest","retry":1,"timeOut":60}' }, kafkaBack));
+  // A consumer group serverless.yml names is compared (and moving it re-creates the trigger); one SCF named is not.
+  const named = deployed({ type: 'ckafka', name: 'ckafka-a-t', desc: '{"maxMsgNum":10,"offset":"latest","retry":1,"timeOut":60,"consumerGroupName":"scf-named"}' });
+  assert.ok(sameTrigger(kafka, named));
+  const mine = { ...kafka, desc: '{"maxMsgNum":10,"offset":"latest","retry":1,"timeOut":60,"consumerGroupName":"mine"}' };
+  assert.ok(!sameTrigger(mine, named));
+  assert.ok(!updatableInPlace(mine, named));
+  assert.deepEqual(triggerDifferences(mine, named), ['consumerGroupName scf-named → mine']);
   const cosSpec: TriggerSpec = { type: 'cos', name: BUCKET_DOMAIN, desc: '{"event":"cos:ObjectCreated:*","filter":{"Prefix":"","Suffix":""}}', enable: false, qualifier: '$DEFAULT' };
   assert.ok(!updatableInPlace(cosSpec, deployed({ type: 'cos', name: BUCKET_DOMAIN, desc: cosSpec.desc! })));
   assert.equal(describeTrigger(cosSpec), `COS trigger on ${BUCKET_DOMAIN} (cos:ObjectCreated:*)`);

@@ -58,8 +58,8 @@ interface Run {
   functionName?: string;
 }
 
-function invocationRecords({ requestId, startMs, lines, statusCode = 200, error, functionName = 'shop-dev-api' }: Run): ClsRecord[] {
-  const log = new InvocationLog({ functionName, namespace: 'default', qualifier: '$LATEST', alias: '', requestId, retryNum: 0, startMs });
+function invocationRecords({ requestId, startMs, lines, statusCode = 200, error, functionName = 'shop-dev-api', simplified = false }: Run & { simplified?: boolean }): ClsRecord[] {
+  const log = new InvocationLog({ functionName, namespace: 'default', qualifier: '$LATEST', alias: '', requestId, retryNum: 0, startMs, simplified });
   const records = [log.start(), ...lines.map((text, i) => log.line({ timeMs: startMs + i + 1, text }))];
   records.push(...log.end({ statusCode, retMsg: error ? '' : '{"ok":true}', errorMessage: error, durationMs: lines.length + 5, memUsageBytes: 31178752, memorySize: 128 }));
   return records;
@@ -70,7 +70,7 @@ test('queries quote every value: a request id is a phrase, never tokens that mat
   const query = recordQuery({ namespace: 'default', functionNames: ['api', 'jobs'], requestIds: ['5b3c-11'], grep: 'out of stock', startedFrom: 1000, startedBefore: 2000.5 });
   assert.equal(
     query,
-    'SCF_Namespace:"default" AND (SCF_FunctionName:"api" OR SCF_FunctionName:"jobs") AND SCF_RequestId:"5b3c-11" AND SCF_StartTime:>=1000 AND SCF_StartTime:<2001 AND SCF_Message:"out of stock"',
+    'SCF_Namespace:"default" AND (SCF_FunctionName:"api" OR SCF_FunctionName:"jobs") AND SCF_RequestId:"5b3c-11" AND ((SCF_StartTime:>=1000 AND SCF_StartTime:<2001) OR NOT SCF_StartTime:*) AND SCF_Message:"out of stock"',
   );
   assert.match(recordQuery({ namespace: 'n', functionNames: ['f'], grep: 'x', grepOrPlatform: true }), / AND \(SCF_Message:"x" OR SCF_Type:"Platform"\)$/);
   assert.match(reportQuery({ namespace: 'n', functionNames: ['f'] }, ['timeout', 'memory-limit']), /SCF_Message:Report\* AND \(\(SCF_StatusCode:433\) OR \(SCF_StatusCode:434\)\)$/);
@@ -321,6 +321,58 @@ test('the CLS tail: --grep prints finished requests with their matching lines; a
   await outcomeTail.poll();
   assert.deepEqual(printed.map((r) => [r.requestId, r.outcome, r.lines]), [['slow', 'succeeded', ['boom soon']], ['bad', 'failed', ['boom', 'ERROR RequestId:bad Result:boom']]]);
   assert.deepEqual(failedTail.map((r) => [r.requestId, r.error?.message, r.lines.length]), [['bad', 'boom', 6]]);
+});
+
+// SCF's simplified log format (log-format page 583/60336): user lines carry no SCF_StartTime.
+test('simplified log format: history and tail show user lines; lines of a request started before the range are no request', async () => {
+  const store = new ClsStore();
+  const { topicId, target } = topicWith([], store);
+  const t0 = Date.now() - 60_000;
+  // Started before the range: its START and Report are outside it, two of its lines inside.
+  const before = invocationRecords({ requestId: 'before', startMs: t0 - 5000, lines: ['early 1', 'early 2'], simplified: true });
+  for (const [i, record] of before.entries()) if (record.fields.SCF_Type === 'Custom') Object.assign(record, { time: t0 + 10 + i });
+  const inside = invocationRecords({ requestId: 'inside', startMs: t0 + 100, lines: ['one', 'two'], simplified: true });
+  assert.equal(inside[1].fields.SCF_StartTime, undefined, 'a user line has no start time');
+  assert.ok(inside[inside.length - 1].fields.SCF_StartTime, 'the Report has it');
+  store.append(topicId, [...before, ...inside]);
+
+  const history: RequestLog[] = [];
+  for await (const page of clsHistory(searchOver(store), target, { fromMs: t0, toMs: t0 + 1000, finishWithinMs: 10_000, nowMs: Date.now() })) history.push(...page);
+  assert.deepEqual(history.map((r) => [r.requestId, r.outcome, r.lines.filter((l) => !/RequestId:/.test(l))]), [['inside', 'succeeded', ['one', 'two']]]);
+
+  let now = Date.now() + 1000;
+  const clock = { now: () => now, sleep: async () => undefined };
+  const printed: RequestLog[] = [];
+  const tail = new ClsTail(searchOver(store, () => now), target, { fromMs: t0, clock, overlapMs: 5000, onRequest: (r) => printed.push(r) });
+  await tail.poll();
+  assert.deepEqual(printed.map((r) => [r.requestId, r.lines.filter((l) => !/RequestId:/.test(l))]), [['inside', ['one', 'two']]]);
+  assert.equal(tail.stats.open, 1, 'the lines of "before" are held a while (its START might be indexed late)');
+  // The tail reads on past the overlap: what never started in it is forgotten.
+  store.append(topicId, invocationRecords({ requestId: 'later', startMs: t0 + 30_000, lines: ['three'], simplified: true }));
+  now += 1000;
+  await tail.poll();
+  assert.equal(tail.stats.open, 0);
+  assert.deepEqual(printed.map((r) => r.requestId), ['inside', 'later']);
+});
+
+test('records of look-alike function names on a shared topic are not the target\'s, in history, filters and tail', async () => {
+  const store = new ClsStore();
+  const { topicId, target } = topicWith([], store);
+  const t0 = Date.now() - 60_000;
+  store.append(topicId, [
+    ...invocationRecords({ requestId: 'mine', startMs: t0, lines: ['boom'], statusCode: 430, error: 'boom' }),
+    ...invocationRecords({ requestId: 'theirs', startMs: t0 + 10, lines: ['boom'], statusCode: 430, error: 'boom', functionName: 'shop-dev-api-v2' }),
+    ...invocationRecords({ requestId: 'older', startMs: t0 + 20, lines: ['boom'], statusCode: 430, error: 'boom', functionName: 'x-shop-dev-api' }),
+  ]);
+  for (const filters of [{}, { grep: 'boom' }, { outcomes: ['failed' as const] }]) {
+    const seen: string[] = [];
+    for await (const page of clsHistory(searchOver(store), target, { fromMs: t0, toMs: t0 + 1000, finishWithinMs: 10_000, nowMs: Date.now(), ...filters })) seen.push(...page.map((r) => r.requestId));
+    assert.deepEqual(seen, ['mine'], JSON.stringify(filters));
+  }
+  const printed: string[] = [];
+  const now = Date.now() + 1000;
+  await new ClsTail(searchOver(store, () => now), target, { fromMs: t0, clock: { now: () => now, sleep: async () => undefined }, onRequest: (r) => printed.push(r.requestId) }).poll();
+  assert.deepEqual(printed, ['mine']);
 });
 
 test('GetFunctionLogs entries: the status code of the error reply, 499 for interrupted, 439 is a failure', () => {

@@ -27,6 +27,8 @@ export interface InvocationLogInfo {
   retryNum: number;
   /** Epoch ms. */
   startMs: number;
+  /** SCF's simplified log format: fewer fields on every record but the Report. */
+  simplified?: boolean;
 }
 
 export interface LogLine {
@@ -127,6 +129,12 @@ export class InvocationLog {
       SCF_StatusCode: final?.statusCode ?? RUNNING,
       SCF_Type: type,
     });
+    if (info.simplified && !final) {
+      // The simplified format (log-format page 583/60336): every record but the Report goes without these; user
+      // lines without their request's start time too.
+      for (const key of ['SCF_Duration', 'SCF_MemUsage', 'SCF_Level', 'SCF_StatusCode']) delete fields[key];
+      if (type === 'Custom') delete fields.SCF_StartTime;
+    }
     return { time: Number(logTimeNs / NS_PER_MS), fields, pkgId: this.pkgId, pkgLogId: String(65536 + this.pkgLogIndex++) };
   }
 }

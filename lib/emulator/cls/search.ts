@@ -22,6 +22,11 @@ export interface SearchLimits {
   maxQueryChars: number;
   /** Searches in flight on one topic (see TopicSearchGate). */
   topicConcurrency: number;
+  /**
+   * Answer as CLS did before SDK 4.1.204: only the `Query` + `SyntaxRule` pair, `Query` required; `QueryString`
+   * and `QuerySyntax` are unknown parameters.
+   */
+  legacyQueryOnly?: boolean;
 }
 
 export const SEARCH_LIMITS: SearchLimits = {
@@ -159,6 +164,10 @@ function readRequest(params: Params, limits: SearchLimits): SearchRequest {
   // Two generations of the same pair: Query + SyntaxRule (Lucene unless told), QueryString + QuerySyntax (CQL).
   const legacy = given(params, 'Query') || given(params, 'SyntaxRule');
   const current = given(params, 'QueryString') || given(params, 'QuerySyntax');
+  if (limits.legacyQueryOnly) {
+    for (const name of ['QueryString', 'QuerySyntax']) if (given(params, name)) throw new ApiFault('UnknownParameter', `The parameter \`${name}\` is not recognized.`);
+    if (!given(params, 'Query')) throw new ApiFault('MissingParameter', 'The request is missing a required parameter `Query`.');
+  }
   if (legacy && current) invalid('Use either `Query` and `SyntaxRule` or `QueryString` and `QuerySyntax`, not both.');
   const query = (legacy ? string(params, 'Query') : string(params, 'QueryString')) ?? '';
   const syntax = legacy ? syntaxOf(params, 'SyntaxRule', 'lucene') : syntaxOf(params, 'QuerySyntax', 'cql');

@@ -4,10 +4,17 @@
 import { actionRate, type ServiceName } from '../../cloud/limits';
 
 export interface Faults {
-  /** Share of requests answered RequestLimitExceeded before anything runs. */
+  /** Share of requests answered RequestLimitExceeded (or `throttleCode`) before anything runs. */
   throttleRate?: number;
-  /** Share answered InternalError before anything runs. */
+  /**
+   * The throttling code those get: RequestLimitExceeded (the default) or one of its kinds the cloud answers,
+   * e.g. RequestLimitExceeded.UinLimitExceeded, .IPLimitExceeded, .GlobalRegionUinLimitExceeded.
+   */
+  throttleCode?: string;
+  /** Share answered InternalError (or `errorCode`) before anything runs. */
   internalErrorRate?: number;
+  /** The code those get: InternalError (the default), one of its kinds, or ServiceUnavailable. */
+  errorCode?: string;
   /** Share answered HTTP 502 with an HTML page, after the action ran. */
   gatewayRate?: number;
   /** Share whose connection is reset after the action ran. */
@@ -29,6 +36,11 @@ export interface Faults {
   /** Seed of the fault dice, for reproducible runs. */
   seed?: number;
 }
+
+/** The throttling codes the cloud answers (SCF-API.md, the common error codes). */
+export const THROTTLE_CODE = /^RequestLimitExceeded(\.[A-Za-z]+)?$/;
+/** The transient server failures it answers. */
+export const SERVER_ERROR_CODE = /^(InternalError(\.[A-Za-z]+)?|ServiceUnavailable)$/;
 
 /** Mulberry32: small seeded dice for reproducible fault runs. */
 function dice(seed: number): () => number {

@@ -13,7 +13,7 @@ import { ApiFault } from '../api-fault';
 import { type EmulatorBehaviour, EmulatorCore, TAG_API_VERSION } from '../scf/actions';
 import type { EmulatedService } from '../service-file';
 import { type EmulatorCredentials, NonceCache, preflightTc3, verifyTc3, verifyV1 } from './auth';
-import { type Faults, FaultPlan } from './faults';
+import { type Faults, FaultPlan, SERVER_ERROR_CODE, THROTTLE_CODE } from './faults';
 import { flatParams, jsonParams, unflatten } from './params';
 
 export type { EmulatorCredentials } from './auth';
@@ -169,6 +169,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       } catch (error) {
         return sendJson(res, 400, { error: (error as Error).message });
       }
+      if (faults.throttleCode !== undefined && !THROTTLE_CODE.test(String(faults.throttleCode))) return sendJson(res, 400, { error: 'throttleCode must be RequestLimitExceeded or RequestLimitExceeded.<Kind>' });
+      if (faults.errorCode !== undefined && !SERVER_ERROR_CODE.test(String(faults.errorCode))) return sendJson(res, 400, { error: 'errorCode must be InternalError, InternalError.<Kind> or ServiceUnavailable' });
       plan.replace(faults);
       return sendJson(res, 200, plan.faults);
     }
@@ -277,8 +279,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     // Limits and faults that strike before the action runs.
     const now = Date.now();
     if (plan.overRateLimit(service, apiAction, now)) return fail(new ApiFault('RequestLimitExceeded', 'Your current request rate is too high.'));
-    if (plan.chance(plan.faults.throttleRate, apiAction)) return fail(new ApiFault('RequestLimitExceeded', 'Your current request rate is too high.'));
-    if (plan.chance(plan.faults.internalErrorRate, apiAction)) return fail(new ApiFault('InternalError', 'An internal error occurred.'));
+    if (plan.chance(plan.faults.throttleRate, apiAction)) return fail(new ApiFault(plan.faults.throttleCode ?? 'RequestLimitExceeded', 'Your current request rate is too high.'));
+    if (plan.chance(plan.faults.internalErrorRate, apiAction)) return fail(new ApiFault(plan.faults.errorCode ?? 'InternalError', 'An internal error occurred.'));
     const latency = plan.latencyFor(apiAction);
     if (latency) await new Promise((r) => setTimeout(r, latency));
 

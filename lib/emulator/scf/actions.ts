@@ -147,7 +147,7 @@ export class EmulatorCore {
     try {
       // A turn of the event loop: searches in flight at once are counted as the cloud counts them.
       await new Promise((r) => setImmediate(r));
-      return searchLog(params, this.cls, this.ctx.now()) as unknown as Params;
+      return searchLog(params, this.cls, this.ctx.now(), { legacyQueryOnly: this.ctx.behaviour.clsLegacyQuery }) as unknown as Params;
     } finally {
       release?.();
     }

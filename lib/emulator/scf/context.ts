@@ -28,6 +28,16 @@ export interface EmulatorBehaviour {
   deployFaults?: DeployFault[];
   /** Functions whose name matches one of these globs get no CLS topic (their logs: GetFunctionLogs only). */
   withoutLogTopic?: string[];
+  /**
+   * Functions whose name matches one of these globs log in SCF's simplified format (log-format page 583/60336):
+   * user lines without SCF_StartTime, SCF_Duration, SCF_MemUsage, SCF_Level, SCF_StatusCode; START, END, ERROR
+   * and Response without the last four; Report with all.
+   */
+  simplifiedLogFormat?: string[];
+  /** GetFunctionLogs answers as the cloud does since it took the action offline: InvalidAction. */
+  getFunctionLogsOffline?: boolean;
+  /** CLS SearchLog takes only the deprecated Query + SyntaxRule pair (as before SDK 4.1.204). */
+  clsLegacyQuery?: boolean;
   /** A record written to CLS becomes searchable this long after, ms (CLS is eventually consistent). */
   logIndexDelayMs?: number;
   /** The account's region, as handlers see it. */

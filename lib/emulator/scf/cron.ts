@@ -1,20 +1,24 @@
-// SCF timer trigger cron expressions: seven fields (second minute hour day-of-month month day-of-week year) or
-// the five-field form (minute hour day month day-of-week), with `*`, `,`, `-` and `/`; weeks 0–6 (0 Sunday) or
-// SUN–SAT, months 1–12 or JAN–DEC, years 1970–2099. Schedules run on China time (UTC+8, no daylight saving).
-// Pure: parse, normalise, and the next time a schedule fires.
+// SCF timer trigger cron expressions as the timer page (product doc 583/9708) gives them: seven fields (second
+// minute hour day-of-month month day-of-week year), with `*`, `,`, `-` and `/`; weeks 0–6 (0 Sunday) or SUN–SAT,
+// months 1–12 or JAN–DEC, years 1970–2099; `? L W` in day-of-month (`?` no day, `L` the last day, `15W` the
+// weekday nearest the 15th within its month, `LW` the last weekday) and `? L #` in day-of-week (`5L` the last
+// Friday of the month, `1#2` its second Monday), each special form the whole field. When both day fields are
+// given, either one matching fires. Schedules run on China time (UTC+8, no daylight saving). Pure: parse, and
+// the next time a schedule fires.
 
 export interface CronSchedule {
   seconds: boolean[];
   minutes: boolean[];
   hours: boolean[];
-  days: boolean[];
   months: boolean[];
-  weekdays: boolean[];
   years: boolean[];
-  /** Whether day-of-month / day-of-week were restricted (not `*`): when both are, either may match. */
-  daysRestricted: boolean;
-  weekdaysRestricted: boolean;
+  /** Day-of-month and day-of-week: undefined when left open (`*` or `?`). */
+  dayOfMonth?: DayRule;
+  dayOfWeek?: DayRule;
 }
+
+/** Whether a day (year, month 1–12, day 1–31, weekday 0–6) is one the field names. */
+type DayRule = (year: number, month: number, day: number, weekday: number) => boolean;
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
@@ -51,8 +55,8 @@ function value(text: string, spec: FieldSpec): number {
   return n;
 }
 
-/** One field → the allowed values (indexed from 0; unused low indexes stay false). */
-function parseField(text: string, spec: FieldSpec): { allowed: boolean[]; restricted: boolean } {
+/** One field of `, - * /` items → the allowed values (indexed from 0; unused low indexes stay false). */
+function parseField(text: string, spec: FieldSpec): boolean[] {
   const allowed = new Array<boolean>(spec.max + 1).fill(false);
   if (text === '') throw new CronError(`the ${spec.name} field is empty`);
   for (const item of text.split(',')) {
@@ -81,38 +85,94 @@ function parseField(text: string, spec: FieldSpec): { allowed: boolean[]; restri
     }
     for (let v = from; v <= to; v += step) allowed[v] = true;
   }
-  return { allowed, restricted: text !== '*' };
+  return allowed;
 }
 
-/** Parses a 5- or 7-field expression; throws CronError saying what is wrong. */
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function weekdayOf(year: number, month: number, day: number): number {
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+}
+
+/** The weekday (Monday to Friday) nearest `day` within its month; undefined when the month is shorter. */
+function nearestWeekday(year: number, month: number, day: number): number | undefined {
+  const last = daysIn(year, month);
+  if (day > last) return undefined;
+  const weekday = weekdayOf(year, month, day);
+  if (weekday === 6) return day === 1 ? 3 : day - 1;
+  if (weekday === 0) return day === last ? day - 2 : day + 1;
+  return day;
+}
+
+/** The day-of-month field: undefined when open (`*`, `?`). */
+function dayOfMonthRule(text: string): DayRule | undefined {
+  const upper = text.toUpperCase();
+  if (upper === '*' || upper === '?') return undefined;
+  if (upper === 'L') return (y, m, d) => d === daysIn(y, m);
+  if (upper === 'LW') return (y, m, d) => d === nearestWeekday(y, m, daysIn(y, m));
+  const nearest = /^(\d+)W$/.exec(upper);
+  if (nearest) {
+    const target = value(nearest[1], DAY);
+    return (y, m, d) => d === nearestWeekday(y, m, target);
+  }
+  if (/[?LW#]/.test(upper)) throw new CronError(`\`${text}\` is not a day of month SCF takes (? L W only as ?, L, LW or nW, the whole field)`);
+  const days = parseField(text, DAY);
+  return (_y, _m, d) => days[d];
+}
+
+/** The day-of-week field: undefined when open (`*`, `?`). */
+function dayOfWeekRule(text: string): DayRule | undefined {
+  const upper = text.toUpperCase();
+  if (upper === '*' || upper === '?') return undefined;
+  const last = /^(\d+)L$/.exec(upper);
+  if (last) {
+    const weekday = value(last[1], WEEKDAY);
+    return (y, m, d, w) => w === weekday && d + 7 > daysIn(y, m);
+  }
+  const nth = /^(\d+)#(\d+)$/.exec(upper);
+  if (nth) {
+    const weekday = value(nth[1], WEEKDAY);
+    const k = Number(nth[2]);
+    if (k < 1 || k > 5) throw new CronError(`\`${text}\` asks for occurrence ${k} of the month, outside 1–5`);
+    return (_y, _m, d, w) => w === weekday && Math.ceil(d / 7) === k;
+  }
+  if (/[?L#W]/.test(upper.replace(/[A-Z]{3}/g, (name) => (WEEKDAYS.includes(name) ? '' : name)))) {
+    throw new CronError(`\`${text}\` is not a day of week SCF takes (? L # only as ?, nL or n#k, the whole field)`);
+  }
+  const weekdays = parseField(text, WEEKDAY);
+  return (_y, _m, _d, w) => weekdays[w];
+}
+
+/** Parses a seven-field expression; throws CronError saying what is wrong. */
 export function parseCron(expression: string): CronSchedule {
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5 && fields.length !== 7) throw new CronError(`a cron expression has 5 or 7 fields, not ${fields.length}`);
-  const [second, minute, hour, day, month, weekday, year] = fields.length === 7 ? fields : ['0', ...fields, '*'];
-  const days = parseField(day, DAY);
-  const weekdays = parseField(weekday, WEEKDAY);
+  if (fields.length !== 7) throw new CronError(`a cron expression has 7 fields (second minute hour day month week year), not ${fields.length}`);
+  const [second, minute, hour, day, month, weekday, year] = fields;
+  if (day === '?' && weekday === '?') throw new CronError('`?` in both day fields leaves no day');
   return {
-    seconds: parseField(second, SECOND).allowed,
-    minutes: parseField(minute, MINUTE).allowed,
-    hours: parseField(hour, HOUR).allowed,
-    days: days.allowed,
-    months: parseField(month, MONTH).allowed,
-    weekdays: weekdays.allowed,
-    years: parseField(year, YEAR).allowed,
-    daysRestricted: days.restricted,
-    weekdaysRestricted: weekdays.restricted,
+    seconds: parseField(second, SECOND),
+    minutes: parseField(minute, MINUTE),
+    hours: parseField(hour, HOUR),
+    months: parseField(month, MONTH),
+    years: parseField(year, YEAR),
+    dayOfMonth: dayOfMonthRule(day),
+    dayOfWeek: dayOfWeekRule(weekday),
   };
 }
 
-/** The seven-field form SCF reports: `m h d M w` becomes `0 m h d M w *`; seven fields stay as written. */
+/** The form SCF reports a cron in: the fields as given, single spaces. */
 export function normaliseCron(expression: string): string {
-  const fields = expression.trim().split(/\s+/);
-  return fields.length === 5 ? `0 ${fields.join(' ')} *` : fields.join(' ');
+  return expression.trim().split(/\s+/).join(' ');
 }
 
-function dayMatches(s: CronSchedule, day: number, weekday: number): boolean {
-  if (s.daysRestricted && s.weekdaysRestricted) return s.days[day] || s.weekdays[weekday];
-  return s.days[day] && s.weekdays[weekday];
+function dayMatches(s: CronSchedule, year: number, month: number, day: number, weekday: number): boolean {
+  const byMonth = s.dayOfMonth?.(year, month, day, weekday);
+  const byWeek = s.dayOfWeek?.(year, month, day, weekday);
+  // Both given: either fires (the timer page). One given: that one. Neither: every day.
+  if (byMonth !== undefined && byWeek !== undefined) return byMonth || byWeek;
+  return byMonth ?? byWeek ?? true;
 }
 
 /** The first time (epoch ms, whole seconds) strictly after `afterMs` that `schedule` fires; undefined if never. */
@@ -130,7 +190,7 @@ export function nextFire(schedule: CronSchedule, afterMs: number): number | unde
       t.setTime(Date.UTC(year, t.getUTCMonth() + 1, 1));
       continue;
     }
-    if (!dayMatches(schedule, t.getUTCDate(), t.getUTCDay())) {
+    if (!dayMatches(schedule, year, t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCDay())) {
       t.setTime(Date.UTC(year, t.getUTCMonth(), t.getUTCDate() + 1));
       continue;
     }

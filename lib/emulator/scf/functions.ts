@@ -7,7 +7,7 @@ import type { FunctionConfiguration, FunctionStatus } from '../../cloud/types';
 import { type CodeRecord, type FunctionRecord, newFunctionRecord, resolveQualifier } from '../store/account';
 import { CREATE_ZIP_BYTES, codeSource, deployCode, UPDATE_ZIP_BYTES } from './code';
 import { findFunction, findNamespace, type ScfContext } from './context';
-import { fail, requireStatus } from './lifecycle';
+import { fail, requireChangeable, requireStatus } from './lifecycle';
 import { type Params, str } from './params';
 import { triggerInfo } from './triggers';
 import {
@@ -115,6 +115,7 @@ export async function createFunction(ctx: ScfContext, params: Params): Promise<P
   const handler = str(params, 'Handler') ?? 'index.main_handler';
   checkHandler(handler, runtime);
   const changes = configChanges(params);
+  const asyncRunEnable = trueFalse(params.AsyncRunEnable, 'AsyncRunEnable');
   const tags = parseTags(params.Tags);
   if (params.Code === undefined || params.Code === null) throw new ApiFault('MissingParameter.Code', 'CreateFunction needs Code.');
   const source = codeSource(params.Code, params.CodeSource);
@@ -134,6 +135,7 @@ export async function createFunction(ctx: ScfContext, params: Params): Promise<P
     layers: [],
     ...changes,
   };
+  if (asyncRunEnable) config.asyncRunEnable = true;
   Object.assign(config, ctx.logTopic(name, { logsetId: changes.clsLogsetId, topicId: changes.clsTopicId }));
   const fn = newFunctionRecord({ functionName: name, namespace, status: 'Creating', config, code, type, tags }, ctx.now());
   ctx.account.putFunction(fn);
@@ -171,7 +173,7 @@ function startUpdate(ctx: ScfContext, fn: FunctionRecord, failCode: string, appl
 
 export async function updateFunctionCode(ctx: ScfContext, params: Params): Promise<Params> {
   const fn = findFunction(ctx, params);
-  const refuse = () => requireStatus(fn, 'FailedOperation.UpdateFunctionCode', 'UpdateFunctionCode', UPDATABLE);
+  const refuse = () => requireChangeable(ctx.lifecycle, fn, 'UpdateFunctionCode', UPDATABLE);
   refuse();
   const handler = str(params, 'Handler');
   if (handler !== undefined) checkHandler(handler, fn.config.runtime);
@@ -200,7 +202,11 @@ export async function updateFunctionCode(ctx: ScfContext, params: Params): Promi
 
 export function updateFunctionConfiguration(ctx: ScfContext, params: Params): Params {
   const fn = findFunction(ctx, params);
-  requireStatus(fn, 'FailedOperation.UpdateFunctionConfiguration', 'UpdateFunctionConfiguration', UPDATABLE);
+  requireChangeable(ctx.lifecycle, fn, 'UpdateFunctionConfiguration', UPDATABLE);
+  // Set at creation only: not parameters of this action.
+  for (const name of ['AsyncRunEnable', 'Type']) {
+    if (params[name] !== undefined) throw new ApiFault('UnknownParameter', `The parameter \`${name}\` is not recognized: it is set at creation only.`);
+  }
   const runtime = str(params, 'Runtime');
   if (runtime !== undefined && runtime !== fn.config.runtime) {
     throw new ApiFault('InvalidParameterValue.Runtime', `The runtime is chosen at creation (${fn.config.runtime}) and cannot be changed.`);
@@ -260,10 +266,11 @@ export function getFunction(ctx: ScfContext, params: Params): Params {
     DeadLetterConfig: { Type: '', Name: '', FilterType: '' },
     PublicNetConfig: { PublicNetStatus: 'ENABLE', EipConfig: { EipStatus: 'DISABLE', EipAddress: [] } },
     OnsEnable: 'FALSE',
-    AsyncRunEnable: 'FALSE',
+    AsyncRunEnable: config.asyncRunEnable ? 'TRUE' : 'FALSE',
     TraceEnable: 'FALSE',
     ProtocolType: '',
-    Triggers: fn.triggers.map(triggerInfo),
+    // The triggers of the qualifier asked for ($LATEST when none): ListTriggers lists all of them.
+    Triggers: fn.triggers.filter((t) => t.qualifier === qualifier).map(triggerInfo),
   };
 }
 
@@ -310,7 +317,7 @@ const FILTER_VALUES = new Map<string, (fn: FunctionRecord) => string | undefined
   ['Runtime', (fn) => fn.config.runtime],
   ['Type', (fn) => fn.type],
   ['PublicNetStatus', () => 'ENABLE'],
-  ['AsyncRunEnable', () => 'FALSE'],
+  ['AsyncRunEnable', (fn) => (fn.config.asyncRunEnable ? 'TRUE' : 'FALSE')],
   ['TraceEnable', () => 'FALSE'],
   ['Stamp', () => undefined],
   ['VpcId', (fn) => fn.config.vpcConfig?.vpcId],
@@ -397,7 +404,7 @@ export function listFunctions(ctx: ScfContext, params: Params): Params {
       Type: fn.type,
       AddTime: formatCst(fn.addTime),
       ModTime: formatCst(fn.modTime),
-      AsyncRunEnable: 'FALSE',
+      AsyncRunEnable: fn.config.asyncRunEnable ? 'TRUE' : 'FALSE',
       TraceEnable: 'FALSE',
       TotalProvisionedConcurrencyMem: 0,
       ReservedConcurrencyMem: 0,

@@ -12,6 +12,7 @@ import { type FunctionRecord, resolveQualifier } from '../store/account';
 import { findFunction, type ScfContext } from './context';
 import { requireInvocable } from './lifecycle';
 import { type Params, str } from './params';
+import { globMatch } from './validate';
 
 /** GetFunctionLogs' RetCode for each way a run ends: 1 is any error of the user's code. */
 const RET_CODES: Record<RunStatus, number> = { succeeded: 0, failed: 1, exited: 1, timeout: 433, memory: 434, terminated: 3 };
@@ -107,7 +108,8 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
   });
   // The function's CLS topic gets the records SCF writes: START now, a line as each is written, the rest at the end.
   const topicId = config.clsTopicId && ctx.cls.topic(config.clsTopicId) ? config.clsTopicId : undefined;
-  const clsLog = new InvocationLog({ functionName: fn.functionName, namespace: fn.namespace, qualifier: version, alias: qualifier === version ? '' : qualifier, requestId, retryNum: 0, startMs: record.startMs });
+  const simplified = ctx.behaviour.simplifiedLogFormat?.some((glob) => globMatch(glob, fn.functionName));
+  const clsLog = new InvocationLog({ functionName: fn.functionName, namespace: fn.namespace, qualifier: version, alias: qualifier === version ? '' : qualifier, requestId, retryNum: 0, startMs: record.startMs, simplified });
   const write = (records: ClsRecord | ClsRecord[]) => topicId && ctx.cls.append(topicId, records);
   write(clsLog.start());
   record.onLine = (line) => write(clsLog.line(line));

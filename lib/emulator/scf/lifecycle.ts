@@ -15,6 +15,11 @@ export interface DeployFault {
   /** The StatusReasons entry; defaults name the failed operation. */
   errorCode?: string;
   errorMessage?: string;
+  /**
+   * Instead of failing: the next change of a matching function finds it Updating, as when another client changed
+   * it a moment before (it settles Active after a transition, unchanged), and is refused as the cloud refuses it.
+   */
+  busy?: boolean;
 }
 
 export type Transition = 'Creating' | 'Updating' | 'Publishing' | 'Deleting';
@@ -78,8 +83,8 @@ export class Lifecycle {
   }
 
   /** The fault that fails this create or update of `functionName`, if one is set (and counts it). */
-  takeFault(functionName: string): DeployFault | undefined {
-    const index = this.faultList.findIndex((f) => globMatch(f.pattern, functionName) && (f.count === undefined || f.count > 0));
+  takeFault(functionName: string, busy = false): DeployFault | undefined {
+    const index = this.faultList.findIndex((f) => Boolean(f.busy) === busy && globMatch(f.pattern, functionName) && (f.count === undefined || f.count > 0));
     if (index < 0) return undefined;
     const fault = this.faultList[index];
     if (fault.count !== undefined && --fault.count <= 0) this.faultList.splice(index, 1);
@@ -99,6 +104,21 @@ export function fail(fn: FunctionRecord, status: FunctionStatus, fault: DeployFa
 export function requireStatus(fn: FunctionRecord, code: string, action: string, also: FunctionStatus[] = []): void {
   if (fn.status === 'Active' || also.includes(fn.status)) return;
   throw new ApiFault(code, `The function \`${fn.functionName}\` is ${fn.status}: ${action} cannot run now. Retry when its status is Active.`);
+}
+
+/**
+ * A change of `fn` (UpdateFunctionCode, UpdateFunctionConfiguration, PublishVersion, CreateTrigger) refused unless
+ * it is Active (or in one of `also`), as the cloud refuses it: UnauthorizedOperation.FunctionStatus, "Function
+ * status Updating is not allowed to do UpdateFunctionConfiguration". A busy deploy fault strikes here first.
+ */
+export function requireChangeable(lifecycle: Lifecycle, fn: FunctionRecord, action: string, also: FunctionStatus[] = []): void {
+  if (fn.status === 'Active' && lifecycle.takeFault(fn.functionName, true)) {
+    lifecycle.begin(fn, 'Updating', () => {
+      fn.status = 'Active';
+    });
+  }
+  if (fn.status === 'Active' || also.includes(fn.status)) return;
+  throw new ApiFault('UnauthorizedOperation.FunctionStatus', `Function status ${fn.status} is not allowed to do ${action}.`);
 }
 
 /**

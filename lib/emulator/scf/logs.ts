@@ -19,6 +19,8 @@ const RET_CODE_CLASSES: Record<string, (code: number) => boolean> = {
 };
 
 export function getFunctionLogs(ctx: ScfContext, params: Params): Params {
+  // The SDK marks the action offline ("该接口已下线"); an endpoint that no longer has it answers so.
+  if (ctx.behaviour.getFunctionLogsOffline) throw new ApiFault('InvalidAction', 'The action GetFunctionLogs has been taken offline: use GetRequestStatus for a request\'s result and CLS for logs.');
   const fn = findFunction(ctx, params);
   const offset = int(params, 'Offset', 0);
   const limit = int(params, 'Limit', 20);

@@ -1,6 +1,7 @@
-// The Tag API (service `tag`, version 2018-08-13) as far as functions need it: ModifyResourceTags on
-// `qcs::scf:<region>:uin/<uin>:lam/<FunctionId>` (the older plugin's `qcs::scf:<region>::lam/<FunctionId>`,
-// without the account, is taken too). A dispatch table of its own; the HTTP layer routes to it by version.
+// The Tag API (service `tag`, version 2018-08-13) as far as functions need it: ModifyResourceTags on a function
+// named as the vendor's current tools name it, `qcs::scf:<region>:uin/<uin>:namespace/<ns>/function/<name>` (the
+// account may be left empty: the caller's), or in the older `...:lam/<FunctionId>` form (with or without
+// `uin/<uin>`). A dispatch table of its own; the HTTP layer routes to it by version.
 import { ApiFault } from '../api-fault';
 import type { FunctionRecord } from '../store/account';
 import type { ScfContext } from './context';
@@ -11,17 +12,19 @@ export { TAG_API_VERSION } from '../../cloud/tag';
 
 type TagAction = (ctx: ScfContext, params: Params) => Params | Promise<Params>;
 
-const RESOURCE = /^qcs::scf:([a-z]+-[a-z]+(?:-\d+)?):(uin\/(\d+))?:lam\/(lam-[A-Za-z0-9]+)$/;
+const RESOURCE = /^qcs::scf:([a-z]+-[a-z]+(?:-\d+)?):(?:uin\/(\d*))?:(?:lam\/(lam-[A-Za-z0-9]+)|namespace\/([A-Za-z0-9_-]+)\/function\/([A-Za-z0-9_-]+))$/;
 const TAG_CODES = { key: 'InvalidParameterValue.TagKeyLengthExceeded', value: 'InvalidParameterValue.TagValueLengthExceeded', reserved: 'InvalidParameter.ReservedTagKey' };
 
 function functionOf(ctx: ScfContext, resource: unknown): FunctionRecord {
   const bad = (message: string) => new ApiFault('InvalidParameterValue.ResourceDescriptionError', message);
   if (typeof resource !== 'string') throw bad('Resource must be a six-segment resource description.');
   const match = RESOURCE.exec(resource);
-  if (!match) throw bad(`\`${resource.slice(0, 120)}\` is not an SCF function resource (qcs::scf:<region>:uin/<uin>:lam/<FunctionId>).`);
-  if (match[3] !== undefined && match[3] !== ctx.account.identity.uin) throw bad(`The resource belongs to uin ${match[3]}, not to this account.`);
-  const fn = ctx.account.findById(match[4]);
-  if (!fn) throw bad(`No function has the id \`${match[4]}\`.`);
+  if (!match) throw bad(`\`${resource.slice(0, 120)}\` is not an SCF function resource (qcs::scf:<region>:uin/<uin>:namespace/<namespace>/function/<name>).`);
+  const [, region, uin, functionId, namespace, name] = match;
+  if (region !== ctx.behaviour.region && ctx.behaviour.region !== undefined) throw bad(`The resource is in region ${region}, not in this account's ${ctx.behaviour.region}.`);
+  if (uin && uin !== ctx.account.identity.uin) throw bad(`The resource belongs to uin ${uin}, not to this account.`);
+  const fn = functionId ? ctx.account.findById(functionId) : ctx.account.getFunction(namespace, name);
+  if (!fn) throw bad(`No function \`${(functionId ?? `${namespace}/${name}`).slice(0, 120)}\` in this account.`);
   return fn;
 }
 

@@ -9,7 +9,7 @@ import { type FunctionRecord, resolveQualifier, type TriggerRecord } from '../st
 import { CronError, normaliseCron, parseCron } from './cron';
 import { COS_EVENTS } from '../../cloud/scf-rules';
 import { findFunction, type ScfContext } from './context';
-import { requireStatus } from './lifecycle';
+import { requireChangeable } from './lifecycle';
 import { type Params, str } from './params';
 import { QUOTAS, wholeNumber } from './validate';
 
@@ -91,10 +91,10 @@ function sameCosRule(a: CosRule, b: CosRule): boolean {
 }
 
 /** The TriggerDesc a trigger is stored (and read back) with, after the type's checks. */
-function storedDesc(ctx: ScfContext, type: string, name: string, desc: string | undefined): string {
+function storedDesc(ctx: ScfContext, type: string, name: string, desc: string | undefined, previous?: TriggerRecord): string {
   switch (type) {
     case 'timer': {
-      if (!/^[A-Za-z0-9_-]{1,100}$/.test(name)) throw new ApiFault('InvalidParameterValue.TriggerName', 'A timer trigger name is 1–100 letters, digits, - and _.');
+      if (!/^[A-Za-z][A-Za-z0-9_-]{0,59}$/.test(name)) throw new ApiFault('InvalidParameterValue.TriggerName', 'A timer trigger name is at most 60 letters, digits, - and _, a letter first.');
       if (desc === undefined) throw descFault('A timer trigger needs its cron expression as TriggerDesc.');
       try {
         parseCron(desc);
@@ -122,6 +122,11 @@ function storedDesc(ctx: ScfContext, type: string, name: string, desc: string | 
       if (typeof parsed.offset !== 'string' || !/^(latest|earliest|\d+)$/.test(parsed.offset)) throw descFault('CKafka offset must be latest, earliest or a time in ms.');
       const timeOut = wholeNumber(parsed.timeOut, 'timeOut');
       if (timeOut !== undefined && (timeOut < 1 || timeOut > 60)) throw descFault('CKafka timeOut must be 1 to 60 seconds.');
+      // SCF names the consumer group itself when none is given (trigger doc 583/39901), and reports that name.
+      // An update without one keeps the group the trigger has.
+      if (parsed.consumerGroupName === undefined || parsed.consumerGroupName === '') {
+        parsed.consumerGroupName = (previous && jsonObject(previous.desc, 'ckafka').consumerGroupName) || `scf-${name.slice(0, 80)}-${ctx.now().toString(36)}`;
+      }
       return JSON.stringify(parsed);
     }
     case 'http': {
@@ -170,7 +175,7 @@ function typeParam(params: Params): string {
 
 export function createTrigger(ctx: ScfContext, params: Params): Params {
   const fn = findFunction(ctx, params);
-  requireStatus(fn, 'FailedOperation.CreateTrigger', 'CreateTrigger');
+  requireChangeable(ctx.lifecycle, fn, 'CreateTrigger');
   const name = str(params, 'TriggerName', true)!;
   const type = typeParam(params);
   const qualifier = qualifierParam(fn, params);
@@ -186,8 +191,10 @@ export function createTrigger(ctx: ScfContext, params: Params): Params {
         }
       }
     }
-  } else if (fn.triggers.some((t) => t.type === type && t.name === name && t.qualifier === qualifier)) {
-    throw new ApiFault('ResourceInUse.Trigger', `A ${type} trigger \`${name}\` already exists on ${qualifier}.`);
+  } else {
+    // A trigger name is unique within the function, whatever qualifier the other is on.
+    const same = fn.triggers.find((t) => t.type === type && t.name === name);
+    if (same) throw new ApiFault('ResourceInUse.Trigger', `A ${type} trigger \`${name}\` already exists on ${same.qualifier}: a name is taken once per function.`);
   }
   if (fn.triggers.filter((t) => t.type === type).length >= QUOTAS.triggersPerTypePerFunction) {
     throw new ApiFault('LimitExceeded.Trigger', `A function may have at most ${QUOTAS.triggersPerTypePerFunction} ${type} triggers.`);
@@ -223,7 +230,7 @@ export function updateTrigger(ctx: ScfContext, params: Params): Params {
   const trigger = fn.triggers.find((t) => t.type === type && t.name === name && t.qualifier === qualifier);
   if (!trigger) throw new ApiFault('ResourceNotFound.Trigger', `No ${type} trigger \`${name.slice(0, 100)}\` on ${qualifier}.`);
   const descParam = str(params, 'TriggerDesc');
-  const desc = descParam === undefined ? undefined : storedDesc(ctx, type, name, descParam);
+  const desc = descParam === undefined ? undefined : storedDesc(ctx, type, name, descParam, trigger);
   const enable = enableParam(params);
   const argument = customArgument(params);
   const description = str(params, 'Description');

@@ -51,6 +51,11 @@ export function checkHandler(handler: string, runtime: string): void {
     if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*::[A-Za-z_$][\w$]*$/.test(handler)) throw bad();
     return;
   }
+  // Go names the executable (`main`), no function.
+  if (runtime.startsWith('Go')) {
+    if (!HANDLER_PART.test(handler)) throw new ApiFault('InvalidParameterValue.Handler', `Handler \`${handler.slice(0, 130)}\` is invalid: Go takes the name of its executable (e.g. main).`);
+    return;
+  }
   const dot = handler.lastIndexOf('.');
   if (dot < 0) throw bad();
   const file = handler.slice(0, dot);

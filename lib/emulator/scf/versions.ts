@@ -6,7 +6,7 @@ import { formatCst } from '../../time/cst';
 import type { FunctionConfiguration } from '../../cloud/types';
 import type { AliasRecord, FunctionRecord, VersionRecord, VersionWeight } from '../store/account';
 import { findFunction, type ScfContext } from './context';
-import { requireStatus } from './lifecycle';
+import { requireChangeable } from './lifecycle';
 import { type Params, str } from './params';
 import { checkDescription, wholeNumber } from './validate';
 
@@ -39,7 +39,7 @@ export function publishNow(ctx: ScfContext, fn: FunctionRecord, description: str
 
 export function publishVersion(ctx: ScfContext, params: Params): Params {
   const fn = findFunction(ctx, params);
-  requireStatus(fn, 'FailedOperation.PublishVersion', 'PublishVersion');
+  requireChangeable(ctx.lifecycle, fn, 'PublishVersion');
   const description = str(params, 'Description') ?? '';
   checkDescription(description);
   const version = publishNow(ctx, fn, description);
