@@ -186,3 +186,13 @@ export function assertNoSecrets(run: SlsRun, credentials: TestCredentials): void
     }
   }
 }
+
+/** The vendor's own SCF client (tencentcloud-sdk-nodejs-scf), pointed at an emulator: reads back what a test made. */
+export function vendorScfClient(emulator: { port: number; credentials: TestCredentials }): any {
+  const { scf } = require('tencentcloud-sdk-nodejs-scf') as { scf: any };
+  return new scf.v20180416.Client({
+    credential: emulator.credentials,
+    region: 'ap-guangzhou',
+    profile: { httpProfile: { endpoint: `127.0.0.1:${emulator.port}`, protocol: 'http://', reqTimeout: 60 } },
+  });
+}

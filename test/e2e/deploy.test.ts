@@ -6,14 +6,12 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { scf } from 'tencentcloud-sdk-nodejs-scf';
-import { newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
+import { newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, type TestCredentials, vendorScfClient } from '../helpers';
 import { INLINE_ZIP_BYTES } from '../../lib/deploy/artifacts';
 import { zipEntryNames } from '../../lib/deploy/package-contents';
 import { CODE_TAG } from '../../lib/deploy/desired';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 
-const ScfSdkClient = (scf as any).v20180416.Client;
 const APPID = '1250000000';
 /** Short transitions: every status wait is real, and the file stays quick. */
 const TRANSITION_MS = 30;
@@ -27,11 +25,7 @@ before(async () => {
   emulator = Object.assign(started, { credentials });
   emulator.core.cos.createBucket(`uploads-${APPID}`, 'ap-guangzhou');
   emulator.core.cos.createBucket(`deploy-${APPID}`, 'ap-guangzhou');
-  client = new ScfSdkClient({
-    credential: credentials,
-    region: 'ap-guangzhou',
-    profile: { httpProfile: { endpoint: `127.0.0.1:${emulator.port}`, protocol: 'http://', reqTimeout: 60 } },
-  });
+  client = vendorScfClient(emulator);
 });
 after(() => emulator.close());
 

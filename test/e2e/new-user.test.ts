@@ -8,13 +8,11 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { scf } from 'tencentcloud-sdk-nodejs-scf';
-import { CLIS, newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
+import { CLIS, newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, type TestCredentials, vendorScfClient } from '../helpers';
 import { INLINE_ZIP_BYTES } from '../../lib/deploy/artifacts';
 import { zipEntryNames } from '../../lib/deploy/package-contents';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 
-const ScfSdkClient = (scf as any).v20180416.Client;
 const APPID = '1250000000';
 
 let emulator: RunningEmulator & { credentials: TestCredentials };
@@ -25,11 +23,7 @@ before(async () => {
   const started = await startEmulator({ credentials, region: 'ap-guangzhou', behaviour: { transitionMs: 20 } });
   emulator = Object.assign(started, { credentials });
   emulator.core.cos.createBucket(`deploy-${APPID}`, 'ap-guangzhou');
-  client = new ScfSdkClient({
-    credential: credentials,
-    region: 'ap-guangzhou',
-    profile: { httpProfile: { endpoint: `127.0.0.1:${emulator.port}`, protocol: 'http://', reqTimeout: 60 } },
-  });
+  client = vendorScfClient(emulator);
 });
 after(() => emulator.close());
 

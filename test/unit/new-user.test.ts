@@ -158,6 +158,17 @@ test('the same files in a zip of other bytes: its recorded SHA-256 counts as the
   assert.deepEqual(recorded, []);
 });
 
+/** A zip header of `size` bytes: its signature, then each [offset, bytes, value]. */
+function header(size: number, signature: number, fields: Array<[number, 2 | 4, number]>): Buffer {
+  const buffer = Buffer.alloc(size);
+  buffer.writeUInt32LE(signature, 0);
+  for (const [at, bytes, value] of fields) {
+    if (bytes === 2) buffer.writeUInt16LE(value, at);
+    else buffer.writeUInt32LE(value, at);
+  }
+  return buffer;
+}
+
 /** A stored (uncompressed) zip of `files` in the given order with the given DOS times: enough to vary the bytes. */
 function storedZip(files: Array<[string, string]>, dosTime: number): Buffer {
   const { crc32 } = require('zlib') as { crc32?: (b: Buffer) => number };
@@ -177,26 +188,9 @@ function storedZip(files: Array<[string, string]>, dosTime: number): Buffer {
     const data = Buffer.from(text);
     const nameBytes = Buffer.from(name);
     const sum = crc(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(10, 4);
-    local.writeUInt16LE(dosTime, 10);
-    local.writeUInt16LE(0x5021, 12);
-    local.writeUInt32LE(sum, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(10, 6);
-    central.writeUInt16LE(dosTime, 12);
-    central.writeUInt16LE(0x5021, 14);
-    central.writeUInt32LE(sum, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
+    // The local header and the central directory entry carry the same fields at their own offsets.
+    const local = header(30, 0x04034b50, [[4, 2, 10], [10, 2, dosTime], [12, 2, 0x5021], [14, 4, sum], [18, 4, data.length], [22, 4, data.length], [26, 2, nameBytes.length]]);
+    const central = header(46, 0x02014b50, [[4, 2, 20], [6, 2, 10], [12, 2, dosTime], [14, 2, 0x5021], [16, 4, sum], [20, 4, data.length], [24, 4, data.length], [28, 2, nameBytes.length], [42, 4, offset]]);
     locals.push(local, nameBytes, data);
     centrals.push(central, nameBytes);
     offset += 30 + nameBytes.length + data.length;
