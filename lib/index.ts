@@ -201,9 +201,9 @@ class TencentScfPlugin {
     };
   }
 
-  /** The line that ends a deploy: what it did and how long the whole command took. */
+  /** The line that ends a deploy: what it did and how long the whole command took (`Deployed x (…) in 4.1 s: …`). */
   private close(): void {
-    if (this.closing) this.provider.io.log.notice(`${this.closing} (${formatDuration(Date.now() - this.startedAt)})`);
+    if (this.closing) this.provider.io.log.notice(this.closing.replace(/\): /, `) in ${formatDuration(Date.now() - this.startedAt)}: `));
     this.closing = undefined;
   }
 

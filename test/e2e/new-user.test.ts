@@ -59,10 +59,10 @@ test('package, deploy and remove end with one line of what they did and how long
   const deployed = await run(dir, ['deploy', '--no-smoke']);
   assert.equal(deployed.code, 0, output(deployed));
   assert.match(deployed.stderr, /^Packaged timed \(stage dev\): 1 package/m, 'packaging within the deploy says so too');
-  assert.match(lastLine(deployed.stderr), /^Deployed timed \(stage dev, region ap-guangzhou\): 1 function created \(\d[\d.]* m?s\)$/);
+  assert.match(lastLine(deployed.stderr), /^Deployed timed \(stage dev, region ap-guangzhou\) in \d[\d.]* m?s: 1 function created$/);
   const again = await run(dir, ['deploy']);
   assert.equal(again.code, 0, output(again));
-  assert.match(lastLine(again.stderr), /^No changes to timed \(stage dev, region ap-guangzhou\): 1 function matches serverless\.yml, nothing was sent \(\d[\d.]* m?s\)$/, 'after the smoke checks');
+  assert.match(lastLine(again.stderr), /^No changes to timed \(stage dev, region ap-guangzhou\) in \d[\d.]* m?s: 1 function matches serverless\.yml, nothing was sent$/, 'after the smoke checks');
 
   // A package too large to send inline goes through COS: a line when its upload starts and one when it ends (no terminal here).
   fs.writeFileSync(path.join(dir, 'blob.bin'), randomBytes(INLINE_ZIP_BYTES + 64 * 1024));
@@ -70,7 +70,7 @@ test('package, deploy and remove end with one line of what they did and how long
   assert.equal(uploaded.code, 0, output(uploaded));
   assert.match(uploaded.stderr, /^Uploading a's package \(7\.\d MB\) to COS bucket deploy-1250000000$/m);
   assert.match(uploaded.stderr, /^Uploaded a's package \(7\.\d MB\) to COS bucket deploy-1250000000 in \d[\d.]* m?s \([\d.]+ [kMG]?B\/s\)$/m);
-  assert.match(lastLine(uploaded.stderr), /^Deployed timed \(stage dev, region ap-guangzhou\): 1 function updated \(\d[\d.]* m?s\)$/);
+  assert.match(lastLine(uploaded.stderr), /^Deployed timed \(stage dev, region ap-guangzhou\) in \d[\d.]* m?s: 1 function updated$/);
 
   const removed = await run(dir, ['remove']);
   assert.equal(removed.code, 0, output(removed));
@@ -87,7 +87,7 @@ test('a namespace a deploy creates is said, and sls remove deletes it once empty
   assert.equal(deployed.code, 0, output(deployed));
   assert.match(deployed.stderr, /^Namespace spaced-jobs created \(it did not exist; sls remove deletes it once it holds no function\)\.$/m);
   assert.match(deployed.stderr, /^ {2}namespace spaced-jobs: created$/m);
-  assert.match(lastLine(deployed.stderr), /3 functions created, 1 namespace created \(spaced-jobs\)/);
+  assert.match(lastLine(deployed.stderr), /^Deployed spaced \(stage dev, region ap-guangzhou\) in \d[\d.]* m?s: 3 functions created, 1 namespace created \(spaced-jobs\)$/);
   assert.equal((await namespaces()).find((n) => n.Name === 'spaced-jobs')?.Description, 'created by sls deploy for service spaced');
 
   const removed = await run(dir, ['remove']);

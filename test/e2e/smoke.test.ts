@@ -114,7 +114,7 @@ test('sls smoke -f runs one check without deploying; --no-smoke skips them', asy
   emulator.reset();
   const skipped = await run(dir, ['deploy', '--no-smoke']);
   assert.equal(skipped.code, 0);
-  assert.match(skipped.stderr, /No changes to \S+ \(stage \w+, region [\w-]+\): 7 functions match serverless\.yml, nothing was sent/);
+  assert.match(skipped.stderr, /No changes to \S+ \(stage \w+, region [\w-]+\) in [\d.]+ m?s: 7 functions match serverless\.yml, nothing was sent/);
   assert.match(skipped.stderr, /Smoke checks skipped/);
   assert.deepEqual(emulator.requests.filter((r) => !/^(Get|List)/.test(r.action)), [], 'a deploy with nothing to change sends reads only, and no smoke check');
   const fnDeploy = await run(dir, ['deploy', 'function', '-f', 'thrower']);
