@@ -10,6 +10,7 @@ import { newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, type T
 import { INLINE_ZIP_BYTES } from '../../lib/deploy/artifacts';
 import { zipEntryNames } from '../../lib/deploy/package-contents';
 import { CODE_TAG } from '../../lib/deploy/desired';
+import { requestProblems } from '../vendor-tables';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 
 const APPID = '1250000000';
@@ -29,10 +30,14 @@ before(async () => {
 });
 after(() => emulator.close());
 
+/** Every request the plugin sent in this file's runs, for the check against the vendor's tables. */
+const sentByThePlugin: RecordedRequest[] = [];
+
 /** Runs sls in `dir` with the request record cleared first, so `sent()` is what this run sent. */
 async function run(dir: string, args: string[]): Promise<SlsRun> {
   emulator.reset();
   const result = await sls(dir, args, emulator);
+  sentByThePlugin.push(...emulator.requests);
   assert.doesNotMatch(result.stderr + result.stdout, /Configuration error|validation schema/, result.stderr);
   return result;
 }
@@ -628,4 +633,9 @@ functions:
   assert.equal(lines.length, 5, result.stdout);
   assert.deepEqual(emulator.requests, []);
   assert.ok(!fs.existsSync(path.join(bad, '.serverless', 'bad.zip')), 'not even packaged');
+});
+
+test('every parameter the deploys, infos and removes above sent is in its action\'s table, with its type', () => {
+  assert.ok(new Set(sentByThePlugin.map((r) => r.action)).size >= 15);
+  assert.deepEqual(requestProblems(sentByThePlugin), []);
 });

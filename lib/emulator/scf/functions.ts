@@ -9,7 +9,7 @@ import { CREATE_ZIP_BYTES, codeSource, deployCode, UPDATE_ZIP_BYTES } from './co
 import { findFunction, findNamespace, type ScfContext } from './context';
 import { fail, requireChangeable, requireStatus } from './lifecycle';
 import { type Params, str } from './params';
-import { triggerInfo } from './triggers';
+import { triggerOut } from './triggers';
 import {
   checkDescription,
   checkFunctionName,
@@ -270,7 +270,14 @@ export function getFunction(ctx: ScfContext, params: Params): Params {
     TraceEnable: 'FALSE',
     ProtocolType: '',
     // The triggers of the qualifier asked for ($LATEST when none): ListTriggers lists all of them.
-    Triggers: fn.triggers.filter((t) => t.qualifier === qualifier).map(triggerInfo),
+    Triggers: fn.triggers.filter((t) => t.qualifier === qualifier).map(triggerOut),
+    // Settings the emulator does not model, as SCF reports them for a function that uses none.
+    DnsCache: 'FALSE',
+    ImageConfig: null,
+    CfsConfig: { CfsInsList: [] },
+    IntranetConfig: { IpFixed: 'DISABLE', IpAddress: [] },
+    ProtocolParams: null,
+    InstanceConcurrencyConfig: null,
   };
 }
 

@@ -96,6 +96,8 @@ export function getFunctionLogs(ctx: ScfContext, params: Params): Params {
       Source: '',
       RetryNum: i.retryNum,
     })),
+    // Taken offline in 2020 ("该字段已下线"), still part of the reply's shape.
+    SearchContext: { Offset: '', Limit: 0, Keyword: '', Type: '' },
   };
 }
 export function getRequestStatus(ctx: ScfContext, params: Params): Params {

@@ -19,6 +19,13 @@ const COS_EVENT_NAMES: ReadonlySet<string> = new Set(COS_EVENTS);
 const COS_TRIGGER_NAME = /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+)\.cos\.([a-z0-9-]+)\.myqcloud\.com$/;
 const CUSTOM_ARGUMENT_BYTES = 4096;
 
+/** A trigger as CreateTrigger and GetFunction report it (the `Trigger` data type). */
+export function triggerOut(t: TriggerRecord): Params {
+  const { BoundResources: _bound, ...trigger } = triggerInfo(t);
+  return trigger;
+}
+
+/** A trigger as ListTriggers reports it (the `TriggerInfo` data type, with BoundResources). */
 export function triggerInfo(t: TriggerRecord): Params {
   return {
     Type: t.type,
@@ -213,7 +220,7 @@ export function createTrigger(ctx: ScfContext, params: Params): Params {
   };
   fn.triggers.push(trigger);
   ctx.commit();
-  return { TriggerInfo: triggerInfo(trigger) };
+  return { TriggerInfo: triggerOut(trigger) };
 }
 
 function refuseWhileMoving(fn: FunctionRecord, code: string): void {
@@ -240,7 +247,8 @@ export function updateTrigger(ctx: ScfContext, params: Params): Params {
   if (description !== undefined) trigger.description = description;
   trigger.modTime = ctx.now();
   ctx.commit();
-  return { TriggerInfo: triggerInfo(trigger) };
+  // UpdateTrigger answers with its RequestId alone.
+  return {};
 }
 
 export function deleteTrigger(ctx: ScfContext, params: Params): Params {
