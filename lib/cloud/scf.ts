@@ -426,8 +426,10 @@ export class ScfClient {
   private async listAll<T>(action: string, params: Json, field: string, map: (item: Json) => T, target?: Partial<Target>): Promise<T[]> {
     const items: T[] = [];
     const limit = listPageSize(action);
+    // ListAliases takes its Offset and Limit as strings (its input table says so); the others as integers.
+    const paging = (offset: number) => (STRING_PAGED.has(action) ? { Offset: String(offset), Limit: String(limit) } : { Offset: offset, Limit: limit });
     for (let offset = 0; ; ) {
-      const reply = await this.call(action, { ...params, Offset: offset, Limit: limit }, target);
+      const reply = await this.call(action, { ...params, ...paging(offset) }, target);
       this.expectList(action, reply, field);
       const page = list(reply[field]).map(map);
       items.push(...page);
@@ -442,6 +444,9 @@ export class ScfClient {
     if (value !== undefined && value !== null && !Array.isArray(value)) throw this.malformed(action, `"${field}" is not a list`);
   }
 }
+
+/** List* actions whose Offset and Limit are strings in the vendor's input table. */
+const STRING_PAGED = new Set(['ListAliases']);
 
 /**
  * A request that carries a package inline takes as long as its upload: 15 s, and a second more for every 128 KB

@@ -12,6 +12,7 @@ import { CLIS, newCredentials, PLUGIN_NAME, REPO, serviceDir, sls, type SlsRun, 
 import { INLINE_ZIP_BYTES } from '../../lib/deploy/artifacts';
 import { zipEntryNames } from '../../lib/deploy/package-contents';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
+import { requestProblems } from '../vendor-tables';
 
 const APPID = '1250000000';
 
@@ -27,9 +28,14 @@ before(async () => {
 });
 after(() => emulator.close());
 
+/** Every request the plugin sent in this file's runs, for the check against the vendor's tables. */
+const sentByThePlugin: RecordedRequest[] = [];
+
 async function run(dir: string, args: string[], bin?: string): Promise<SlsRun> {
   emulator.reset();
-  return sls(dir, args, emulator, {}, '', bin);
+  const result = await sls(dir, args, emulator, {}, '', bin);
+  sentByThePlugin.push(...emulator.requests);
+  return result;
 }
 
 const output = (r: SlsRun) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
@@ -299,4 +305,10 @@ test('invoke local of a Python runtime not on this machine: one warning, before 
   const report = lines.findIndex((l) => l.startsWith('Report RequestId:'));
   assert.match(lines[report + 1], /^RequestId: [0-9a-f-]{36} {2}Duration: [\d.]+ ms {2}Billed: \d+ ms {2}Memory: [\d.]+ MB$/);
   assert.equal(lines.length, report + 2, 'only the summary after the Report');
+});
+
+test("every parameter sent above (namespaces made and deleted, aliases listed, the code record) is in its action's table, with its type", () => {
+  const actions = new Set(sentByThePlugin.map((r) => r.action));
+  for (const action of ['CreateNamespace', 'DeleteNamespace', 'ListAliases', 'ModifyResourceTags', 'ListAsyncEvents']) assert.ok(actions.has(action), action);
+  assert.deepEqual(requestProblems(sentByThePlugin), []);
 });
