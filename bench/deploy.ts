@@ -46,7 +46,7 @@ function serviceYml(n: number): string {
 
 const handler = (i: number, label: string) => `exports.main = async () => ({ fn: ${i}, code: ${JSON.stringify(label)} });\n`;
 
-function sls(cwd: string, args: string[], emulator: RunningEmulator, credentials: { secretId: string; secretKey: string }): Promise<{ ms: number; stdout: string; stderr: string }> {
+export function sls(cwd: string, args: string[], emulator: RunningEmulator, credentials: { secretId: string; secretKey: string }): Promise<{ ms: number; stdout: string; stderr: string }> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-bench-home-'));
   const env = {
     PATH: process.env.PATH,
@@ -69,7 +69,7 @@ function sls(cwd: string, args: string[], emulator: RunningEmulator, credentials
 }
 
 /** From the first API request of the run to the last, ms. */
-function apiSpan(requests: RecordedRequest[]): number {
+export function apiSpan(requests: RecordedRequest[]): number {
   return requests.length ? requests[requests.length - 1].at - requests[0].at : 0;
 }
 

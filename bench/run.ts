@@ -10,6 +10,7 @@
 //            and a poll of being final (its Report searchable); memory flat
 //   smoke    50 functions whose results take 2 s: ≤ 1.3× the floor (50 Invokes fit in one second at 100 a
 //            second; the results exist at 2 s; then one poll each at 20 a second), ≤ 20 GetRequestStatus a second
+//   release  a canary of 30 functions and their rollback against the rates' floor (bench/release.ts)
 //   invoke-local  `sls invoke local` against `sls print` in the same service, Node.js and Python (bench/invoke-local.ts)
 import { execFile, spawn } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
@@ -347,6 +348,7 @@ async function main(): Promise<void> {
     tail: benchTail,
     smoke: benchSmoke,
     deploy: async () => (await import('./deploy')).benchDeploy(rows),
+    release: async () => (await import('./release')).benchRelease(rows),
     'invoke-local': () => benchInvokeLocal(rows),
   };
   for (const [name, bench] of Object.entries(benches)) {

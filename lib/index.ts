@@ -114,6 +114,34 @@ class TencentScfPlugin {
               region: regionOption,
             },
           },
+          list: {
+            usage: 'List the deployments of the service and stage (from its versions), newest first, and which one each alias serves',
+            lifecycleEvents: ['log'],
+            options: {
+              region: regionOption,
+              json: { usage: 'The deployments as one JSON document', type: 'boolean' },
+            },
+          },
+        },
+      },
+      metrics: {
+        usage: 'Invocations, errors, error rate, throttles, duration and concurrency of the functions (or -f ones) and the service, from Cloud Monitor',
+        lifecycleEvents: ['metrics'],
+        options: {
+          function: { usage: 'Only this function, or these (a comma list)', shortcut: 'f', type: 'string' },
+          startTime: { usage: 'Start of the range: 30m, 2h, 3d, a date, ISO 8601, unix seconds (default: an hour ago)', type: 'string' },
+          endTime: { usage: 'End of the range, same forms (default: now)', type: 'string' },
+          period: { usage: 'Seconds a figure covers: 60, 300, 3600 or 86400 (default: the shortest that fits the range)', type: 'string' },
+          region: regionOption,
+          json: { usage: 'The figures as one JSON document', type: 'boolean' },
+        },
+      },
+      rollback: {
+        usage: 'Point every function\'s alias back at the version a deployment left it at (default: the one before the current), then run the smoke checks',
+        lifecycleEvents: ['rollback'],
+        options: {
+          deployment: { usage: 'The deployment to go back to (sls deploy list shows them)', type: 'string' },
+          region: regionOption,
         },
       },
     };
@@ -184,6 +212,21 @@ class TencentScfPlugin {
         this.run(async () => {
           const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
           this.closing = await new DeployCommand(this.provider, this.options).deployFunction();
+        }),
+      'deploy:list:log': () =>
+        this.run(async () => {
+          const { DeployListCommand } = require('./commands/deployments') as typeof import('./commands/deployments');
+          await new DeployListCommand(this.provider, this.options as { json?: boolean }).run();
+        }),
+      'metrics:metrics': () =>
+        this.run(async () => {
+          const { MetricsCommand } = require('./commands/metrics') as typeof import('./commands/metrics');
+          await new MetricsCommand(this.provider, this.options as import('./commands/metrics').MetricsOptions).run();
+        }),
+      'rollback:rollback': () =>
+        this.run(async () => {
+          const { RollbackCommand } = require('./commands/deployments') as typeof import('./commands/deployments');
+          await new RollbackCommand(this.provider, this.options as { deployment?: string }).run();
         }),
       'remove:remove': () =>
         this.run(() => {

@@ -47,6 +47,8 @@ export class TencentProvider {
   }
 
   private cachedClients?: Clients;
+  /** Functions this run released (their new versions were smoke-checked then): the deploy's smoke checks skip them. */
+  readonly released = new Set<string>();
 
   constructor(
     readonly serverless: any,
@@ -127,6 +129,7 @@ export class TencentProvider {
           scf,
           cls: resolveServiceEndpoint('cls', this.providerConfig, this.env, scf),
           tag: resolveServiceEndpoint('tag', this.providerConfig, this.env, scf),
+          monitor: resolveServiceEndpoint('monitor', this.providerConfig, this.env, scf),
           cos: resolveServiceEndpoint('cos', this.providerConfig, this.env, scf),
         },
         region,

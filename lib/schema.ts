@@ -43,6 +43,33 @@ const environment = {
   additionalProperties: scalar,
 };
 
+const gate = {
+  type: 'object',
+  properties: { errorRate: { type: 'number', minimum: 0, maximum: 100 }, throttles: { type: 'integer', minimum: 0 }, minInvocations: { type: 'integer', minimum: 0 } },
+  additionalProperties: false,
+};
+
+/** A release strategy: its name, or a map (the plugin checks which keys go with which type). */
+const strategy = {
+  anyOf: [
+    { enum: ['all-at-once', 'canary', 'linear'] },
+    {
+      type: 'object',
+      properties: {
+        type: { enum: ['all-at-once', 'canary', 'linear'] },
+        weight: { type: 'number', minimum: 1, maximum: 99 },
+        bake: { type: 'number', minimum: 0 },
+        step: { type: 'number', minimum: 1, maximum: 99 },
+        interval: { type: 'number', minimum: 0 },
+        metricsLag: { type: 'number', minimum: 0, maximum: 900 },
+        gate,
+      },
+      required: ['type'],
+      additionalProperties: false,
+    },
+  ],
+};
+
 /** Keys both provider and functions take: the provider's are defaults. */
 const functionSettings = {
   runtime: { type: 'string' },
@@ -213,6 +240,7 @@ export const configSchema = {
         namespace: { type: 'string' },
         endpoint: { type: 'string', pattern: '^https?://' },
         clsEndpoint: { type: 'string', pattern: '^https?://' },
+        monitorEndpoint: { type: 'string', pattern: '^https?://' },
         tagEndpoint: { type: 'string', pattern: '^https?://' },
         cosEndpoint: { type: 'string', pattern: '^https?://' },
         deploymentBucket: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*-[0-9]+$' },
@@ -239,6 +267,7 @@ export const configSchema = {
           additionalProperties: false,
         },
         smoke,
+        strategy,
       },
     },
   },
@@ -265,6 +294,8 @@ export const configSchema = {
               timeout: positive,
               publish: { type: 'boolean' },
               alias: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' },
+              strategy,
+              keepVersions: { type: 'integer', minimum: 2, maximum: 1000 },
             },
             additionalProperties: false,
           },

@@ -19,7 +19,7 @@ export interface FieldSpec {
 export type Table = Record<string, FieldSpec>;
 
 export interface VendorAction {
-  service: 'scf' | 'cls' | 'tag';
+  service: 'scf' | 'cls' | 'tag' | 'monitor';
   version: string;
   action: string;
   source: { page: string; transcribedFrom: string };

@@ -1,12 +1,13 @@
 // One transport, a facade per service: what a command (or a test) gets to talk to Tencent Cloud.
 import type { Endpoint } from '../config/settings';
 import { ClsClient } from './cls';
+import { MonitorClient } from './monitor';
 import { ScfClient } from './scf';
 import { TagClient } from './tag';
 import { Transport, type TransportConfig } from './transport';
 
 export interface ClientsConfig extends TransportConfig {
-  endpoints: { scf: Endpoint; cls?: Endpoint; tag?: Endpoint; cos?: Endpoint };
+  endpoints: { scf: Endpoint; cls?: Endpoint; tag?: Endpoint; monitor?: Endpoint; cos?: Endpoint };
   legacyApi?: boolean;
   invokeTimeoutMs?: number;
 }
@@ -16,6 +17,7 @@ export interface Clients {
   scf: ScfClient;
   cls: ClsClient;
   tag: TagClient;
+  monitor: MonitorClient;
   /** Where COS uploads go; undefined: the COS SDK's own domain for the bucket. */
   cosEndpoint?: Endpoint;
 }
@@ -27,6 +29,7 @@ export function createClients(config: ClientsConfig): Clients {
     scf: new ScfClient(transport, { endpoint: config.endpoints.scf, legacy: config.legacyApi, invokeTimeoutMs: config.invokeTimeoutMs }),
     cls: new ClsClient(transport, config.endpoints.cls ?? config.endpoints.scf),
     tag: new TagClient(transport, config.endpoints.tag ?? config.endpoints.scf),
+    monitor: new MonitorClient(transport, config.endpoints.monitor ?? config.endpoints.scf),
     cosEndpoint: config.endpoints.cos,
   };
 }

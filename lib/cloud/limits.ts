@@ -2,7 +2,7 @@
 // action (the vendor's current API pages, SCF-API.md and CLS-LOGS.md §4), the search concurrency of a CLS topic,
 // and the byte limits of requests and replies.
 
-export type ServiceName = 'scf' | 'cls' | 'tag';
+export type ServiceName = 'scf' | 'cls' | 'tag' | 'monitor';
 
 /** Requests a second each action allows; an action not listed gets DEFAULT_RATE. */
 export const ACTION_RATES: Readonly<Record<ServiceName, Readonly<Record<string, number>>>> = {
@@ -24,12 +24,27 @@ export const ACTION_RATES: Readonly<Record<ServiceName, Readonly<Record<string, 
     UpdateTrigger: 20,
     PublishVersion: 20,
     GetFunctionAddress: 20,
+    UpdateAlias: 20,
+    GetAlias: 20,
+    CreateAlias: 20,
+    ListAliases: 20,
+    ListVersionByFunction: 20,
+    DeleteFunctionVersion: 20,
   },
   cls: {
     SearchLog: 10000,
   },
   tag: {},
+  // The monitor FAQ gives 20 a second, its API page 50: the lower one.
+  monitor: { GetMonitorData: 20 },
 };
+
+/**
+ * Instances one GetMonitorData may name: its page says 10 (the SDK's model 50), and each answer holds at most
+ * 1,440 points per instance (the SDK: 7,200 in all). The lower figures.
+ */
+export const MONITOR_INSTANCES_PER_REQUEST = 10;
+export const MONITOR_POINTS_PER_REQUEST = 1440;
 
 /**
  * The page size each List* action is read with: its documented maximum where the API page gives one

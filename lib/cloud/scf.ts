@@ -29,6 +29,7 @@ import {
   type TerminateAsyncEventResult,
   type TriggerSpec,
   type VersionInfo,
+  type VersionWeight,
 } from './types';
 import type { Endpoint } from '../config/settings';
 
@@ -367,30 +368,44 @@ export class ScfClient {
   async getAlias(target: Target, name: string): Promise<AliasInfo | undefined> {
     try {
       const reply = await this.call('GetAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name }, target);
-      return { name: str(reply.Name), functionVersion: str(reply.FunctionVersion), description: str(reply.Description) };
+      if (!str(reply.FunctionVersion)) throw this.malformed('GetAlias', '"FunctionVersion" missing');
+      return aliasInfo(reply);
     } catch (error) {
       if (error instanceof ScfError && error.code === 'ResourceNotFound.Alias') return undefined;
       throw error;
     }
   }
 
-  /** Every alias of the function (all pages). */
+  /** Every alias of the function ($DEFAULT among them). */
   async listAliases(target: Target): Promise<AliasInfo[]> {
-    return this.listAll(
-      'ListAliases',
-      { FunctionName: target.functionName, Namespace: target.namespace },
-      'Aliases',
-      (a): AliasInfo => ({ name: str(a.Name), functionVersion: str(a.FunctionVersion), description: str(a.Description) }),
-      target,
-    );
+    // The action's table types Offset and Limit as strings.
+    const aliases: AliasInfo[] = [];
+    const limit = listPageSize('ListAliases');
+    for (let offset = 0; ; ) {
+      const reply = await this.call('ListAliases', { FunctionName: target.functionName, Namespace: target.namespace, Offset: String(offset), Limit: String(limit) }, target);
+      this.expectList('ListAliases', reply, 'Aliases');
+      const page = list(reply.Aliases).map(aliasInfo);
+      aliases.push(...page);
+      offset += page.length;
+      if (!page.length || offset >= num(reply.TotalCount)) return aliases;
+    }
   }
 
-  async createAlias(target: Target, name: string, functionVersion: string, description = ''): Promise<void> {
-    await this.call('CreateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description }, target);
+  /**
+   * Points an alias at `functionVersion`, sending `weights` of its invocations to other versions. The routing is
+   * always sent (an empty list clears it): what the alias does afterwards does not depend on what it did before.
+   */
+  async createAlias(target: Target, name: string, functionVersion: string, description = '', weights: VersionWeight[] = []): Promise<void> {
+    await this.call('CreateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description, RoutingConfig: routingConfig(weights) }, target);
   }
 
-  async updateAlias(target: Target, name: string, functionVersion: string, description = ''): Promise<void> {
-    await this.call('UpdateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description }, target);
+  async updateAlias(target: Target, name: string, functionVersion: string, description = '', weights: VersionWeight[] = []): Promise<void> {
+    await this.call('UpdateAlias', { FunctionName: target.functionName, Namespace: target.namespace, Name: name, FunctionVersion: functionVersion, Description: description, RoutingConfig: routingConfig(weights) }, target);
+  }
+
+  /** Deletes a published version (never $LATEST). */
+  async deleteFunctionVersion(target: Target, version: string): Promise<void> {
+    await this.call('DeleteFunctionVersion', { FunctionName: target.functionName, Namespace: target.namespace, Qualifier: version }, target);
   }
 
   // ---- triggers --------------------------------------------------------------------------------------------
@@ -426,10 +441,8 @@ export class ScfClient {
   private async listAll<T>(action: string, params: Json, field: string, map: (item: Json) => T, target?: Partial<Target>): Promise<T[]> {
     const items: T[] = [];
     const limit = listPageSize(action);
-    // ListAliases takes its Offset and Limit as strings (its input table says so); the others as integers.
-    const paging = (offset: number) => (STRING_PAGED.has(action) ? { Offset: String(offset), Limit: String(limit) } : { Offset: offset, Limit: limit });
     for (let offset = 0; ; ) {
-      const reply = await this.call(action, { ...params, ...paging(offset) }, target);
+      const reply = await this.call(action, { ...params, Offset: offset, Limit: limit }, target);
       this.expectList(action, reply, field);
       const page = list(reply[field]).map(map);
       items.push(...page);
@@ -444,9 +457,6 @@ export class ScfClient {
     if (value !== undefined && value !== null && !Array.isArray(value)) throw this.malformed(action, `"${field}" is not a list`);
   }
 }
-
-/** List* actions whose Offset and Limit are strings in the vendor's input table. */
-const STRING_PAGED = new Set(['ListAliases']);
 
 /**
  * A request that carries a package inline takes as long as its upload: 15 s, and a second more for every 128 KB
@@ -501,6 +511,20 @@ function triggerParams(trigger: TriggerSpec): Json {
     Qualifier: trigger.qualifier,
     CustomArgument: trigger.customArgument,
     Description: trigger.description,
+  };
+}
+
+function routingConfig(weights: VersionWeight[]): Json {
+  return { AdditionalVersionWeights: weights.map((w) => ({ Version: w.version, Weight: w.weight })) };
+}
+
+function aliasInfo(a: Json): AliasInfo {
+  const routing = isObject(a.RoutingConfig) ? a.RoutingConfig : {};
+  return {
+    name: str(a.Name),
+    functionVersion: str(a.FunctionVersion),
+    description: str(a.Description),
+    weights: list(routing.AdditionalVersionWeights).map((w) => ({ version: str(w.Version), weight: num(w.Weight) })),
   };
 }
 

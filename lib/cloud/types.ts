@@ -286,11 +286,20 @@ export interface AliasInfo {
   name: string;
   functionVersion: string;
   description: string;
+  /** Other versions the alias sends a share of its invocations to (RoutingConfig.AdditionalVersionWeights). */
+  weights: VersionWeight[];
+}
+
+/** A version and the share of an alias's invocations it gets, 0 to 1. */
+export interface VersionWeight {
+  version: string;
+  weight: number;
 }
 
 // ---- CLS ---------------------------------------------------------------------------------------------------
 
 export const CLS_API_VERSION = '2020-10-16';
+export const MONITOR_API_VERSION = '2018-07-24';
 
 export interface SearchLogRequest {
   topicId: string;

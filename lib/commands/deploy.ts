@@ -12,8 +12,10 @@ import type { Clients } from '../cloud/clients';
 import type { Progress, TencentProvider } from '../provider';
 import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
 import { eachLimited, PlanRunner } from '../deploy/apply';
-import { CODE_TAG, type DesiredFunction, type DesiredState, desiredState, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
-import { type CodeState, type FunctionPlan, planDeploy, planRemovals, type PublishedVersion, type RemovalStep, sha256Hex } from '../deploy/plan';
+import { CODE_TAG, type DesiredFunction, type DesiredState, desiredState, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
+import { type CodeState, type FunctionPlan, pendingRelease, planDeploy, planRemovals, type PublishedVersion, releaseAlias, type ReleaseRead, type RemovalStep, sha256Hex } from '../deploy/plan';
+import { deploymentId, parseVersionDescription, versionDescription } from '../deploy/strategy';
+import { pruneVersions, ReleasePhase, type ReleasePlanEntry, serviceCommit } from './release';
 import { closingCounts, failureText, stepLines, summaryLines } from '../deploy/summary';
 import { byteSize, counted, duration, rate } from '../render/units';
 import { onInterrupt } from './interrupt';
@@ -120,6 +122,24 @@ async function publishedVersion(clients: Clients, target: { functionName: string
   return { version, info, codeSha256 };
 }
 
+/** A published version as a release compares it: its configuration and its code's SHA-256. */
+async function versionRead(clients: Clients, target: { functionName: string; namespace: string }, version: string): Promise<PublishedVersion | null> {
+  const info = await clients.scf.getFunction({ ...target, qualifier: version });
+  if (!info) return null;
+  const { codeSha256 } = await clients.scf.getFunctionAddress({ ...target, qualifier: version });
+  return { version, info, codeSha256 };
+}
+
+/** What a release strategy needs to plan: the alias it moves, the newest version, and one a release under way weights. */
+export async function readRelease(clients: Clients, target: { functionName: string; namespace: string }, aliasName: string): Promise<ReleaseRead> {
+  const [alias, versions] = await Promise.all([clients.scf.getAlias(target, aliasName), clients.scf.listVersions(target)]);
+  const numbers = versions.map((v) => Number(v.version)).filter((n) => Number.isInteger(n) && n > 0);
+  const newest = numbers.length ? String(Math.max(...numbers)) : undefined;
+  const weighted = alias?.weights.find((w) => w.weight > 0 && w.version !== alias.functionVersion)?.version;
+  const [newestRead, weightedRead] = await Promise.all([newest ? versionRead(clients, target, newest) : null, weighted && weighted !== newest ? versionRead(clients, target, weighted) : null]);
+  return { alias: alias ?? null, newest: newestRead, weighted: weighted === newest ? newestRead : weightedRead };
+}
+
 /** After `sls package`: the packages go where --package (or package.path) says, for `sls deploy --package`. */
 export function savePackages(provider: TencentProvider, packageOption: string | undefined): void {
   const service = provider.serverless.service;
@@ -202,28 +222,33 @@ export class DeployCommand {
 
     const reading = provider.io.progress.create({ message: `Reading what is deployed of ${counted(functions.length, 'function')}` });
     let plans: FunctionPlan[];
+    const code = new Map<string, CodeState>();
     let removals: RemovalStep[] = [];
     let missingNamespaces: string[];
     try {
       const namespaces = await existingNamespaces(clients);
       missingNamespaces = [...new Set(functions.map((f) => f.namespace))].filter((ns) => !namespaces.has(ns));
       const deployed = new Map<string, FunctionInfo | undefined>();
-      const code = new Map<string, CodeState>();
       await eachLimited(functions, 10, async (fn) => {
         const info = await deployedFunction(clients, fn, namespaces, { triggers: true });
         deployed.set(fn.key, info);
         if (configOnly) {
           // --update-config: the code stays as it is deployed, whatever the package says.
-          code.set(fn.key, { sha256: 'unchanged', deployedSha256: 'unchanged' });
+          const state: CodeState = { sha256: 'unchanged', deployedSha256: 'unchanged' };
+          // A strategy still releases the change: the alias it moves is read (a pin may be owed).
+          if (fn.strategy && info) state.release = await readRelease(clients, fn, releaseAlias(desired.settings));
+          code.set(fn.key, state);
           return;
         }
         // A function still being created (or failed at it) or being deleted has no code address: its code is sent.
         const hasCode = info && !WITHOUT_CODE.includes(String(info.status));
         const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
-        const published = hasCode && desired.settings.publish ? await publishedVersion(clients, fn, desired.settings.alias) : undefined;
         const artifact = artifacts.get(fn.key)!;
         const sameFilesSha256 = info && deployedSha256 ? await this.sameFiles(artifact, info, deployedSha256) : undefined;
-        code.set(fn.key, { sha256: artifact.sha256, deployedSha256, force: this.options.force === true, published, sameFilesSha256 });
+        const state: CodeState = { sha256: artifact.sha256, deployedSha256, force: this.options.force === true, sameFilesSha256 };
+        if (fn.strategy) state.release = info && hasCode ? await readRelease(clients, fn, releaseAlias(desired.settings)) : { alias: null, newest: null, weighted: null };
+        else if (hasCode && desired.settings.publish) state.published = await publishedVersion(clients, fn, desired.settings.alias);
+        code.set(fn.key, state);
       });
       if (configOnly) {
         for (const fn of functions) if (!deployed.get(fn.key)) throw inputError(`--update-config changes a deployed function, and ${fn.key} (${fn.functionName}) is not deployed: run sls deploy function -f ${fn.key} without it.`);
@@ -236,8 +261,16 @@ export class DeployCommand {
     }
 
     const changing = plans.filter((p) => p.steps.length);
+    // Releases owed although nothing is published: a release cut short, a deploy stopped before its release.
+    const owed = new Map<string, NonNullable<ReturnType<typeof pendingRelease>>>();
+    for (const fn of functions) {
+      const plan = plans.find((p) => p.key === fn.key);
+      if (!fn.strategy || plan?.steps.some((s) => s.action === 'publish')) continue;
+      const owe = pendingRelease(fn, code.get(fn.key)!);
+      if (owe) owed.set(fn.key, owe);
+    }
     const where = `${desired.service} (stage ${desired.stage}, region ${desired.region})`;
-    if (!changing.length && !removals.length && !missingNamespaces.length) {
+    if (!changing.length && !removals.length && !missingNamespaces.length && !owed.size) {
       return `No changes to ${where}: ${counted(functions.length, 'function')} ${functions.length === 1 ? 'matches' : 'match'} serverless.yml, nothing was sent`;
     }
     log.verbose(stepLines(plans, removals).join('\n'));
@@ -245,7 +278,10 @@ export class DeployCommand {
     // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
     const codes = await this.codes(clients, cos, changing, artifacts);
 
+    const deployment = deploymentId(Date.now());
     const runner = new PlanRunner({
+      versionDescription: desired.settings.publish || functions.some((f) => f.strategy) ? versionDescription(deployment, serviceCommit(this.provider.serviceDir)) : undefined,
+      deployment,
       scf: clients.scf,
       tag: clients.tag,
       region: desired.region,
@@ -323,7 +359,43 @@ export class DeployCommand {
       const removalsLeft = attemptedRemovals ? [] : removals.map((r) => r.functionName);
       throw new ScfError(first.code, failureText(failures.map((f) => f.message), changing.length - functionFailures, removalsLeft), first.context);
     }
+    await this.release(desired, functions, code, owed, runner, clients, deployment);
     return `Deployed ${where}: ${closingCounts(plans, removed, createdNamespaces)}`;
+  }
+
+  /** The release of every function with a strategy that has a version to release, then the pruning of old ones. */
+  private async release(desired: DesiredState, functions: DesiredFunction[], code: Map<string, CodeState>, owed: Map<string, NonNullable<ReturnType<typeof pendingRelease>>>, runner: PlanRunner, clients: Clients, deployment: string): Promise<void> {
+    const { log } = this.provider.io;
+    const aliasName = releaseAlias(desired.settings);
+    const entries: ReleasePlanEntry[] = [];
+    for (const fn of functions) {
+      if (!fn.strategy) continue;
+      const read = code.get(fn.key)?.release;
+      const owe = owed.get(fn.key);
+      const target = { functionName: fn.functionName, namespace: fn.namespace };
+      if (owe && 'clearWeights' in owe && read?.alias) {
+        await clients.scf.updateAlias(target, aliasName, read.alias.functionVersion, read.alias.description, []);
+        log.notice(`${fn.key} (${fn.functionName}): the weights an earlier release left on alias ${aliasName} were cleared; it serves version ${read.alias.functionVersion}.`);
+        continue;
+      }
+      const published = runner.published.get(fn.key);
+      const version = published ?? (owe && 'version' in owe ? owe.version : undefined);
+      if (!version) continue;
+      // A version published by an earlier deploy (its release was cut short) is released as that deployment's.
+      const earlier = [read?.weighted, read?.newest].find((v) => v?.version === version);
+      const own = published ? deployment : (parseVersionDescription(earlier?.info.description ?? '')?.deployment ?? deployment);
+      // The version the alias served before (a pin made one of $LATEST); a new function's $DEFAULT is on $LATEST.
+      const serving = runner.pinned.get(fn.key) ?? (read?.alias ? read.alias.functionVersion : aliasName === RELEASE_ALIAS ? '$LATEST' : undefined);
+      entries.push({ key: fn.key, functionName: fn.functionName, namespace: fn.namespace, alias: aliasName, version, serving, strategy: fn.strategy, deployment: own, aliasDescription: read?.alias?.description ?? '' });
+    }
+    for (const entry of entries) this.provider.released.add(entry.key);
+    await new ReleasePhase(this.provider, clients).run(entries);
+    const keep = desired.settings.keepVersions;
+    if (!keep) return;
+    for (const entry of entries) {
+      const pruned = await pruneVersions(clients, entry, keep, [entry.serving ?? '', entry.version]);
+      if (pruned.length) log.verbose(`${entry.key}: versions ${pruned.join(', ')} deleted (keepVersions ${keep})`);
+    }
   }
 
   private packaging() {

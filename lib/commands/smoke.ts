@@ -39,12 +39,41 @@ export class SmokeCommand {
   /** `keys`: only these functions (deploy function, smoke -f); all with a check otherwise. */
   async run(keys?: string[], trigger: 'deploy' | 'command' = 'command'): Promise<void> {
     const { provider } = this;
-    const { log, progress } = provider.io;
-    const { settings, checks } = readSmokeChecks(provider, keys, trigger);
+    const { log } = provider.io;
+    const { settings, checks: all } = readSmokeChecks(provider, keys, trigger);
+    // A release checked its functions' new versions before moving traffic: they are not checked twice.
+    const checks = trigger === 'deploy' ? all.filter((c) => !provider.released.has(c.key)) : all;
     if (!checks.length) {
       if (trigger === 'command') log.notice('No function has a smoke check (add `smoke: true` to a function in serverless.yml).');
       return;
     }
+    const results = await this.runChecks(checks, settings);
+    const failed = results.filter((r) => !r.passed);
+    if (!failed.length) return;
+    const message = `${failed.length} of ${counted(results.length, 'smoke check')} failed: ${failed.map((r) => r.key).join(', ')}`;
+    if (trigger === 'deploy' && !settings.failDeploy) {
+      log.warning(`${message} (custom.scf.smoke.failDeploy is false: the deploy stands)`);
+      return;
+    }
+    throw new ScfError('Plugin.SmokeFailed', message);
+  }
+
+  /**
+   * The checks of `keys` that have one, each against the version `qualifiers` names for it: the results, shown as
+   * `run` shows them, without a verdict on the whole (a release decides per function).
+   */
+  async check(keys: string[], qualifiers: ReadonlyMap<string, string>): Promise<SmokeResult[]> {
+    const { settings, checks } = readSmokeChecks(this.provider, keys, 'deploy');
+    if (!checks.length) return [];
+    return this.runChecks(
+      checks.map((c) => (qualifiers.has(c.key) ? { ...c, target: { ...c.target, qualifier: qualifiers.get(c.key) } } : c)),
+      settings,
+    );
+  }
+
+  private async runChecks(checks: SmokeCheck[], settings: SmokeSettings): Promise<SmokeResult[]> {
+    const { provider } = this;
+    const { log, progress } = provider.io;
 
     log.notice(`Smoke checks: ${counted(checks.length, 'function')}, ${settings.concurrency} at a time`);
     const lines = new Map<string, Progress>();
@@ -93,17 +122,9 @@ export class SmokeCommand {
     log.notice(formatSmokeSummary(results));
     this.writeJunit(settings.junit, results);
     const failed = results.filter((r) => !r.passed);
-    if (!failed.length) {
-      log.notice(results.length === 1 ? 'The smoke check passed' : `All ${results.length} smoke checks passed`);
-      return;
-    }
-    await this.showLogs(failed, checks, started);
-    const message = `${failed.length} of ${counted(results.length, 'smoke check')} failed: ${failed.map((r) => r.key).join(', ')}`;
-    if (trigger === 'deploy' && !settings.failDeploy) {
-      log.warning(`${message} (custom.scf.smoke.failDeploy is false: the deploy stands)`);
-      return;
-    }
-    throw new ScfError('Plugin.SmokeFailed', message);
+    if (!failed.length) log.notice(results.length === 1 ? 'The smoke check passed' : `All ${results.length} smoke checks passed`);
+    else await this.showLogs(failed, checks, started);
+    return results;
   }
 
   private writeJunit(junit: string | undefined, results: SmokeResult[]): void {

@@ -18,6 +18,7 @@ export interface ProviderConfig {
   namespace?: string;
   endpoint?: string;
   clsEndpoint?: string;
+  monitorEndpoint?: string;
   tagEndpoint?: string;
   cosEndpoint?: string;
   /** COS bucket (`<name>-<appid>`) for packages too large to send inline. */
@@ -165,6 +166,7 @@ export function resolveEndpoint(provider: ProviderConfig, env: Record<string, st
 const SERVICE_ENDPOINTS = {
   cls: { setting: 'clsEndpoint', env: 'TENCENTCLOUD_CLS_ENDPOINT', host: 'https://cls.tencentcloudapi.com' },
   tag: { setting: 'tagEndpoint', env: 'TENCENTCLOUD_TAG_ENDPOINT', host: 'https://tag.tencentcloudapi.com' },
+  monitor: { setting: 'monitorEndpoint', env: 'TENCENTCLOUD_MONITOR_ENDPOINT', host: 'https://monitor.tencentcloudapi.com' },
   cos: { setting: 'cosEndpoint', env: 'TENCENTCLOUD_COS_ENDPOINT', host: undefined },
 } as const;
 

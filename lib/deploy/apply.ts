@@ -8,6 +8,7 @@ import type { ScfClient } from '../cloud/scf';
 import { TagClient } from '../cloud/tag';
 import type { FunctionCode, FunctionInfo } from '../cloud/types';
 import type { FunctionPlan, PlanStep, RemovalStep } from './plan';
+import { aliasDescription, parseAliasDescription, promote } from './strategy';
 import { waitUntilActive, waitUntilGone, type WaitOptions } from './wait';
 
 export interface ApplyContext {
@@ -23,6 +24,10 @@ export interface ApplyContext {
   codeRecord?(key: string): Record<string, string>;
   /** What is going on now, for the function's progress line. */
   onProgress?(key: string, text: string): void;
+  /** The description of the versions this deploy publishes (its deployment and commit). */
+  versionDescription?: string;
+  /** This deploy's id: an alias publishing moves names it in its description. */
+  deployment?: string;
 }
 
 type Target = { functionName: string; namespace: string };
@@ -49,7 +54,9 @@ function describe(step: PlanStep): string {
     case 'updateTags':
       return 'ModifyResourceTags';
     case 'publish':
-      return step.alias ? `PublishVersion and alias ${step.alias}` : 'PublishVersion';
+      return step.alias && !step.release ? `PublishVersion and alias ${step.alias}` : 'PublishVersion';
+    case 'pin':
+      return `PublishVersion of $LATEST as it is, and alias ${step.alias} on it`;
     case 'createTrigger':
       return `CreateTrigger ${step.trigger.type} ${step.trigger.name}`;
     case 'updateTrigger':
@@ -72,6 +79,11 @@ function stepError(doing: string, target: Target, step: string, error: unknown):
 }
 
 export class PlanRunner {
+  /** The version each function's publish step made, by serverless.yml key. */
+  readonly published = new Map<string, string>();
+  /** The version each function's pin step put its alias on. */
+  readonly pinned = new Map<string, string>();
+
   constructor(private readonly ctx: ApplyContext) {}
 
   private waitOptions(key: string, extra: Partial<WaitOptions> = {}): WaitOptions {
@@ -147,14 +159,25 @@ export class PlanRunner {
       case 'updateTags':
         await this.ctx.tag.modifyResourceTags(TagClient.functionResource(this.ctx.region, target.namespace, target.functionName), step.replace, step.remove, target);
         return;
+      case 'pin': {
+        const version = await scf.publishVersion(target, 'Published by sls deploy before a release changed LATEST.');
+        await this.active(key, target, `PublishVersion ${version}`, version);
+        const alias = await scf.getAlias(target, step.alias);
+        await scf.updateAlias(target, step.alias, version, alias?.description ?? '');
+        this.pinned.set(key, version);
+        return;
+      }
       case 'publish': {
-        const version = await scf.publishVersion(target, 'published by sls deploy');
+        const version = await scf.publishVersion(target, this.ctx.versionDescription ?? 'published by sls deploy');
         step.version = version;
         await this.active(key, target, `PublishVersion ${version}`, version);
+        this.published.set(key, version);
+        if (step.release) return;
         if (step.alias) {
           const alias = await scf.getAlias(target, step.alias);
-          if (alias) await scf.updateAlias(target, step.alias, version, alias.description);
-          else await scf.createAlias(target, step.alias, version, 'managed by sls deploy');
+          const description = this.ctx.deployment ? aliasDescription(promote(parseAliasDescription(alias?.description ?? ''), this.ctx.deployment)) : (alias?.description ?? 'managed by sls deploy');
+          if (alias) await scf.updateAlias(target, step.alias, version, description);
+          else await scf.createAlias(target, step.alias, version, description);
         }
         return;
       }

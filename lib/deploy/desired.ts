@@ -5,6 +5,7 @@
 import { RESERVED_ENV_PREFIXES, SCF_RUNTIMES, SYSTEM_TAG_KEY } from '../cloud/scf-rules';
 import type { FunctionConfiguration, LayerRef, TriggerSpec, VpcConfig } from '../cloud/types';
 import { booleanValue, has, isPlainObject, Problems, show, wholeNumber } from './problems';
+import { keepVersionsOf, type Strategy, strategyOf } from './strategy';
 import { triggersFromEvents } from './triggers';
 import { closest } from '../config/suggest';
 
@@ -29,7 +30,14 @@ export interface DeploySettings {
   publish: boolean;
   /** Point this alias at the version published (implies publish). */
   alias?: string;
+  /** How a new version takes the alias's traffic (implies publish); functions may have their own. */
+  strategy?: Strategy;
+  /** After a successful deploy, delete the oldest versions beyond this many. */
+  keepVersions?: number;
 }
+
+/** The alias a release moves: the one triggers are bound to unless serverless.yml names another. */
+export const RELEASE_ALIAS = '$DEFAULT';
 
 export interface DesiredFunction {
   /** The function's key in serverless.yml. */
@@ -40,6 +48,8 @@ export interface DesiredFunction {
   /** The user's tags and the plugin's marks (SERVICE_TAG, STAGE_TAG). */
   tags: Record<string, string>;
   triggers: TriggerSpec[];
+  /** Its release strategy (its own `strategy`, else custom.scf.deploy.strategy), when it has one. */
+  strategy?: Strategy;
 }
 
 export interface DesiredState {
@@ -458,6 +468,7 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
   if (tags.size + 1 > LIMITS.tagsPerFunction) problems.add(`${where}.tags`, `makes ${tags.size + 1} tags with the plugin's 3 marks: Tencent Cloud allows ${LIMITS.tagsPerFunction} per resource`);
 
   const triggers = triggersFromEvents(fn.events, `${where}.events`, input.region, problems);
+  const strategy = strategyOf(fn.strategy, `${where}.strategy`, problems);
 
   if (problems.lines.length > before || !namespace || !functionName || !runtime || !handler) return undefined;
   const configuration: FunctionConfiguration = {
@@ -478,7 +489,9 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
     configuration.clsLogsetId = cls.logsetId;
     configuration.clsTopicId = cls.topicId;
   }
-  return { key, functionName, namespace, configuration, tags: Object.fromEntries(tags), triggers };
+  const desired: DesiredFunction = { key, functionName, namespace, configuration, tags: Object.fromEntries(tags), triggers };
+  if (strategy) desired.strategy = strategy;
+  return desired;
 }
 
 function deploySettings(value: unknown, problems: Problems): DeploySettings {
@@ -489,7 +502,9 @@ function deploySettings(value: unknown, problems: Problems): DeploySettings {
     problems.add(where, `must be a map of timeout, publish and alias, not ${show(value)}`);
     return settings;
   }
-  for (const key of Object.keys(value)) if (!['timeout', 'publish', 'alias'].includes(key)) problems.add(`${where}.${key}`, 'is not a deploy setting: use timeout, publish and alias');
+  for (const key of Object.keys(value)) {
+    if (!['timeout', 'publish', 'alias', 'strategy', 'keepVersions'].includes(key)) problems.add(`${where}.${key}`, 'is not a deploy setting: use timeout, publish, alias, strategy and keepVersions');
+  }
   if (has(value, 'timeout')) {
     const timeout = typeof value.timeout === 'number' ? value.timeout : wholeNumber(value.timeout);
     if (timeout === undefined || !(timeout > 0) || !Number.isFinite(timeout)) problems.add(`${where}.timeout`, `must be a number of seconds above 0, not ${show(value.timeout)}`);
@@ -501,7 +516,14 @@ function deploySettings(value: unknown, problems: Problems): DeploySettings {
     else if (publish === false) problems.add(`${where}.alias`, 'needs a published version to point at: drop publish: false, or the alias');
     else settings.alias = value.alias;
   }
-  settings.publish = publish === true || settings.alias !== undefined;
+  const strategy = strategyOf(value.strategy, `${where}.strategy`, problems);
+  if (strategy) {
+    settings.strategy = strategy;
+    if (publish === false) problems.add(`${where}.strategy`, 'releases published versions: drop publish: false, or the strategy');
+  }
+  const keepVersions = keepVersionsOf(value.keepVersions, `${where}.keepVersions`, problems);
+  if (keepVersions !== undefined) settings.keepVersions = keepVersions;
+  settings.publish = publish === true || settings.alias !== undefined || strategy !== undefined;
   return settings;
 }
 
@@ -527,6 +549,7 @@ export function desiredState(input: DeployInput): DesiredState {
   else {
     for (const [key, raw] of Object.entries(functions)) {
       const fn = desiredFunction(key, raw, input, defaults, providerEnv, providerTags, providerNamespace, problems);
+      if (fn && !fn.strategy && settings.strategy) fn.strategy = settings.strategy;
       if (fn) desired.push(fn);
     }
   }

@@ -6,8 +6,8 @@
 // creates; after publish, so a trigger on the alias finds it).
 import { inputError, isScfError, plainText } from '../cloud/errors';
 import { SYSTEM_TAG_KEY } from '../cloud/scf-rules';
-import type { DeployedTrigger, FunctionConfiguration, FunctionInfo, FunctionSummary, TriggerSpec } from '../cloud/types';
-import { CODE_TAG, type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, SERVICE_TAG, STAGE_TAG } from './desired';
+import type { AliasInfo, DeployedTrigger, FunctionConfiguration, FunctionInfo, FunctionSummary, TriggerSpec } from '../cloud/types';
+import { CODE_TAG, type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from './desired';
 import { describeTrigger, isManagedTrigger, sameTrigger, triggerDifferences, triggerIdentity, updatableInPlace } from './triggers';
 
 /** The package of one function and what GetFunctionAddress said of the deployed one. */
@@ -28,6 +28,18 @@ export interface CodeState {
    * null when there is none (no version yet, or the alias does not exist). Undefined: not read.
    */
   published?: PublishedVersion | null;
+  /** With a release strategy: the alias it moves and the versions that could be released, as read. */
+  release?: ReleaseRead;
+}
+
+/** What a strategy's deploy reads of a function before it plans: its alias and its candidate versions. */
+export interface ReleaseRead {
+  /** The alias the release moves; null when it does not exist yet. */
+  alias: AliasInfo | null;
+  /** The newest published version. */
+  newest: PublishedVersion | null;
+  /** The version the alias sends a share of its traffic to (a release under way), if any. */
+  weighted: PublishedVersion | null;
 }
 
 export interface PublishedVersion {
@@ -101,12 +113,23 @@ export interface UpdateTagsStep {
   reason: string;
 }
 
-/** PublishVersion, then point `alias` (when set) at the new version. */
+/** PublishVersion, then point `alias` (when set) at the new version; with `release`, the release moves the alias. */
 export interface PublishStep {
   action: 'publish';
   alias?: string;
   /** The version PublishVersion made, once it ran (for the summary). */
   version?: string;
+  release?: boolean;
+  reason: string;
+}
+
+/**
+ * Before a strategy's first change of a function whose alias serves $LATEST: publish $LATEST as it is and put the
+ * alias on that version, so the change does not reach the alias's traffic before its release.
+ */
+export interface PinStep {
+  action: 'pin';
+  alias: string;
   reason: string;
 }
 
@@ -138,6 +161,7 @@ export type PlanStep =
   | UpdateConfigurationStep
   | UpdateTagsStep
   | PublishStep
+  | PinStep
   | CreateTriggerStep
   | UpdateTriggerStep
   | DeleteTriggerStep;
@@ -296,6 +320,50 @@ function createTriggers(desired: DesiredFunction): CreateTriggerStep[] {
   return desired.triggers.map((trigger) => ({ action: 'createTrigger', trigger, reason: `${describeTrigger(trigger)} is new` }));
 }
 
+/** Whether a published version holds serverless.yml's code and configuration (its description is its own). */
+export function holdsDesired(desired: DesiredFunction, codeSha256: string, version: PublishedVersion): boolean {
+  const sameCode = sha256Hex(version.codeSha256) !== undefined && sha256Hex(version.codeSha256) === sha256Hex(codeSha256);
+  const changed = configurationChanges(desired.configuration, version.info).changed.filter((key) => key !== 'description');
+  return sameCode && changed.length === 0 && version.info.handler === desired.configuration.handler;
+}
+
+/** The alias a function's release moves. */
+export function releaseAlias(settings: DeploySettings | undefined): string {
+  return settings?.alias ?? RELEASE_ALIAS;
+}
+
+/**
+ * A strategy's publish: after a change; else when no version holds serverless.yml (a release under way, or the
+ * newest version, is released again instead of publishing the same code twice).
+ */
+function releasePublish(desired: DesiredFunction, code: CodeState, settings: DeploySettings | undefined, changed: boolean, status: string): PublishStep[] {
+  const alias = releaseAlias(settings);
+  const step = (why: string): PublishStep[] => [{ action: 'publish', alias, release: true, reason: `${why}: publish a version and release it through alias ${alias} (${desired.strategy!.type})` }];
+  if (changed) return step('changed');
+  if (status === 'PublishFailed') return step('found PublishFailed');
+  const read = code.release;
+  if (!read) return [];
+  if (read.weighted && holdsDesired(desired, code.sha256, read.weighted)) return [];
+  if (read.newest && holdsDesired(desired, code.sha256, read.newest)) return [];
+  return step(read.newest ? `version ${read.newest.version} does not hold serverless.yml's code and configuration` : 'no version is published yet');
+}
+
+/**
+ * A release a strategy's deploy owes a function although it publishes nothing: a version holding serverless.yml
+ * the alias does not serve alone yet (a release cut short, a deploy stopped before it, or a rollback undone), or
+ * weights left on the alias to a version that holds something else (cleared). Undefined: nothing owed.
+ */
+export function pendingRelease(desired: DesiredFunction, code: CodeState): { version: string } | { clearWeights: true } | undefined {
+  const read = code.release;
+  if (!desired.strategy || !read) return undefined;
+  const alias = read.alias;
+  const servesAlone = (version: string) => alias !== null && alias.functionVersion === version && !alias.weights.some((w) => w.weight > 0);
+  for (const candidate of [read.weighted, read.newest]) {
+    if (candidate && holdsDesired(desired, code.sha256, candidate)) return servesAlone(candidate.version) ? undefined : { version: candidate.version };
+  }
+  return alias?.weights.some((w) => w.weight > 0) ? { clearWeights: true } : undefined;
+}
+
 /**
  * Why the published version (or the alias) is behind serverless.yml although $LATEST is not: a deploy stopped
  * between its changes and PublishVersion, or between PublishVersion and the alias, or the alias is new.
@@ -313,6 +381,11 @@ function publishedBehind(desired: DesiredFunction, code: CodeState, settings: De
   const sameConfiguration = changed.length === 0 && published.info.handler === desired.configuration.handler;
   if (sameCode && sameConfiguration) return undefined;
   return `version ${published.version}${alias} does not hold serverless.yml's ${sameCode ? 'configuration' : 'code'}`;
+}
+
+/** The publish that follows a CreateFunction: a release with a strategy, else as publishing says. */
+function afterCreate(desired: DesiredFunction, code: CodeState, settings: DeploySettings | undefined, why: string): PublishStep[] {
+  return desired.strategy ? releasePublish(desired, code, settings, true, 'Creating') : publishSteps(settings, why);
 }
 
 function publishSteps(settings: DeploySettings | undefined, why: string | undefined): PublishStep[] {
@@ -342,7 +415,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   if (!deployed) {
     return [
       { action: 'create', configuration: desired.configuration, tags: desired.tags, reason: `new: create ${where}` },
-      ...publishSteps(settings, 'created'),
+      ...afterCreate(desired, code, settings, 'created'),
       ...createTriggers(desired),
     ];
   }
@@ -356,7 +429,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
         tags: desired.tags,
         reason: `found CreateFailed${statusNote(deployed)}: delete it, wait until it is gone, then create it again`,
       },
-      ...publishSteps(settings, 'created again'),
+      ...afterCreate(desired, code, settings, 'created again'),
       ...createTriggers(desired),
     ];
   }
@@ -364,7 +437,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
     return [
       { action: 'wait', until: 'gone', status, reason: 'found Deleting: wait until it is gone, then create it again' },
       { action: 'create', configuration: desired.configuration, tags: desired.tags, reason: `create ${where} again after its deletion` },
-      ...publishSteps(settings, 'created'),
+      ...afterCreate(desired, code, settings, 'created'),
       ...createTriggers(desired),
     ];
   }
@@ -428,8 +501,17 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
     });
   }
   const changedFunction = steps.some((s) => s.action === 'updateCode' || s.action === 'updateConfiguration');
-  const publishWhy = changedFunction ? 'changed' : status === 'PublishFailed' ? `found PublishFailed${statusNote(deployed)}` : publishedBehind(desired, code, settings);
-  steps.push(...publishSteps(settings, publishWhy));
+  if (desired.strategy) {
+    const alias = code.release?.alias;
+    if (changedFunction && alias?.functionVersion === '$LATEST') {
+      const first = steps.findIndex((s) => s.action === 'updateCode' || s.action === 'updateConfiguration');
+      steps.splice(first, 0, { action: 'pin', alias: alias.name, reason: `alias ${alias.name} serves $LATEST, which this deploy changes: publish $LATEST as it is and serve that version until the release` });
+    }
+    steps.push(...releasePublish(desired, code, settings, changedFunction, status));
+  } else {
+    const publishWhy = changedFunction ? 'changed' : status === 'PublishFailed' ? `found PublishFailed${statusNote(deployed)}` : publishedBehind(desired, code, settings);
+    steps.push(...publishSteps(settings, publishWhy));
+  }
   const tags = tagStep(desired, deployed);
   if (tags) steps.push(tags);
   steps.push(...planTriggers(desired.triggers, deployed.triggers));

@@ -33,8 +33,15 @@ export function describeSteps(steps: readonly PlanStep[]): string[] {
         parts.push('tags updated');
         break;
       case 'publish':
-        if (step.version) parts.push(step.alias ? `version ${step.version} published (alias ${step.alias} → ${step.version})` : `version ${step.version} published`);
-        else parts.push(step.alias ? `version published (alias ${step.alias})` : 'version published');
+        {
+          // A release's version is published now and reaches its alias later (the release says how).
+          const moved = step.alias && !step.release;
+          const version = step.version ? `version ${step.version}` : 'version';
+          parts.push(moved ? `${version} published (alias ${step.alias}${step.version ? ` → ${step.version}` : ''})` : `${version} published`);
+        }
+        break;
+      case 'pin':
+        parts.push(`alias ${step.alias} moved off $LATEST to a version of it`);
         break;
       case 'createTrigger': {
         // A delete and a create of the same trigger is one replacement.

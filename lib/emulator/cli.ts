@@ -24,6 +24,7 @@ const USAGE = `Usage: scf-emulator [--service DIR] [--state-dir DIR] [--stage S]
   --simple-log-format GLOB   functions named GLOB log in SCF's simplified format (fewer fields per record)
   --get-function-logs-offline   GetFunctionLogs answers InvalidAction, as an account where it is gone
   --cls-legacy-query     SearchLog takes only the deprecated Query + SyntaxRule pair (older CLS)
+  --monitor-lag MS       Cloud Monitor reports an invocation MS after it finished (the cloud: a minute or two)  default: 0
   --log-index-delay MS   a CLS record becomes searchable MS after it is written    default: 0
   --version              print the version
   --status-delay MS      GetRequestStatus knows a request only after MS          default: 0
@@ -44,7 +45,7 @@ Fault injection (rates are shares, 0 to 1):
   --rate-limit N         refuse more than N requests a second per action (default: each action's own figure
                          from the API's table; 0: no limit)
   --fault-actions A,B    apply the faults only to these actions
-  --seed N               seed of the fault dice
+  --seed N               seed of the fault dice and of weighted alias routing
 Credentials: --secret-id and --secret-key, else TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and
 TENCENTCLOUD_SESSION_TOKEN) of this process; without either it makes up a pair and prints the lines to paste.
 The control API (/__emulator/*) wants the token printed at start in an X-Emulator-Token header.`;
@@ -101,6 +102,7 @@ const OPTIONS = {
       'simple-log-format': { type: 'string', multiple: true },
       'get-function-logs-offline': { type: 'boolean' },
       'cls-legacy-query': { type: 'boolean' },
+      'monitor-lag': { type: 'string' },
       'log-index-delay': { type: 'string' },
       service: { type: 'string' },
       'state-dir': { type: 'string' },
@@ -180,6 +182,8 @@ async function main(): Promise<void> {
       simplifiedLogFormat: values['simple-log-format'],
       getFunctionLogsOffline: values['get-function-logs-offline'],
       clsLegacyQuery: values['cls-legacy-query'],
+      routingSeed: count(values.seed, 'seed'),
+      monitorLagMs: count(values['monitor-lag'], 'monitor-lag'),
       logIndexDelayMs: count(values['log-index-delay'], 'log-index-delay'),
     },
     faults,

@@ -52,7 +52,13 @@ const READERS: Record<string, (c: Clients, reply: any) => Promise<void>> = {
   ListVersionByFunction: async (c, r) => assert.deepEqual((await c.scf.listVersions(FN)).map((v) => v.version), r.Versions.map((v: any) => v.Version)),
   GetAlias: async (c, r) => assert.equal((await c.scf.getAlias(FN, 'x'))!.functionVersion, r.FunctionVersion),
   CreateAlias: (c) => c.scf.createAlias(FN, 'x', '1'),
-  UpdateAlias: (c) => c.scf.updateAlias(FN, 'x', '1'),
+  UpdateAlias: (c) => c.scf.updateAlias(FN, 'x', '1', '', [{ version: '2', weight: 0.1 }]),
+  ListAliases: async (c, r) => assert.deepEqual((await c.scf.listAliases(FN)).map((a) => [a.name, a.functionVersion]), r.Aliases.map((a: any) => [a.Name, a.FunctionVersion])),
+  DeleteFunctionVersion: (c) => c.scf.deleteFunctionVersion(FN, '2'),
+  GetMonitorData: async (c, r) => {
+    const [series] = await c.monitor.getMetric({ metricName: r.MetricName, period: r.Period, startMs: 0, endMs: 1000, instances: [Object.fromEntries(r.DataPoints[0].Dimensions.map((d: any) => [d.Name, d.Value]))] });
+    assert.deepEqual([series.timestamps, series.values], [r.DataPoints[0].Timestamps, r.DataPoints[0].Values]);
+  },
   ListTriggers: async (c, r) => {
     const [trigger] = await c.scf.listTriggers(FN);
     assert.deepEqual([trigger.name, trigger.qualifier, trigger.enable, trigger.desc], [r.Triggers[0].TriggerName, r.Triggers[0].Qualifier, r.Triggers[0].Enable === 1, r.Triggers[0].TriggerDesc]);
@@ -68,7 +74,7 @@ const READERS: Record<string, (c: Clients, reply: any) => Promise<void>> = {
   ModifyResourceTags: (c) => c.tag.modifyResourceTags(TagClient.functionResource('ap-guangzhou', 'default', 'fn'), { a: 'b' }, []),
 };
 /** Actions the emulator answers (and the tests send) that the plugin does not: no facade to read them. */
-const NOT_SENT_BY_THE_PLUGIN = new Set(['ListAliases', 'DeleteAlias', 'DeleteNamespace']);
+const NOT_SENT_BY_THE_PLUGIN = new Set(['DeleteAlias', 'DeleteNamespace']);
 
 test('the tables cover the actions the plugin reads, and each example is in the form the tables say', () => {
   assert.deepEqual(
@@ -142,8 +148,8 @@ test("every example reply is read by our facades as what it says", async () => {
 
 let emulator: RunningEmulator;
 let credentials: TestCredentials;
-const sdk = (service: 'scf' | 'cls' | 'tag') =>
-  new CommonClient(`127.0.0.1:${emulator.port}`, vendorAction(service, service === 'scf' ? 'Invoke' : service === 'cls' ? 'SearchLog' : 'ModifyResourceTags')!.version, {
+const sdk = (service: 'scf' | 'cls' | 'tag' | 'monitor') =>
+  new CommonClient(`127.0.0.1:${emulator.port}`, ACTIONS.find((a) => a.service === service)!.version, {
     credential: credentials,
     region: 'ap-guangzhou',
     profile: { httpProfile: { protocol: 'http://', reqTimeout: 30 } },
@@ -197,6 +203,9 @@ const ADAPT: Array<[string, (request: Record<string, any>) => Record<string, any
   ['DeleteFunction', (r) => ({ ...r, FunctionName: 'made-by-example' })],
   ['SearchLog', (r) => ({ ...r, TopicId: state.topicId, From: Date.now() - 600_000, To: Date.now() + 1, QueryString: 'SCF_Type:"Platform"' })],
   ['ModifyResourceTags', (r) => ({ ...r, Resource: TagClient.functionResource('ap-guangzhou', 'default', 'fn') })],
+  ['GetMonitorData', (r) => ({ ...r, Namespace: 'QCE/SCF_V2', MetricName: 'Invocation', Instances: r.Instances.map(() => ({ Dimensions: [{ Name: 'functionName', Value: 'fn' }, { Name: 'namespace', Value: 'default' }] })), StartTime: new Date(Date.now() - 3600_000).toISOString().replace('Z', '+00:00'), EndTime: new Date().toISOString().replace('Z', '+00:00') })],
+  // The version PublishVersion's example made: no alias routes to it.
+  ['DeleteFunctionVersion', (r) => ({ ...r, FunctionName: 'fn', Qualifier: '3' })],
 ];
 
 before(async () => {
@@ -281,6 +290,11 @@ test('every parameter the plugin sends, on every path of the facades, is in the 
   await c.scf.createAlias(target, 'live', version, 'alias');
   await c.scf.getAlias(target, 'live');
   await c.scf.updateAlias(target, 'live', version, 'alias');
+  const second = await c.scf.publishVersion(target, 'w');
+  await c.scf.updateAlias(target, 'live', version, 'alias', [{ version: second, weight: 0.25 }]);
+  await c.scf.listAliases(target);
+  const third = await c.scf.publishVersion(target, 'x');
+  await c.scf.deleteFunctionVersion(target, third);
   const timer = { type: 'timer', name: 'every', desc: '0 0 * * * * *', enable: false, qualifier: '$DEFAULT', customArgument: 'arg', description: 'd' };
   await c.scf.createTrigger(target, timer);
   await c.scf.updateTrigger(target, { ...timer, enable: true });
@@ -309,9 +323,10 @@ test('every parameter the plugin sends, on every path of the facades, is in the 
   const info = (await c.scf.getFunction(target))!;
   await c.cls.searchLog({ topicId: info.clsTopicId!, from: Date.now() - 60_000, to: Date.now() + 1, query: 'SCF_Type:"Platform"', limit: 10, sort: 'asc' });
   await c.tag.modifyResourceTags(TagClient.functionResource('ap-guangzhou', 'default', 'all-fields'), { team: 'b' }, ['gone']);
+  await c.monitor.getMetric({ metricName: 'Duration', period: 60, startMs: Date.now() - 600_000, endMs: Date.now(), instances: [{ functionName: 'all-fields', namespace: 'default', version: version }], statistics: ['avg', 'max'] });
   await c.scf.deleteFunction(target);
   const actions = new Set(emulator.requests.map((r) => r.action));
-  assert.ok(actions.size >= 24, [...actions].join(' '));
+  assert.ok(actions.size >= 27, [...actions].join(' '));
   assert.deepEqual(requestProblems(emulator.requests), []);
 });
 

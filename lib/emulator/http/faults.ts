@@ -2,6 +2,7 @@
 // the client reads too), and injected faults for tests — throttling, internal errors, gateway failures, resets,
 // bodies that are not JSON, slow and late replies — rolled with seeded dice so runs can be repeated.
 import { actionRate, type ServiceName } from '../../cloud/limits';
+import { dice } from '../dice';
 
 export interface Faults {
   /** Share of requests answered RequestLimitExceeded (or `throttleCode`) before anything runs. */
@@ -41,18 +42,6 @@ export interface Faults {
 export const THROTTLE_CODE = /^RequestLimitExceeded(\.[A-Za-z]+)?$/;
 /** The transient server failures it answers. */
 export const SERVER_ERROR_CODE = /^(InternalError(\.[A-Za-z]+)?|ServiceUnavailable)$/;
-
-/** Mulberry32: small seeded dice for reproducible fault runs. */
-function dice(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultPlan {
   readonly faults: Faults;

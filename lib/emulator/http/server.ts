@@ -8,7 +8,7 @@ import * as http from 'http';
 import { randomBytes, randomUUID } from 'crypto';
 import type { AddressInfo } from 'net';
 import { BYTE_LIMITS, type ServiceName } from '../../cloud/limits';
-import { API_VERSION, CLS_API_VERSION } from '../../cloud/types';
+import { API_VERSION, CLS_API_VERSION, MONITOR_API_VERSION } from '../../cloud/types';
 import { ApiFault } from '../api-fault';
 import { type EmulatorBehaviour, EmulatorCore, TAG_API_VERSION } from '../scf/actions';
 import type { EmulatedService } from '../service-file';
@@ -129,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     [API_VERSION, { service: 'scf', handle: (action, params) => core.handle(action, params) }],
     [TAG_API_VERSION, { service: 'tag', handle: (action, params) => core.handleTag(action, params) }],
     [CLS_API_VERSION, { service: 'cls', handle: (action, params) => core.handleCls(action, params) }],
+    [MONITOR_API_VERSION, { service: 'monitor', handle: (action, params) => core.handleMonitor(action, params) }],
   ]);
   const cos = core.cosHandler(options.credentials);
 

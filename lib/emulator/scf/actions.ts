@@ -16,12 +16,14 @@ import { StateDir } from '../store/state-dir';
 import { ClsStore } from '../cls/topics';
 import { InvocationLog } from '../cls/records';
 import { Slots } from './slots';
+import { dice } from '../dice';
 import { searchLog, TopicSearchGate } from '../cls/search';
+import { getMonitorData } from '../monitor/metrics';
 import { globMatch } from './validate';
 import { CODE_PATH_PREFIX, CodeUrls, serveCode } from './code';
 import type { EmulatorBehaviour, ScfContext } from './context';
 import { listAsyncEvents, terminateAsyncEvent } from './events';
-import { createFunction, deleteFunction, getFunction, getFunctionAddress, listFunctions, updateFunctionCode, updateFunctionConfiguration } from './functions';
+import { createFunction, deleteFunction, deleteFunctionVersion, getFunction, getFunctionAddress, listFunctions, updateFunctionCode, updateFunctionConfiguration } from './functions';
 import { invoke, startInvocation } from './invoke';
 import { DEFAULT_TRANSITION_MS, type DeployFault, Lifecycle, requireInvocable } from './lifecycle';
 import { getFunctionLogs, getRequestStatus } from './logs';
@@ -51,6 +53,7 @@ const ACTIONS = new Map<string, Action>([
   ['GetFunction', getFunction],
   ['GetFunctionAddress', getFunctionAddress],
   ['DeleteFunction', deleteFunction],
+  ['DeleteFunctionVersion', deleteFunctionVersion],
   ['ListFunctions', listFunctions],
   ['CreateNamespace', createNamespace],
   ['ListNamespaces', listNamespaces],
@@ -114,6 +117,7 @@ export class EmulatorCore {
       logTopic: (functionName, requested) => this.logTopic(functionName, requested),
       cls: this.cls,
       slots: new Slots(behaviour.maxConcurrency ?? 64),
+      roll: behaviour.routingSeed === undefined ? Math.random : dice(behaviour.routingSeed),
     };
 
     if (saved) {
@@ -162,6 +166,12 @@ export class EmulatorCore {
     if (this.ctx.behaviour.withoutLogTopic?.some((glob) => globMatch(glob, functionName))) return { clsLogsetId: '', clsTopicId: '' };
     const topic = this.cls.scfTopic();
     return { clsLogsetId: topic.info.logsetId, clsTopicId: topic.info.topicId };
+  }
+
+  /** Cloud Monitor (version MONITOR_API_VERSION): GetMonitorData of SCF's metrics, from this account's invocations. */
+  async handleMonitor(action: string, params: Params): Promise<Params> {
+    if (action !== 'GetMonitorData') throw new ApiFault('InvalidAction', `The monitor action \`${action.slice(0, 60)}\` is not supported by this endpoint.`);
+    return getMonitorData(params, (name, namespace) => this.store.of(name, namespace), this.ctx.now(), this.ctx.behaviour.monitorLagMs);
   }
 
   /** The Tag API (version TAG_API_VERSION): ModifyResourceTags on this account's functions. */

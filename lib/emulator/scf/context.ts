@@ -38,6 +38,10 @@ export interface EmulatorBehaviour {
   getFunctionLogsOffline?: boolean;
   /** CLS SearchLog takes only the deprecated Query + SyntaxRule pair (as before SDK 4.1.204). */
   clsLegacyQuery?: boolean;
+  /** Seed of the dice that send an alias's invocations to its versions by their weights. */
+  routingSeed?: number;
+  /** Cloud Monitor reports an invocation this long after it finished, ms (the cloud: a minute or two). */
+  monitorLagMs?: number;
   /** A record written to CLS becomes searchable this long after, ms (CLS is eventually consistent). */
   logIndexDelayMs?: number;
   /** The account's region, as handlers see it. */
@@ -72,6 +76,8 @@ export interface ScfContext {
   cls: ClsStore;
   /** Slots for handler processes: at most `maxConcurrency` run at once. */
   slots: Slots;
+  /** The dice of weighted alias routing, in [0, 1): seeded by `routingSeed` so runs can be repeated. */
+  roll(): number;
 }
 
 export function findNamespace(ctx: ScfContext, params: Params): NamespaceRecord {

@@ -299,23 +299,36 @@ export function getFunctionAddress(ctx: ScfContext, params: Params): Params {
 export function deleteFunction(ctx: ScfContext, params: Params): Params {
   const fn = findFunction(ctx, params);
   const qualifier = str(params, 'Qualifier');
-  if (qualifier !== undefined && qualifier !== '$LATEST') {
-    const version = fn.versions.get(qualifier);
-    if (!version) throw new ApiFault('ResourceNotFound.Version', `Version \`${qualifier.slice(0, 60)}\` of \`${fn.functionName}\` does not exist.`);
-    const bound = [...fn.aliases.values()].find((a) => a.functionVersion === qualifier || a.additionalVersionWeights.some((w) => w.version === qualifier));
-    if (bound) throw new ApiFault('UnsupportedOperation.AliasBind', `Version ${qualifier} is bound to alias \`${bound.name}\`: unbind it first.`);
-    requireStatus(fn, 'FailedOperation.DeleteFunction', 'DeleteFunction', ['CreateFailed', 'UpdateFailed', 'PublishFailed']);
-    fn.versions.delete(qualifier);
-    fn.triggers = fn.triggers.filter((t) => t.qualifier !== qualifier);
-    ctx.commit();
-    return {};
-  }
+  if (qualifier !== undefined && qualifier !== '$LATEST') return deleteVersion(ctx, fn, qualifier, 'DeleteFunction');
   requireStatus(fn, 'FailedOperation.DeleteFunction', 'DeleteFunction', ['CreateFailed', 'UpdateFailed', 'PublishFailed', 'DeleteFailed']);
   ctx.lifecycle.begin(fn, 'Deleting', () => {
     if (ctx.account.getFunction(fn.namespace, fn.functionName) === fn) ctx.account.deleteFunction(fn.namespace, fn.functionName);
   });
   ctx.commit();
   return {};
+}
+
+/** Deletes a published version: never one an alias routes to, and its triggers go with it. */
+function deleteVersion(ctx: ScfContext, fn: FunctionRecord, qualifier: string, action: string): Params {
+  const version = fn.versions.get(qualifier);
+  if (!version) throw new ApiFault('ResourceNotFound.Version', `Version \`${qualifier.slice(0, 60)}\` of \`${fn.functionName}\` does not exist.`);
+  const bound = [...fn.aliases.values()].find((a) => a.functionVersion === qualifier || a.additionalVersionWeights.some((w) => w.version === qualifier));
+  if (bound) throw new ApiFault('UnsupportedOperation.AliasBind', `Version ${qualifier} is bound to alias \`${bound.name}\`: unbind it first.`);
+  requireStatus(fn, `FailedOperation.${action}`, action, ['CreateFailed', 'UpdateFailed', 'PublishFailed']);
+  fn.versions.delete(qualifier);
+  fn.triggers = fn.triggers.filter((t) => t.qualifier !== qualifier);
+  ctx.commit();
+  return {};
+}
+
+/** DeleteFunctionVersion: a published version of the function ($LATEST cannot be). */
+export function deleteFunctionVersion(ctx: ScfContext, params: Params): Params {
+  const fn = findFunction(ctx, params);
+  const qualifier = str(params, 'Qualifier', true)!;
+  if (qualifier === '$LATEST') throw new ApiFault('InvalidParameterValue.Qualifier', '$LATEST cannot be deleted as a version: delete the function.');
+  const force = str(params, 'ForceDelete');
+  if (force !== undefined && force !== 'true' && force !== 'false') throw new ApiFault('InvalidParameterValue.ForceDelete', 'ForceDelete is true or false.');
+  return deleteVersion(ctx, fn, qualifier, 'DeleteFunctionVersion');
 }
 
 /** ListFunctions filter names whose value is one of a function's own attributes. */

@@ -8,7 +8,7 @@ import { type RunResult, runFunction, type RunStatus } from '../../runtime';
 import type { ClsRecord } from '../../cloud/types';
 import { InvocationLog } from '../cls/records';
 import { runResult } from '../../runtime/outcome';
-import { type FunctionRecord, resolveQualifier } from '../store/account';
+import { type FunctionRecord, resolveQualifier, routeQualifier } from '../store/account';
 import { findFunction, type ScfContext } from './context';
 import { requireInvocable } from './lifecycle';
 import { type Params, str } from './params';
@@ -86,13 +86,15 @@ export function tailLog(log: string, limit: number = LIMITS.logTailBytes): strin
 
 /** Starts one run of `fn` (its `qualifier`) in a process of its own; `trigger` is the InvokeType events report. */
 export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: string, type: 'RequestResponse' | 'Event', event: unknown, trigger = 'CLI') {
-  const { version, config, code } = resolveQualifier(fn, qualifier)!;
+  const { version, config, code, alias } = routeQualifier(fn, qualifier, ctx.roll)!;
   const requestId = randomUUID();
   const record = ctx.invocations.add({
     requestId,
     functionName: fn.functionName,
     namespace: fn.namespace,
     qualifier,
+    version,
+    alias,
     invocationType: type,
     trigger,
     startMs: ctx.now(),
@@ -109,7 +111,7 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
   // The function's CLS topic gets the records SCF writes: START now, a line as each is written, the rest at the end.
   const topicId = config.clsTopicId && ctx.cls.topic(config.clsTopicId) ? config.clsTopicId : undefined;
   const simplified = ctx.behaviour.simplifiedLogFormat?.some((glob) => globMatch(glob, fn.functionName));
-  const clsLog = new InvocationLog({ functionName: fn.functionName, namespace: fn.namespace, qualifier: version, alias: qualifier === version ? '' : qualifier, requestId, retryNum: 0, startMs: record.startMs, simplified });
+  const clsLog = new InvocationLog({ functionName: fn.functionName, namespace: fn.namespace, qualifier: version, alias: alias ?? (qualifier === version ? '' : qualifier), requestId, retryNum: 0, startMs: record.startMs, simplified });
   const write = (records: ClsRecord | ClsRecord[]) => topicId && ctx.cls.append(topicId, records);
   write(clsLog.start());
   record.onLine = (line) => write(clsLog.line(line));

@@ -180,3 +180,23 @@ export function resolveQualifier(fn: FunctionRecord, qualifier: string): Resolve
   if (qualifier === '$DEFAULT') return latest;
   return undefined;
 }
+
+/**
+ * What one invocation of `qualifier` runs: as resolveQualifier, except that an alias with additional version
+ * weights sends each invocation to its additional version with that weight's probability (`roll` gives [0, 1)).
+ * `alias` is the alias invoked, if one was.
+ */
+export function routeQualifier(fn: FunctionRecord, qualifier: string, roll: () => number): (ResolvedQualifier & { alias?: string }) | undefined {
+  const alias = fn.aliases.get(qualifier);
+  if (!alias) return resolveQualifier(fn, qualifier);
+  let r = roll();
+  for (const { version, weight } of alias.additionalVersionWeights) {
+    if (r < weight) {
+      const picked = resolveQualifier(fn, version);
+      if (picked) return { ...picked, alias: alias.name };
+    }
+    r -= weight;
+  }
+  const resolved = resolveQualifier(fn, qualifier);
+  return resolved && { ...resolved, alias: alias.name };
+}

@@ -10,6 +10,10 @@ export interface Invocation {
   functionName: string;
   namespace: string;
   qualifier: string;
+  /** The version that ran ($LATEST or a number): an alias's own, or the one its weights picked. */
+  version?: string;
+  /** The alias invoked, when one was. */
+  alias?: string;
   invocationType: 'RequestResponse' | 'Event';
   /** What started it, as ListAsyncEvents' InvokeType reports it: CLI (an API call), TIMER, COS, ... */
   trigger: string;

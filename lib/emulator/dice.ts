@@ -1,0 +1,13 @@
+// Small seeded dice, so that runs of the emulator that roll them (faults, weighted alias routing) can be repeated.
+
+/** Mulberry32: small seeded dice for reproducible fault runs. */
+export function dice(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
