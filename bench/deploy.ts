@@ -3,41 +3,22 @@
 // limits allow. The deploy's own part is timed at the emulator: from the first API request to the last (what
 // serverless spends starting and packaging is shown beside it, for information).
 //
-// The floor, for N functions deployed M at a time (FUNCTIONS_AT_ONCE of lib/commands/deploy.ts), transitions of
-// T ms (the emulator's Creating/Updating), and the per-action rates of lib/cloud/limits.ts (a sliding window of
-// one second, so n requests of an action at R a second span at least floor((n - 1) / R) seconds):
-//   cold         N GetFunction reads, then N creates M at a time, each Creating for T before it is Active:
-//                span(N, GetFunction) + max(ceil(N / M) × T, span(N, CreateFunction))
-//   one changed  N GetFunction and N GetFunctionAddress reads (the code hashes: 20 a second binds), then one
-//                UpdateFunctionCode, Updating for T: max(span(N, GetFunction), span(N, GetFunctionAddress)) + T
+// The floors: bench/floors.ts (a service in the default namespace: each function is read first).
 import { execFile } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { actionRate } from '../lib/cloud/limits';
-import { FUNCTIONS_AT_ONCE } from '../lib/commands/deploy';
+import { coldDeployFloorMs, oneChangedFloorMs } from './floors';
 import { DEFAULT_TRANSITION_MS } from '../lib/emulator/scf/lifecycle';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../lib/emulator/http/server';
-import { type BenchRow, REPO, SLS } from './common';
+import { apiSpan, type BenchRow, REPO, sls } from './common';
 
 const FUNCTIONS = 30;
 const TRANSITION_MS = DEFAULT_TRANSITION_MS;
 /** The deploy's API part may take this much longer than its floor (polling, round trips, a shared machine). */
 const BUDGET = 1.5;
-
-/** How long n requests of an action need at the least, ms, at its rate in a one-second sliding window. */
-export function spanMs(n: number, action: string): number {
-  return Math.floor(Math.max(0, n - 1) / actionRate('scf', action)) * 1000;
-}
-
-export function coldFloorMs(n: number, atOnce: number, transitionMs: number): number {
-  return spanMs(n, 'GetFunction') + Math.max(Math.ceil(n / atOnce) * transitionMs, spanMs(n, 'CreateFunction'));
-}
-
-export function oneChangedFloorMs(n: number, transitionMs: number): number {
-  return Math.max(spanMs(n, 'GetFunction'), spanMs(n, 'GetFunctionAddress')) + transitionMs;
-}
 
 function serviceYml(n: number): string {
   const functions = Array.from({ length: n }, (_, i) => `  f${i}:\n    handler: f${i}.main\n    package:\n      patterns: ['f${i}.js']\n`).join('');
@@ -45,33 +26,6 @@ function serviceYml(n: number): string {
 }
 
 const handler = (i: number, label: string) => `exports.main = async () => ({ fn: ${i}, code: ${JSON.stringify(label)} });\n`;
-
-export function sls(cwd: string, args: string[], emulator: RunningEmulator, credentials: { secretId: string; secretKey: string }): Promise<{ ms: number; stdout: string; stderr: string }> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-bench-home-'));
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-    SLS_DEPRECATION_DISABLE: '*',
-    TENCENTCLOUD_SECRET_ID: credentials.secretId,
-    TENCENTCLOUD_SECRET_KEY: credentials.secretKey,
-    TENCENTCLOUD_SCF_ENDPOINT: emulator.url,
-  };
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    execFile(SLS, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (error, stdout, stderr) => {
-      fs.rmSync(home, { recursive: true, force: true });
-      if (error) return reject(new Error(`sls ${args.join(' ')} failed:\n${stdout}\n${stderr}`));
-      resolve({ ms: Date.now() - started, stdout, stderr });
-    });
-  });
-}
-
-/** From the first API request of the run to the last, ms. */
-export function apiSpan(requests: RecordedRequest[]): number {
-  return requests.length ? requests[requests.length - 1].at - requests[0].at : 0;
-}
 
 const PEAK_ACTIONS = ['GetFunction', 'GetFunctionAddress', 'CreateFunction', 'UpdateFunctionCode'];
 
@@ -90,9 +44,9 @@ export async function benchDeploy(rows: BenchRow[]): Promise<void> {
     const peaks = new Map(PEAK_ACTIONS.map((a) => [a, emulator.peakPerSecond(a)]));
     const active = [...emulator.core.account.functions.values()].filter((f) => f.status === 'Active').length;
     const coldMs = apiSpan(coldRequests);
-    const coldFloor = coldFloorMs(FUNCTIONS, FUNCTIONS_AT_ONCE, TRANSITION_MS);
+    const coldFloor = coldDeployFloorMs(FUNCTIONS, TRANSITION_MS, 0, true);
     rows.push({
-      name: `deploy: cold, ${FUNCTIONS} functions (${FUNCTIONS_AT_ONCE} at once, ${TRANSITION_MS} ms transitions)`,
+      name: `deploy: cold, ${FUNCTIONS} functions (${TRANSITION_MS} ms transitions)`,
       figure: `${coldMs} ms, floor ${coldFloor} ms; ${active}/${FUNCTIONS} Active, ${count(coldRequests, (r) => r.action === 'GetFunction')} GetFunction, ${count(coldRequests, (r) => r.outcome === 'RequestLimitExceeded')} throttled; sls deploy ${cold.ms} ms`,
       budget: `≤ ${BUDGET}× floor`,
       ratio: coldMs / coldFloor,

@@ -11,7 +11,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { startEmulator } from '../lib/emulator/http/server';
 import { type BenchRow, REPO } from './common';
-import { sls, spanMs } from './deploy';
+import { sls } from './common';
+import { spanMs } from './floors';
 
 const FUNCTIONS = 30;
 const BAKE_SECONDS = 10;

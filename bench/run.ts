@@ -349,6 +349,7 @@ async function main(): Promise<void> {
     smoke: benchSmoke,
     deploy: async () => (await import('./deploy')).benchDeploy(rows),
     release: async () => (await import('./release')).benchRelease(rows),
+    fleet: async () => (await import('./fleet')).benchFleet(rows),
     'invoke-local': () => benchInvokeLocal(rows),
   };
   for (const [name, bench] of Object.entries(benches)) {

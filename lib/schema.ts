@@ -281,7 +281,7 @@ export const configSchema = {
           smoke: {
             type: 'object',
             properties: {
-              concurrency: { type: 'integer', minimum: 1, maximum: 50 },
+              concurrency: { type: 'integer', minimum: 1, maximum: 250 },
               timeout: positive,
               failDeploy: { type: 'boolean' },
               junit: { type: 'string' },

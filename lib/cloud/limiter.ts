@@ -133,3 +133,35 @@ export class ConcurrencyLimiter {
     };
   }
 }
+
+/**
+ * At most `limit` bytes held at once (packages read into memory to be sent); one item larger than the limit is
+ * let through alone. Served in order.
+ */
+export class ByteBudget {
+  private held = 0;
+  private readonly waiting: Array<{ bytes: number; go: () => void }> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async take(bytes: number): Promise<Release> {
+    if (!this.waiting.length && this.fits(bytes)) this.held += bytes;
+    // Else the release that makes room counts it in before letting it go.
+    else await new Promise<void>((go) => this.waiting.push({ bytes, go }));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.held -= bytes;
+      while (this.waiting.length && this.fits(this.waiting[0].bytes)) {
+        const next = this.waiting.shift()!;
+        this.held += next.bytes;
+        next.go();
+      }
+    };
+  }
+
+  private fits(bytes: number): boolean {
+    return this.held === 0 || this.held + bytes <= this.limit;
+  }
+}

@@ -6,7 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { inputError, plainText, ScfError } from '../cloud/errors';
 import { shortBucketName, uploadToCos } from '../cloud/cos';
-import { systemClock } from '../cloud/limiter';
+import { ByteBudget, systemClock } from '../cloud/limiter';
+import { actionRate } from '../cloud/limits';
+import { PollPool } from '../poll/pool';
+import { ProgressLines } from '../render/progress-lines';
 import type { FunctionCode, FunctionInfo, FunctionSummary } from '../cloud/types';
 import type { Clients } from '../cloud/clients';
 import type { Progress, TencentProvider } from '../provider';
@@ -31,7 +34,11 @@ export interface DeployOptions {
 }
 
 /** Functions deployed at once; each waits on its own status, and the client holds every action to its rate. */
-export const FUNCTIONS_AT_ONCE = 5;
+/**
+ * Package bytes read into memory to be sent at once: every function is deployed at once (the per-action rates
+ * pace them), but a package is held in memory (and base64, and in its request) only while it is being sent.
+ */
+export const PACKAGE_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
 /** Statuses in which GetFunctionAddress has no code to tell of (SCF refuses it). */
 const WITHOUT_CODE = ['Creating', 'CreateFailed', 'Deleting'];
 
@@ -105,7 +112,8 @@ export async function readBackOwned(
 ): Promise<{ owned: FunctionInfo[]; notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> }> {
   const owned: FunctionInfo[] = [];
   const notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> = [];
-  await eachLimited(candidates, 10, async (candidate) => {
+  // All at once: the client's limiter paces GetFunction at its rate.
+  await eachLimited(candidates, candidates.length, async (candidate) => {
     const info = await clients.scf.getFunction({ functionName: candidate.functionName, namespace: candidate.namespace });
     if (!info) return;
     const owner = ownerOf(info.tags, service, stage);
@@ -206,7 +214,7 @@ export function packagedLine(provider: TencentProvider, ms: number): string | un
 }
 
 export class DeployCommand {
-  private readonly progress = new Map<string, Progress>();
+  private lines?: ProgressLines;
   /** Content digests of the packages read so far, by file. */
   private readonly digests = new Map<string, string>();
 
@@ -266,7 +274,8 @@ export class DeployCommand {
       const namespaces = await existingNamespaces(clients);
       missingNamespaces = [...new Set(functions.map((f) => f.namespace))].filter((ns) => !namespaces.has(ns));
       const deployed = new Map<string, FunctionInfo | undefined>();
-      await eachLimited(functions, 10, async (fn) => {
+      // All at once: the client's limiter paces each action at its own rate.
+      await eachLimited(functions, functions.length, async (fn) => {
         const info = await deployedFunction(clients, fn, namespaces, { triggers: true });
         deployed.set(fn.key, info);
         if (configOnly) {
@@ -322,6 +331,8 @@ export class DeployCommand {
 
     // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
     const codes = await this.codes(clients, cos, changing, artifacts);
+    const packageBytes = new ByteBudget(PACKAGE_BYTES_IN_FLIGHT);
+    this.lines = new ProgressLines(provider.io.progress, changing.length + removals.length, `Deploying ${counted(changing.length, 'function')}${removals.length ? ` and removing ${removals.length}` : ''}`);
 
     const deployment = deploymentId(Date.now());
     const runner = new PlanRunner({
@@ -332,21 +343,27 @@ export class DeployCommand {
       region: desired.region,
       clock: systemClock,
       timeoutMs: desired.settings.timeout * 1000,
-      code: (key) => {
+      withCode: async (key, send) => {
         const code = codes.get(key);
         if (!code) throw new ScfError('Plugin.Internal', `No code was prepared for ${key}.`);
-        return code();
+        const release = await packageBytes.take(codeRoute(artifacts.get(key)!, cos).inline ? artifacts.get(key)!.size : 0);
+        try {
+          return await send(code());
+        } finally {
+          release();
+        }
       },
+      statusPool: new PollPool(actionRate('scf', 'GetFunction'), systemClock),
       codeRecord: (key): Record<string, string> => {
         const artifact = artifacts.get(key);
         const digest = artifact && this.digests.get(artifact.file);
         return artifact && digest ? { [CODE_TAG]: `${sha256Hex(artifact.sha256)}:${digest}` } : {};
       },
-      onProgress: (key, text) => this.line(key, `${key}: ${text}`),
+      onProgress: (key, text) => this.line(key, text),
     });
     const underway = new Set<string>();
     const stopWatching = onInterrupt(() => {
-      for (const line of this.progress.values()) line.remove();
+      this.lines?.removeAll();
       log.warning(
         `Deploy interrupted${underway.size ? ` while changing ${[...underway].join(', ')}` : ''}. What was done stays done; run sls deploy again and it picks up from what it finds.`,
       );
@@ -363,7 +380,8 @@ export class DeployCommand {
           log.notice(`Namespace ${namespace} created (it did not exist; sls remove deletes it once it holds no function).`);
         }
       }
-      await eachLimited(changing, FUNCTIONS_AT_ONCE, async (plan) => {
+      // Every function at once: the per-action rates pace them, the status waits share GetFunction's.
+      await eachLimited(changing, changing.length, async (plan) => {
         underway.add(plan.key);
         try {
           await runner.run(plan);
@@ -376,8 +394,8 @@ export class DeployCommand {
         this.done(plan.key);
       });
       if (!failures.length) {
-        await eachLimited(removals, FUNCTIONS_AT_ONCE, async (removal) => {
-          this.line(removal.functionName, `${removal.functionName}: removing (no longer in serverless.yml)`);
+        await eachLimited(removals, removals.length, async (removal) => {
+          this.line(removal.functionName, 'removing (no longer in serverless.yml)');
           try {
             await runner.remove(removal);
           } catch (error) {
@@ -390,7 +408,7 @@ export class DeployCommand {
       }
     } finally {
       stopWatching();
-      for (const line of this.progress.values()) line.remove();
+      this.lines?.removeAll();
     }
     const heading = `${failures.length ? 'Deployed only in part' : 'Deployed'} ${desired.service} (stage ${desired.stage}, region ${desired.region}):`;
     const succeeded = plans.filter((p) => !failed.has(p.key));
@@ -534,15 +552,11 @@ export class DeployCommand {
     return (await this.digest(artifact)) === files ? deployedSha256 : undefined;
   }
 
-  private line(key: string, raw: string): void {
-    const text = plainText(raw);
-    const line = this.progress.get(key);
-    if (line) line.update(text);
-    else this.progress.set(key, this.provider.io.progress.create({ message: text }));
+  private line(key: string, state: string): void {
+    this.lines?.update(key, plainText(state));
   }
 
   private done(key: string): void {
-    this.progress.get(key)?.remove();
-    this.progress.delete(key);
+    this.lines?.done(key);
   }
 }

@@ -4,13 +4,14 @@
 // removed, so a second remove is a quiet no-op; any other failure exits non-zero.
 import { ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
+import { actionRate } from '../cloud/limits';
+import { PollPool } from '../poll/pool';
 import type { TencentProvider } from '../provider';
 import { eachLimited, PlanRunner } from '../deploy/apply';
 import type { Clients } from '../cloud/clients';
 import { counted, duration } from '../render/units';
 import { deployedOfService, existingNamespaces, namespaceMark, notOwnedText, readBackOwned } from './deploy';
 
-const FUNCTIONS_AT_ONCE = 5;
 /** Statuses that settle by themselves: wait before DeleteFunction (SCF refuses it meanwhile). */
 const BUSY = ['Creating', 'Updating', 'Publishing'];
 /** How long a function may take to settle or go, ms. */
@@ -57,16 +58,18 @@ export class RemoveCommand {
       region: provider.getRegion(),
       clock: systemClock,
       timeoutMs: WAIT_MS,
-      code: () => {
+      withCode: () => {
         throw new Error('remove sends no code');
       },
+      statusPool: new PollPool(actionRate('scf', 'GetFunction'), systemClock),
     });
     const progress = provider.io.progress.create({ message: `Removing ${counted(targets.size, 'function')}` });
     const removed: string[] = [];
     const failures: ScfError[] = [];
     try {
       // A function that cannot be removed does not keep the others: every failure is reported together.
-      await eachLimited([...targets.values()], FUNCTIONS_AT_ONCE, async (fn) => {
+      // Every function at once: DeleteFunction's rate paces them, the waits share GetFunction's.
+      await eachLimited([...targets.values()], targets.size, async (fn) => {
         try {
           await runner.remove({
             action: 'deleteFunction',

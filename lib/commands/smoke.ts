@@ -4,11 +4,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { plainText, ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
-import type { Progress, TencentProvider } from '../provider';
+import type { TencentProvider } from '../provider';
 import { readSmokeCheck, readSmokeSettings, type SmokeCheck, type SmokeSettings } from '../smoke/config';
 import { runSmokeChecks, type SmokeResult, type SmokeState } from '../smoke/run';
 import { onInterrupt } from './interrupt';
 import { formatSmokeSummary, junitReport } from '../render/smoke';
+import { ProgressLines } from '../render/progress-lines';
 import { counted } from '../render/units';
 
 /**
@@ -75,8 +76,9 @@ export class SmokeCommand {
     const { provider } = this;
     const { log, progress } = provider.io;
 
-    log.notice(`Smoke checks: ${counted(checks.length, 'function')}, ${settings.concurrency} at a time`);
-    const lines = new Map<string, Progress>();
+    const pace = settings.concurrency ? `${settings.concurrency} at a time` : 'as the API\'s rates allow';
+    log.notice(`Smoke checks: ${counted(checks.length, 'function')}, ${pace}`);
+    const lines = new ProgressLines(progress, checks.length, `Smoke checks of ${counted(checks.length, 'function')}`);
     const label: Record<SmokeState, string> = { waiting: 'waiting', invoking: 'invoking', running: 'running', passed: 'passed', failed: 'failed' };
     const client = provider.client();
     const started = Date.now();
@@ -84,7 +86,7 @@ export class SmokeCommand {
     const requestIds = new Map<string, string>();
     // Ctrl-C: the summary so far, and the JUnit report with the unfinished checks marked.
     const stopWatching = onInterrupt(() => {
-      for (const line of lines.values()) line.remove();
+      lines.removeAll();
       const sofar = checks.map(
         (check): SmokeResult =>
           done.get(check.key) ?? {
@@ -105,18 +107,19 @@ export class SmokeCommand {
     try {
       results = await runSmokeChecks(client, checks, {
         onInvoked: (check, requestId) => requestIds.set(check.key, requestId),
-        onResult: (check, result) => done.set(check.key, result),
+        onResult: (check, result) => {
+          done.set(check.key, result);
+          lines.done(check.key);
+        },
         concurrency: settings.concurrency,
         clock: systemClock,
         onState: (check, state) => {
-          let line = lines.get(check.key);
-          if (!line) lines.set(check.key, (line = progress.create({ message: `${check.key}: ${label[state]}` })));
-          else line.update(`${check.key}: ${label[state]}`);
+          if (state !== 'passed' && state !== 'failed') lines.update(check.key, label[state]);
         },
       });
     } finally {
       stopWatching();
-      for (const line of lines.values()) line.remove();
+      lines.removeAll();
     }
 
     log.notice(formatSmokeSummary(results));

@@ -7,6 +7,7 @@ import type { Clock } from '../cloud/limiter';
 import type { ScfClient } from '../cloud/scf';
 import { TagClient } from '../cloud/tag';
 import type { FunctionCode, FunctionInfo } from '../cloud/types';
+import type { PollPool } from '../poll/pool';
 import type { FunctionPlan, PlanStep, RemovalStep } from './plan';
 import { aliasDescription, parseAliasDescription, promote } from './strategy';
 import { waitUntilActive, waitUntilGone, type WaitOptions } from './wait';
@@ -18,8 +19,13 @@ export interface ApplyContext {
   clock: Clock;
   /** Seconds a function may take to become Active after a step (custom.scf.deploy.timeout). */
   timeoutMs: number;
-  /** The code of a function (inline or COS), by its serverless.yml key. */
-  code(key: string): FunctionCode;
+  /**
+   * Sends a function's code (inline or COS, by its serverless.yml key) with `send`: the deploy holds the package
+   * in memory only meanwhile, and only so many bytes of packages at once.
+   */
+  withCode<T>(key: string, send: (code: FunctionCode) => Promise<T>): Promise<T>;
+  /** The pool status waits share GetFunction's rate through (lib/poll/pool.ts); each its own when unset. */
+  statusPool?: PollPool;
   /** The tags that record what a function's package holds (CODE_TAG), written with its code; none when unknown. */
   codeRecord?(key: string): Record<string, string>;
   /** What is going on now, for the function's progress line. */
@@ -88,7 +94,7 @@ export class PlanRunner {
   constructor(private readonly ctx: ApplyContext) {}
 
   private waitOptions(key: string, extra: Partial<WaitOptions> = {}): WaitOptions {
-    return { timeoutMs: this.ctx.timeoutMs, clock: this.ctx.clock, onStatus: (status) => this.ctx.onProgress?.(key, status), ...extra };
+    return { timeoutMs: this.ctx.timeoutMs, clock: this.ctx.clock, pool: this.ctx.statusPool, onStatus: (status) => this.ctx.onProgress?.(key, status), ...extra };
   }
 
   private active(key: string, target: Target, step: string, qualifier?: string): Promise<FunctionInfo> {
@@ -136,15 +142,15 @@ export class PlanRunner {
         return;
       case 'recreate':
         await this.delete(key, target);
-        await scf.createFunction(target, step.configuration, this.ctx.code(key), { ...step.tags, ...this.ctx.codeRecord?.(key) });
+        await this.ctx.withCode(key, (code) => scf.createFunction(target, step.configuration, code, { ...step.tags, ...this.ctx.codeRecord?.(key) }));
         await this.active(key, target, 'CreateFunction');
         return;
       case 'create':
-        await scf.createFunction(target, step.configuration, this.ctx.code(key), { ...step.tags, ...this.ctx.codeRecord?.(key) });
+        await this.ctx.withCode(key, (code) => scf.createFunction(target, step.configuration, code, { ...step.tags, ...this.ctx.codeRecord?.(key) }));
         await this.active(key, target, 'CreateFunction');
         return;
       case 'updateCode': {
-        await scf.updateFunctionCode(target, step.handler, this.ctx.code(key), step.installDependency);
+        await this.ctx.withCode(key, (code) => scf.updateFunctionCode(target, step.handler, code, step.installDependency));
         const info = await this.active(key, target, 'UpdateFunctionCode');
         // Only now that the code is in: a record never names code that is not deployed.
         const record = this.ctx.codeRecord?.(key) ?? {};

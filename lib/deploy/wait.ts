@@ -2,7 +2,9 @@
 // while, and only an Active function takes the next change. This waits, polling GetFunction, until it is Active
 // (or gone), and ends the deploy with the status and SCF's reasons when it lands in a failed state.
 import { ScfError } from '../cloud/errors';
-import { abortableSleep, type Clock } from '../cloud/limiter';
+import type { Clock } from '../cloud/limiter';
+import { actionRate } from '../cloud/limits';
+import { PollPool } from '../poll/pool';
 import type { ScfClient } from '../cloud/scf';
 import { FAILED_STATUSES, type FunctionInfo, type FunctionStatus, TRANSIENT_STATUSES } from '../cloud/types';
 
@@ -15,6 +17,8 @@ export interface WaitOptions {
   qualifier?: string;
   firstDelayMs?: number;
   maxDelayMs?: number;
+  /** Shared with the other waits of a deploy, which it spends GetFunction's rate with (lib/poll/pool.ts). */
+  pool?: PollPool;
 }
 
 type Target = { functionName: string; namespace: string };
@@ -32,21 +36,21 @@ export function failedStatusError(info: FunctionInfo, step: string): ScfError {
   });
 }
 
-/**
- * How long to sleep before status check `poll` + 1 (poll 0 is the check right after the call): `first` twice,
- * then 1.5 times longer each time, at most `max`. Transitions take from a few hundred ms (the emulator) to
- * seconds (SCF): a short start sees a quick one settle soon after it did, and the growth keeps the overshoot
- * of a long one within half its length, without a stream of GetFunction at SCF's pace.
- */
-export function statusPollDelayMs(poll: number, first = 100, max = 1000): number {
-  return Math.min(max, first * 1.5 ** Math.max(0, poll - 1));
-}
+/** GetFunction polls a second (the API's rate): the pool a wait joins when it is given none. */
+const OWN_POOL_RATE = actionRate('scf', 'GetFunction');
 
+/**
+ * Polls GetFunction until `decide` says done. The first look comes at once (the status may already be final: a
+ * function found busy, a change that went quickly); then from 100 ms, 1.5 times longer each time, at most a
+ * second: transitions take from a few hundred ms (the emulator) to seconds (SCF), and the pool's learning of how
+ * long they take (lib/poll/pool.ts) spends the rate on the functions most likely done.
+ */
 async function poll<T>(client: Pick<ScfClient, 'getFunction'>, target: Target, options: WaitOptions, decide: (info: FunctionInfo | undefined) => T | undefined, what: string): Promise<T> {
   const { clock } = options;
-  const deadline = clock.now() + options.timeoutMs;
+  const pool = options.pool ?? new PollPool(OWN_POOL_RATE, clock);
+  const started = clock.now();
   let last: string | undefined;
-  for (let polls = 0; ; polls++) {
+  const check = async (): Promise<{ value: T } | undefined> => {
     const info = await client.getFunction({ ...target, qualifier: options.qualifier });
     const status = info?.status ?? 'gone';
     if (status !== last) {
@@ -54,13 +58,15 @@ async function poll<T>(client: Pick<ScfClient, 'getFunction'>, target: Target, o
       options.onStatus?.(status);
     }
     const done = decide(info);
-    if (done !== undefined) return done;
-    if (clock.now() >= deadline) {
-      throw new ScfError('Plugin.DeployTimeout', `${target.functionName} was still ${status} after ${Math.round(options.timeoutMs / 1000)} s waiting for it to be ${what} (custom.scf.deploy.timeout).`, target);
-    }
-    const delay = statusPollDelayMs(polls, options.firstDelayMs, options.maxDelayMs);
-    await abortableSleep(clock, Math.min(delay, Math.max(0, deadline - clock.now())));
-  }
+    return done === undefined ? undefined : { value: done };
+  };
+  const timeout = () =>
+    new ScfError('Plugin.DeployTimeout', `${target.functionName} was still ${last ?? 'unknown'} after ${Math.round(options.timeoutMs / 1000)} s waiting for it to be ${what} (custom.scf.deploy.timeout).`, target);
+  // The first look at once, outside the pool's schedule: most waits of a deploy begin with a change just sent.
+  const first = await check();
+  if (first) return first.value;
+  const done = await pool.wait({ startedAt: started, check, firstDelayMs: options.firstDelayMs ?? 100, maxDelayMs: options.maxDelayMs ?? 1000, deadline: started + options.timeoutMs, onTimeout: timeout });
+  return done.value;
 }
 
 /** Waits until the function is Active; `step` names what was done, for the error. */

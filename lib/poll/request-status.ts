@@ -1,11 +1,14 @@
 // The one GetRequestStatus poller: `sls invoke --wait` and the post-deploy smoke checks both wait with it.
-// Empty Data means "not recorded yet" and RetCode 1 "running": keep polling, a short first wait, then backoff
-// with jitter. RetCode 0 is done, -1 failed. The client's limiter keeps all pollers within the API's rate.
+// Empty Data means "not recorded yet" and RetCode 1 "running": keep polling, a short first wait, then backoff.
+// RetCode 0 is done, -1 failed. Waits that share the rate (the smoke checks) share a PollPool, which picks the
+// wait to poll once it has a slot of the rate.
 import { isUnreachable, ScfError } from '../cloud/errors';
-import { abortableSleep, type Clock } from '../cloud/limiter';
+import type { Clock } from '../cloud/limiter';
+import { actionRate } from '../cloud/limits';
 import type { ScfClient } from '../cloud/scf';
 import type { RequestStatus } from '../cloud/types';
 import { formatCst } from '../time/cst';
+import { PollPool } from './pool';
 
 export type WaitState = 'waiting' | 'running';
 
@@ -18,7 +21,8 @@ export interface WaitOptions {
   /** Give up after this long, ms. */
   timeoutMs: number;
   clock: Clock;
-  random?: () => number;
+  /** The pool of waits this one shares GetRequestStatus's rate with (the smoke checks'); else one of its own. */
+  pool?: PollPool;
   firstDelayMs?: number;
   maxDelayMs?: number;
   /** Told each time the state changes. */
@@ -37,34 +41,24 @@ export interface WaitOutcome {
   polls: number;
 }
 
-/** The delay before poll number `n` (1-based): short at first, then ×1.5 up to the cap, with ±25% jitter. */
-export function pollDelay(n: number, firstMs: number, maxMs: number, random: () => number): number {
-  const base = Math.min(maxMs, firstMs * 1.5 ** (n - 1));
-  return Math.round(base * (0.75 + 0.5 * random()));
-}
+/** GetRequestStatus polls a second (the API's rate): the pool a wait joins when it is given none. */
+const OWN_POOL_RATE = actionRate('scf', 'GetRequestStatus');
 
 export async function waitForRequest(client: Pick<ScfClient, 'getRequestStatus'>, options: WaitOptions): Promise<WaitOutcome> {
   const { clock } = options;
-  const random = options.random ?? Math.random;
-  const deadline = options.invokedAtMs + options.timeoutMs;
+  const pool = options.pool ?? new PollPool(OWN_POOL_RATE, clock);
   // Five minutes either side of now absorbs a local clock that is off from the server's.
   const windowStart = formatCst(options.invokedAtMs - 5 * 60_000);
   let state: WaitState | undefined;
   let unreachableSince: number | undefined;
-  const interrupted = () =>
-    new ScfError('Plugin.Interrupted', `Stopped waiting for request ${options.functionRequestId} of ${options.functionName}.`, { functionName: options.functionName, namespace: options.namespace });
-  for (let poll = 1; ; poll++) {
-    const delay = pollDelay(poll, options.firstDelayMs ?? 250, options.maxDelayMs ?? 1000, random);
-    const remaining = deadline - clock.now();
-    if (remaining <= 0) break;
-    if (options.signal?.aborted) throw interrupted();
-    await abortableSleep(clock, Math.min(delay, remaining), options.signal);
-    if (options.signal?.aborted) throw interrupted();
+  let polls = 0;
+  const target = { functionName: options.functionName, namespace: options.namespace };
+  const check = async (): Promise<RequestStatus | undefined> => {
+    polls++;
     let reply;
     try {
       reply = await client.getRequestStatus({
-        functionName: options.functionName,
-        namespace: options.namespace,
+        ...target,
         functionRequestId: options.functionRequestId,
         startTime: windowStart,
         endTime: formatCst(Math.max(clock.now(), options.invokedAtMs) + 5 * 60_000),
@@ -80,25 +74,37 @@ export async function waitForRequest(client: Pick<ScfClient, 'getRequestStatus'>
             e.context,
           );
         }
-        continue;
+        return undefined;
       }
       // Throttling or a passing failure that outlasted the client's retries: slow down, do not give up.
-      if (error instanceof ScfError && error.retryableRead) continue;
+      if (error instanceof ScfError && error.retryableRead) return undefined;
       throw error;
     }
     unreachableSince = undefined;
     // Only our own request's status counts: a reply that names another request is not an answer.
     const status = reply.statuses.find((s) => s.requestId === options.functionRequestId);
+    if (status && status.retCode !== 1) return status;
     const next: WaitState = status ? 'running' : 'waiting';
-    if (status && status.retCode !== 1) return { status, polls: poll };
     if (next !== state) {
       state = next;
       options.onState?.(state);
     }
-  }
-  throw new ScfError(
-    'Plugin.WaitTimeout',
-    `Request ${options.functionRequestId} of ${options.functionName} had not finished after ${Math.round(options.timeoutMs / 1000)} s (${state === 'running' ? 'still running' : 'not recorded yet'}).`,
-    { functionName: options.functionName, namespace: options.namespace },
-  );
+    return undefined;
+  };
+  const status = await pool.wait({
+    startedAt: options.invokedAtMs,
+    check,
+    firstDelayMs: options.firstDelayMs ?? 250,
+    maxDelayMs: options.maxDelayMs ?? 1000,
+    deadline: options.invokedAtMs + options.timeoutMs,
+    onTimeout: () =>
+      new ScfError(
+        'Plugin.WaitTimeout',
+        `Request ${options.functionRequestId} of ${options.functionName} had not finished after ${Math.round(options.timeoutMs / 1000)} s (${state === 'running' ? 'still running' : 'not recorded yet'}).`,
+        target,
+      ),
+    signal: options.signal,
+    onAbort: () => new ScfError('Plugin.Interrupted', `Stopped waiting for request ${options.functionRequestId} of ${options.functionName}.`, target),
+  });
+  return { status, polls };
 }

@@ -23,25 +23,32 @@ export interface SmokeCheck {
 }
 
 export interface SmokeSettings {
-  concurrency: number;
+  /** custom.scf.smoke.concurrency: checks under way at once; unset, every check as the API's rates allow. */
+  concurrency?: number;
   failDeploy: boolean;
   junit?: string;
   /** custom.scf.smoke.timeout: seconds any check may take, unless its own `timeout` says otherwise. */
   timeoutSeconds?: number;
 }
 
+/** A region holds at most 250 functions (5 namespaces of 50). */
+export const MAX_SMOKE_CONCURRENCY = 250;
+
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readSmokeSettings(custom: unknown): SmokeSettings {
   const smoke = isObject(custom) && isObject(custom.scf) ? custom.scf.smoke : undefined;
-  if (smoke === undefined) return { concurrency: 5, failDeploy: true };
+  if (smoke === undefined) return { failDeploy: true };
   if (!isObject(smoke)) throw inputError('custom.scf.smoke must be a mapping (concurrency, timeout, failDeploy, junit).');
-  const concurrency = smoke.concurrency ?? 5;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50) throw inputError(`custom.scf.smoke.concurrency must be a whole number from 1 to 50, not ${JSON.stringify(concurrency)}.`);
+  const concurrency = smoke.concurrency;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_SMOKE_CONCURRENCY)) {
+    throw inputError(`custom.scf.smoke.concurrency must be a whole number from 1 to ${MAX_SMOKE_CONCURRENCY}, not ${JSON.stringify(concurrency)} (leave it out: every check at once, as the API's rates allow).`);
+  }
   if (smoke.failDeploy !== undefined && typeof smoke.failDeploy !== 'boolean') throw inputError('custom.scf.smoke.failDeploy must be true or false.');
   if (smoke.junit !== undefined && (typeof smoke.junit !== 'string' || !smoke.junit.trim())) throw inputError('custom.scf.smoke.junit must be a file path.');
   if (smoke.timeout !== undefined && !(typeof smoke.timeout === 'number' && smoke.timeout > 0)) throw inputError('custom.scf.smoke.timeout must be a positive number of seconds.');
-  const settings: SmokeSettings = { concurrency, failDeploy: smoke.failDeploy ?? true, junit: smoke.junit };
+  const settings: SmokeSettings = { failDeploy: smoke.failDeploy ?? true, junit: smoke.junit };
+  if (concurrency !== undefined) settings.concurrency = concurrency;
   if (smoke.timeout !== undefined) settings.timeoutSeconds = smoke.timeout;
   return settings;
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { formatCst, parseCst } from '../../lib/time/cst';
 import { type Clock, RateLimiter } from '../../lib/cloud/limiter';
-import { pollDelay, waitForRequest } from '../../lib/poll/request-status';
+import { waitForRequest } from '../../lib/poll/request-status';
 import { resolveString } from '../../lib/emulator/service-file';
 import type { GetRequestStatusResult } from '../../lib/cloud/types';
 
@@ -74,14 +74,6 @@ test('the limiter waits for a reply when every slot is in flight', async () => {
   assert.ok(clock.now() >= 5000 + 1000 + Date.UTC(2026, 0, 1), 'it waited a window after the reply');
 });
 
-test('poll delays start short, grow, cap, and jitter within ±25%', () => {
-  assert.equal(pollDelay(1, 250, 2000, () => 0.5), 250);
-  assert.equal(pollDelay(2, 250, 2000, () => 0.5), 375);
-  assert.equal(pollDelay(20, 250, 2000, () => 0.5), 2000);
-  assert.equal(pollDelay(1, 200, 2000, () => 0), 150);
-  assert.equal(pollDelay(1, 200, 2000, () => 1), 250);
-});
-
 function statusClient(replies: Array<Partial<GetRequestStatusResult['statuses'][0]> | null>) {
   let calls = 0;
   return {
@@ -108,7 +100,6 @@ test('the poller keeps going through "not recorded" and "running", and returns t
     invokedAtMs: clock.now(),
     timeoutMs: 60_000,
     clock,
-    random: () => 0.5,
     onState: (s) => states.push(s),
   });
   assert.equal(outcome.status.retCode, 0);

@@ -24,8 +24,11 @@ test('judging: success, contains, equals, maxDuration, expected failure', () => 
 });
 
 test('smoke configuration: defaults and timeouts', () => {
-  assert.deepEqual(readSmokeSettings(undefined), { concurrency: 5, failDeploy: true });
-  assert.throws(() => readSmokeSettings({ scf: { smoke: { concurrency: 0 } } }), /concurrency must be a whole number from 1 to 50/);
+  // No concurrency: every check at once, as the API's rates allow.
+  assert.deepEqual(readSmokeSettings(undefined), { failDeploy: true });
+  assert.equal(readSmokeSettings({ scf: { smoke: { failDeploy: false } } }).concurrency, undefined);
+  assert.equal(readSmokeSettings({ scf: { smoke: { concurrency: 250 } } }).concurrency, 250);
+  assert.throws(() => readSmokeSettings({ scf: { smoke: { concurrency: 0 } } }), /concurrency must be a whole number from 1 to 250, not 0 \(leave it out: every check at once/);
   const plain = readSmokeCheck({ key: 'f', target, smoke: true, functionTimeout: 10 }, {}, '/')!;
   assert.equal(plain.timeoutMs, 40_000, 'the function timeout + 30 s');
   assert.equal(plain.event, '{}');
