@@ -17,6 +17,9 @@ import { ClsStore } from '../cls/topics';
 import { ClsFiles } from '../store/cls-files';
 import { InvocationLog } from '../cls/records';
 import { Slots } from './slots';
+import { FunctionSlots } from './concurrency';
+import * as concurrency from './concurrency';
+import * as layers from './layers';
 import { dice } from '../dice';
 import { searchLog, TopicSearchGate } from '../cls/search';
 import { getMonitorData } from '../monitor/metrics';
@@ -70,6 +73,19 @@ const ACTIONS = new Map<string, Action>([
   ['UpdateTrigger', updateTrigger],
   ['DeleteTrigger', deleteTrigger],
   ['ListTriggers', listTriggers],
+  ['PublishLayerVersion', layers.publishLayerVersion],
+  ['GetLayerVersion', layers.getLayerVersion],
+  ['ListLayerVersions', layers.listLayerVersions],
+  ['ListLayers', layers.listLayers],
+  ['DeleteLayerVersion', layers.deleteLayerVersion],
+  ['PutReservedConcurrencyConfig', concurrency.putReservedConcurrencyConfig],
+  ['GetReservedConcurrencyConfig', concurrency.getReservedConcurrencyConfig],
+  ['DeleteReservedConcurrencyConfig', concurrency.deleteReservedConcurrencyConfig],
+  ['PutProvisionedConcurrencyConfig', concurrency.putProvisionedConcurrencyConfig],
+  ['GetProvisionedConcurrencyConfig', concurrency.getProvisionedConcurrencyConfig],
+  ['DeleteProvisionedConcurrencyConfig', concurrency.deleteProvisionedConcurrencyConfig],
+  ['UpdateFunctionEventInvokeConfig', concurrency.updateFunctionEventInvokeConfig],
+  ['GetFunctionEventInvokeConfig', concurrency.getFunctionEventInvokeConfig],
 ]);
 
 export class EmulatorCore {
@@ -131,6 +147,8 @@ export class EmulatorCore {
       logTopic: (functionName, requested) => this.logTopic(functionName, requested),
       cls: this.cls,
       slots: new Slots(behaviour.maxConcurrency ?? 64),
+      functionSlots: new FunctionSlots(),
+      layerCacheDir: this.state.sub('opt'),
       roll: behaviour.routingSeed === undefined ? Math.random : dice(behaviour.routingSeed),
     };
 
@@ -405,7 +423,7 @@ function settleInterrupted(account: Account): void {
 }
 
 function referencedPackages(account: Account): Set<string> {
-  const hashes = new Set<string>();
+  const hashes = account.layerCode();
   for (const fn of account.functions.values()) {
     if (fn.code.sha256) hashes.add(fn.code.sha256);
     for (const version of fn.versions.values()) if (version.code.sha256) hashes.add(version.code.sha256);
