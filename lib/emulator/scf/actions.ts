@@ -8,6 +8,8 @@ import { ApiFault } from '../api-fault';
 import { type CosCredentials, createCosHandler, type CosRequestHandler, isCosRequest } from '../cos/handler';
 import { CosStore } from '../cos/store';
 import type { EmulatedService } from '../service-file';
+import type { EmulatorCredentials } from '../http/auth';
+import { FunctionUrls } from '../url/urls';
 import { Account, type AccountIdentity, DEFAULT_IDENTITY, type FunctionRecord, newFunctionRecord, type TriggerRecord } from '../store/account';
 import { type Invocation, InvocationStore } from '../store/invocations';
 import { PackageStore } from '../store/packages';
@@ -338,9 +340,22 @@ export class EmulatorCore {
     while (running.size) await Promise.allSettled([...running]);
   }
 
-  /** Stops every running invocation at once (the emulator is closing), then waits for their records. */
+  /** Serves the account's function URLs, each on a port of 127.0.0.1 (the first tried: `basePort`; 0 any). */
+  serveUrls(credentials: EmulatorCredentials, basePort = 0): FunctionUrls {
+    this.ctx.urls ??= new FunctionUrls(this.ctx, credentials, basePort);
+    this.ctx.urls.sync(this.account);
+    return this.ctx.urls;
+  }
+
+  /** The function URLs served (none until serveUrls). */
+  get urls(): FunctionUrls | undefined {
+    return this.ctx.urls;
+  }
+
+  /** Stops every running invocation and web function instance at once (the emulator is closing), then waits for their records. */
   async shutdown(): Promise<void> {
     this.store.terminateRunning();
+    await this.ctx.urls?.close();
     await this.idle();
   }
 
@@ -353,6 +368,7 @@ export class EmulatorCore {
     this.closed = true;
     clearTimeout(this.collectTimer);
     this.timers.stop();
+    await this.ctx.urls?.close();
     await this.idle();
     this.lifecycle.cancelAll();
     this.clsFiles?.flush();
@@ -370,6 +386,7 @@ export class EmulatorCore {
     if (this.closed) return;
     this.save();
     this.timers.sync(this.account.functions.values());
+    this.ctx.urls?.sync(this.account);
     this.scheduleCollect();
   }
 

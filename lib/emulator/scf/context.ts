@@ -4,6 +4,7 @@
 import { ApiFault } from '../api-fault';
 import type { Slots } from './slots';
 import type { FunctionSlots } from './concurrency';
+import type { FunctionUrls } from '../url/urls';
 import type { ClsStore } from '../cls/topics';
 import type { CosStore } from '../cos/store';
 import type { Account, FunctionRecord, NamespaceRecord } from '../store/account';
@@ -91,6 +92,8 @@ export interface ScfContext {
   functionSlots: FunctionSlots;
   /** Where merges of several layers (/opt of a function) are kept. */
   layerCacheDir: string;
+  /** The function URLs served (set once the HTTP layer serves them). */
+  urls?: FunctionUrls;
   /** The dice of weighted alias routing, in [0, 1): seeded by `routingSeed` so runs can be repeated. */
   roll(): number;
 }
