@@ -16,6 +16,8 @@ import { deploymentId, parseVersionDescription, versionDescription } from '../de
 import { pruneVersions, ReleasePhase, type ReleasePlanEntry, serviceCommit } from './release';
 import { failureText, stepLines, summaryLines } from '../deploy/summary';
 import { onInterrupt } from './interrupt';
+import { LayerPhase } from './deploy-layers';
+import { checkWebPackages, readSettings, urlLines } from './deploy-web';
 
 export interface DeployOptions {
   function?: string;
@@ -39,6 +41,7 @@ export function readDesiredState(provider: TencentProvider): DesiredState {
     provider: service.provider,
     functions: service.functions,
     deploy: service.custom?.scf?.deploy,
+    layers: service.layers,
   });
 }
 
@@ -190,6 +193,8 @@ export class DeployCommand {
         codeRoute(artifact, cos);
         artifacts.set(fn.key, artifact);
       }
+      // A web function's scf_bootstrap, as it is in the package SCF gets: checked before anything is sent.
+      await checkWebPackages(functions, artifacts);
     }
     const clients = provider.clients();
     if (clients.scf.legacy) throw inputError('sls deploy speaks SCF API 3.0: remove provider.legacyApi to deploy (the legacy API stays available to invoke and logs).');
@@ -199,16 +204,19 @@ export class DeployCommand {
     const code = new Map<string, CodeState>();
     let removals: RemovalStep[] = [];
     let missingNamespaces: string[];
+    const layers = new LayerPhase(provider, desired, this.options.force === true);
+    const deployed = new Map<string, FunctionInfo | undefined>();
     try {
+      await layers.read(clients, functions, artifacts, this.options.package ?? this.provider.serverless.service.package?.path);
       const namespaces = await existingNamespaces(clients);
       missingNamespaces = [...new Set(functions.map((f) => f.namespace))].filter((ns) => !namespaces.has(ns));
-      const deployed = new Map<string, FunctionInfo | undefined>();
       await eachLimited(functions, 10, async (fn) => {
         const info = await deployedFunction(clients, fn, namespaces, { triggers: true });
         deployed.set(fn.key, info);
+        const settings = info && !WITHOUT_CODE.includes(String(info.status)) ? await readSettings(clients, fn) : undefined;
         if (configOnly) {
           // --update-config: the code stays as it is deployed, whatever the package says.
-          const state: CodeState = { sha256: 'unchanged', deployedSha256: 'unchanged' };
+          const state: CodeState = { sha256: 'unchanged', deployedSha256: 'unchanged', settings };
           // A strategy still releases the change: the alias it moves is read (a pin may be owed).
           if (fn.strategy && info) state.release = await readRelease(clients, fn, releaseAlias(desired.settings));
           code.set(fn.key, state);
@@ -217,7 +225,7 @@ export class DeployCommand {
         // A function still being created (or failed at it) or being deleted has no code address: its code is sent.
         const hasCode = info && !WITHOUT_CODE.includes(String(info.status));
         const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
-        const state: CodeState = { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true };
+        const state: CodeState = { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true, settings };
         if (fn.strategy) state.release = info && hasCode ? await readRelease(clients, fn, releaseAlias(desired.settings)) : { alias: null, newest: null, weighted: null };
         else if (hasCode && desired.settings.publish) Object.assign(state, await publishedVersions(clients, fn, desired.settings.alias));
         code.set(fn.key, state);
@@ -225,7 +233,7 @@ export class DeployCommand {
       if (configOnly) {
         for (const fn of functions) if (!deployed.get(fn.key)) throw inputError(`--update-config changes a deployed function, and ${fn.key} (${fn.functionName}) is not deployed: run sls deploy function -f ${fn.key} without it.`);
       }
-      plans = planDeploy({ ...desired, functions }, deployed, code);
+      plans = planDeploy({ ...desired, functions: layers.resolve(functions) }, deployed, code);
       if (configOnly) for (const plan of plans) plan.steps = plan.steps.filter((s) => s.action !== 'updateCode');
       if (removeOthers) {
         const listed = await deployedOfService(clients, desired.service, desired.stage, namespaces);
@@ -248,13 +256,22 @@ export class DeployCommand {
       const owe = pendingRelease(fn, code.get(fn.key)!);
       if (owe) owed.set(fn.key, owe);
     }
-    if (!changing.length && !removals.length && !missingNamespaces.length && !owed.size) {
+    if (!changing.length && !removals.length && !missingNamespaces.length && !owed.size && !layers.publishes) {
       log.notice(`No changes: ${functions.length} function(s) match serverless.yml, nothing was sent.`);
       return;
     }
     // Plans quote what was read back (trigger names, statuses, handlers): shown without control sequences.
     log.verbose(plainText(stepLines(plans, removals).join('\n')));
 
+    // Layers that changed are published first: the functions bind the versions they get.
+    if (layers.publishes) {
+      for (const line of await layers.publish(clients, cos, (text) => this.line('layers', text))) log.notice(line);
+      this.done('layers');
+      plans = planDeploy({ ...desired, functions: layers.resolve(functions) }, deployed, code);
+      if (configOnly) for (const plan of plans) plan.steps = plan.steps.filter((s) => s.action !== 'updateCode');
+    }
+    const changingNow = plans.filter((p) => p.steps.length);
+    changing.splice(0, changing.length, ...changingNow);
     // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
     const codes = await this.codes(clients, cos, changing, artifacts);
 
@@ -328,6 +345,8 @@ export class DeployCommand {
       throw new ScfError(first.code, failureText(failures.map((f) => f.message), changing.length - functionFailures, removalsLeft), first.context);
     }
     await this.release(desired, functions, code, owed, runner, clients, deployment);
+    if (desired.settings.keepVersions) for (const line of await layers.prune(clients, desired.settings.keepVersions)) log.verbose(line);
+    for (const line of await urlLines(clients, functions)) log.notice(plainText(line));
   }
 
   /** The release of every function with a strategy that has a version to release, then the pruning of old ones. */

@@ -17,6 +17,19 @@ const WAIT_MS = 300_000;
 export class RemoveCommand {
   constructor(private readonly provider: TencentProvider) {}
 
+  /** The versions of the service's layers (top-level `layers:`) that are this service and stage's. */
+  private async removeLayers(quiet = false): Promise<string[]> {
+    const { provider } = this;
+    const service = provider.serverless.service;
+    if (!service.layers || !Object.keys(service.layers).length) return [];
+    const { readDesiredState } = require('./deploy') as typeof import('./deploy');
+    const { removeLayers } = require('./deploy-layers') as typeof import('./deploy-layers');
+    const desired = readDesiredState(provider);
+    const removed = await removeLayers(provider.clients(), desired.layers, desired.service, desired.stage);
+    if (!quiet && removed.length) provider.io.log.notice([`Removed the layers of ${desired.service} (stage ${desired.stage}):`, ...removed.map((l) => `  ${l}`)].join('\n'));
+    return removed;
+  }
+
   async run(): Promise<void> {
     const { provider } = this;
     const { log } = provider.io;
@@ -38,6 +51,7 @@ export class RemoveCommand {
     const targets = new Map<string, { functionName: string; namespace: string; status: string }>();
     for (const fn of owned) targets.set(`${fn.namespace}/${fn.functionName}`, { functionName: fn.functionName, namespace: fn.namespace, status: String(fn.status) });
     if (!targets.size) {
+      await this.removeLayers();
       log.notice(`Nothing to remove: no function of ${service} (stage ${stage}) is deployed in ${provider.getRegion()}.`);
       return;
     }
@@ -77,6 +91,8 @@ export class RemoveCommand {
     } finally {
       progress.remove();
     }
+    // The layers go once their functions have gone (a function bound to a layer keeps it in any case).
+    if (!failures.length) removed.push(...(await this.removeLayers(true)));
     if (removed.length) log.notice([`Removed${failures.length ? ' only in part' : ''} ${service} (stage ${stage}, region ${provider.getRegion()}):`, ...removed.sort().map((name) => `  ${name}`)].join('\n'));
     if (failures.length) {
       const lines = failures.map((f) => f.message);
