@@ -30,6 +30,9 @@ class TencentScfPlugin {
     this.provider = new TencentProvider(serverless, options, io);
     serverless.setProvider(TencentProvider.getProviderName(), this.provider);
     adjustCoreCommandSchema(serverless);
+    // Core serverless keeps a service's `layers:` (and so packages them) for AWS only: for SCF too.
+    const service = serverless.service;
+    if (service && !service.layers && serverless.configurationInput?.layers) service.layers = serverless.configurationInput.layers;
     const schema = serverless.configSchemaHandler;
     schema?.defineProvider?.('tencent', configSchema.provider);
     for (const [type, eventSchema] of Object.entries(configSchema.functionEvents)) schema?.defineFunctionEvent?.('tencent', type, eventSchema);

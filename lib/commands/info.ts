@@ -9,6 +9,7 @@ import { formatTable } from '../render/table';
 import { parseCst } from '../time/cst';
 import { formatLocal } from '../time/parse';
 import { deployedFunction, deployedOfService, existingNamespaces } from './deploy';
+import { functionUrl } from './invoke-web';
 
 export interface InfoOptions {
   json?: boolean;
@@ -71,7 +72,7 @@ export class InfoCommand {
         memorySize: info?.memorySize ?? null,
         timeout: info?.timeout ?? null,
         modTime: info?.modTime ? isoTime(info.modTime) : null,
-        triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier })),
+        triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier, ...(t.type === 'http' ? { url: functionUrl(t.desc) ?? null } : {}) })),
       };
     });
     if (this.options.json) {

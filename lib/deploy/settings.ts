@@ -80,10 +80,12 @@ export function planSettings(want: FunctionSettings, read: SettingsRead, { publi
   } else if (want.reservedMem === undefined && read.reservedMem !== undefined) {
     steps.push({ action: 'deleteReserved', reason: `reserved concurrency (${read.reservedMem} MB) is no longer in serverless.yml` });
   }
+  // A function not read yet (new) has SCF's defaults.
   const async = want.async ?? ASYNC_DEFAULTS;
-  if (read.async && (read.async.retries !== async.retries || read.async.msgTtl !== async.msgTtl)) {
+  const haveAsync = read.async ?? ASYNC_DEFAULTS;
+  if (haveAsync.retries !== async.retries || haveAsync.msgTtl !== async.msgTtl) {
     const back = want.async ? '' : ' (SCF\'s defaults: no longer in serverless.yml)';
-    steps.push({ action: 'updateAsync', config: async, reason: `async retries ${read.async.retries} → ${async.retries}, message TTL ${read.async.msgTtl} → ${async.msgTtl} s${back}` });
+    steps.push({ action: 'updateAsync', config: async, reason: `async retries ${haveAsync.retries} → ${async.retries}, message TTL ${haveAsync.msgTtl} → ${async.msgTtl} s${back}` });
   }
   const provisioned = want.provisioned;
   let target: string | undefined;
