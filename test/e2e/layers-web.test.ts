@@ -8,6 +8,7 @@ import * as path from 'path';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { newCredentials, PLUGIN_NAME, REPO, sls, type SlsRun, type TestCredentials } from '../helpers';
 import { requestProblems } from '../vendor-tables';
+import { vendorPackage } from '../../examples/vendor';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 
 const ScfSdkClient = (scf as any).v20180416.Client;
@@ -46,33 +47,6 @@ function copyExample(name: string, edit: (yml: string) => string = (y) => y): st
   const file = path.join(dir, 'serverless.yml');
   fs.writeFileSync(file, edit(fs.readFileSync(file, 'utf8')));
   return dir;
-}
-
-/** Copies a package and everything it needs from this repository's node_modules into `dir`/node_modules. */
-function vendor(name: string, dir: string): void {
-  const seen = new Set<string>();
-  // Looked up as Node.js does (node_modules up from the requiring package, then NODE_PATH): not through
-  // require.resolve, which a package's "exports" may refuse its package.json.
-  const find = (pkg: string, from: string): string => {
-    const dirs: string[] = [];
-    for (let dir = from; ; dir = path.dirname(dir)) {
-      dirs.push(path.join(dir, 'node_modules'));
-      if (path.dirname(dir) === dir) break;
-    }
-    dirs.push(path.join(REPO, 'node_modules'), ...(process.env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean));
-    const found = dirs.map((d) => path.join(d, pkg)).find((d) => fs.existsSync(path.join(d, 'package.json')));
-    if (!found) throw new Error(`${pkg} is not installed: npm install --save-dev express (the e2e tests vendor it into the example)`);
-    return found;
-  };
-  const copy = (pkg: string, from: string) => {
-    if (seen.has(pkg)) return;
-    seen.add(pkg);
-    const source = find(pkg, from);
-    const manifest = path.join(source, 'package.json');
-    fs.cpSync(source, path.join(dir, 'node_modules', pkg), { recursive: true, dereference: true });
-    for (const dep of Object.keys(JSON.parse(fs.readFileSync(manifest, 'utf8')).dependencies ?? {})) copy(dep, source);
-  };
-  copy(name, REPO);
 }
 
 // ---- layers ----------------------------------------------------------------------------------------------
@@ -175,7 +149,7 @@ let url: string;
 
 test('an Express web function answers through its local function URL: GET and POST, headers, status codes', async () => {
   express = copyExample('express');
-  vendor('express', express);
+  vendorPackage('express', REPO, express);
   const result = await run(express, ['deploy', '--no-smoke']);
   assert.equal(result.code, 0, output(result));
   const created = emulator.requests.find((r) => r.action === 'CreateFunction')!;
