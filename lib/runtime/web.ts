@@ -59,7 +59,7 @@ export function bootstrapProblems(text: Buffer | string, executable: boolean, ru
   }
   const lines = source.split(/\r?\n/).map((line) => line.replace(/\r$/, ''));
   for (const [index, line] of lines.entries()) {
-    if (index === 0 || /^\s*#/.test(line)) continue;
+    if (/^\s*#/.test(line)) continue;
     const bare = BARE_COMMAND.exec(line);
     if (bare) {
       problems.push(`runs ${bare[1]} by name (line ${index + 1}): SCF starts it only by its absolute path in the runtime's image${want ? `, ${want} for ${runtime}` : ''}`);
