@@ -1,7 +1,6 @@
 // The web-function and settings parts of `sls deploy`: each web function's scf_bootstrap checked before it is
 // packaged (in the service directory) and before anything is sent (in the package SCF gets: there, and
 // executable), the concurrency and async settings read back, and the function URLs printed at the end.
-import * as fs from 'fs';
 import * as path from 'path';
 import { inputError } from '../cloud/errors';
 import type { Clients } from '../cloud/clients';
@@ -10,7 +9,7 @@ import type { DesiredFunction } from '../deploy/desired';
 import { zipEntry } from '../deploy/layers';
 import type { SettingsRead } from '../deploy/settings';
 import type { TencentProvider } from '../provider';
-import { BOOTSTRAP_FILE, bootstrapProblems } from '../runtime/web';
+import { BOOTSTRAP_FILE, bootstrapProblems, readBootstrap } from '../runtime/web';
 import { functionUrl } from './invoke-web';
 
 function refuse(lines: string[]): void {
@@ -27,18 +26,13 @@ export function checkWebSources(provider: TencentProvider): void {
   const lines: string[] = [];
   for (const [key, fn] of Object.entries(functions)) {
     if (fn?.type !== 'web' || (fn.package as { artifact?: string } | undefined)?.artifact) continue;
-    const file = path.join(provider.serviceDir, BOOTSTRAP_FILE);
     const runtime = String(fn.runtime ?? (provider.providerConfig as Record<string, unknown>).runtime ?? 'Nodejs18.15');
-    let text: Buffer;
-    let mode: number;
-    try {
-      text = fs.readFileSync(file);
-      mode = fs.statSync(file).mode;
-    } catch {
+    const found = readBootstrap(provider.serviceDir);
+    if (!found) {
       lines.push(`functions.${key} is a web function and the service has no ${BOOTSTRAP_FILE}: SCF starts a web function with the executable ${BOOTSTRAP_FILE} at the package root.`);
       continue;
     }
-    for (const problem of bootstrapProblems(text, (mode & 0o111) !== 0, runtime)) lines.push(`functions.${key}: ${BOOTSTRAP_FILE} ${problem}.`);
+    for (const problem of bootstrapProblems(found.text, found.executable, runtime)) lines.push(`functions.${key}: ${BOOTSTRAP_FILE} ${problem}.`);
   }
   refuse(lines);
 }

@@ -3,13 +3,11 @@
 // is printed, its status line and headers on stderr, its body on stdout. `sls invoke local` of a web function
 // starts its scf_bootstrap here (lib/runtime/web), sends the one request and stops it. Options named apart from
 // --path (the event file): --method, --http-path, --header.
-import * as http from 'http';
-import * as https from 'https';
 import { inputError, plainText, ScfError } from '../cloud/errors';
 import { canonicalHeaders, sha256Hex, signCanonicalRequest, TC3_ALGORITHM } from '../cloud/signing';
 import type { Credentials } from '../config/credentials';
 import type { TencentProvider } from '../provider';
-import { requestInstance, startWebInstance, type WebResponse } from '../runtime/web';
+import { httpRequest, requestInstance, startWebInstance, type WebResponse } from '../runtime/web';
 import type { FunctionSpec } from '../runtime/types';
 
 export interface WebInvokeOptions {
@@ -65,21 +63,6 @@ function signRequest(request: { method: string; path: string; headers: Record<st
   return headers;
 }
 
-function send(url: URL, request: { method: string; path: string; headers: Record<string, string>; body: Buffer }, timeoutMs: number): Promise<WebResponse> {
-  return new Promise((resolve, reject) => {
-    const client = url.protocol === 'https:' ? https : http;
-    const req = client.request(new URL(request.path, url), { method: request.method, headers: { ...request.headers, 'content-length': String(request.body.length) }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
-    req.on('error', reject);
-    req.end(request.body);
-  });
-}
-
 /** Prints a response: status and headers on stderr, the body on stdout; a 5xx exits non-zero. */
 function report(provider: TencentProvider, key: string, response: WebResponse): void {
   const { log, writeText } = provider.io;
@@ -114,7 +97,7 @@ export async function invokeWebFunction(provider: TencentProvider, options: WebI
   provider.io.log.notice(`${request.method} ${url.origin}${request.path}`);
   let response: WebResponse;
   try {
-    response = await send(url, { ...request, headers }, 330_000);
+    response = await httpRequest(url, { ...request, headers }, 330_000);
   } catch (error) {
     throw new ScfError('Transport.Failed', `The request to ${key}'s function URL ${url.origin} failed: ${(error as Error).message}`);
   }

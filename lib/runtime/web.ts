@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { handlerEnvironment } from './environment';
@@ -97,6 +98,16 @@ export function localBootstrap(text: string, paths: { node: string; python?: str
   return out;
 }
 
+/** The scf_bootstrap of a directory: its text and whether it is executable; undefined when there is none. */
+export function readBootstrap(dir: string): { text: Buffer; executable: boolean } | undefined {
+  const file = path.join(dir, BOOTSTRAP_FILE);
+  try {
+    return { text: fs.readFileSync(file), executable: (fs.statSync(file).mode & 0o111) !== 0 };
+  } catch {
+    return undefined;
+  }
+}
+
 // ---- an instance ------------------------------------------------------------------------------------------
 
 export class WebStartError extends Error {
@@ -145,16 +156,10 @@ export async function startWebInstance(options: WebInstanceOptions): Promise<Web
   const { spec } = options;
   const family = runtimeFamily(spec.runtime);
   if (!family) throw new WebStartError(`The runtime ${spec.runtime} does not run locally: web functions run here on Node.js and Python runtimes.`, 500);
-  const bootstrap = path.join(spec.codeDir, BOOTSTRAP_FILE);
-  let text: Buffer;
-  let mode: number;
-  try {
-    text = fs.readFileSync(bootstrap);
-    mode = fs.statSync(bootstrap).mode;
-  } catch {
-    throw new WebStartError(`The code has no ${BOOTSTRAP_FILE}: a web function is started by an executable ${BOOTSTRAP_FILE} at the package root.`);
-  }
-  const problems = bootstrapProblems(text, (mode & 0o111) !== 0, spec.runtime).filter((p) => !p.startsWith('sets port') && !p.startsWith('listens on'));
+  const found = readBootstrap(spec.codeDir);
+  if (!found) throw new WebStartError(`The code has no ${BOOTSTRAP_FILE}: a web function is started by an executable ${BOOTSTRAP_FILE} at the package root.`);
+  const { text } = found;
+  const problems = bootstrapProblems(text, found.executable, spec.runtime).filter((p) => !p.startsWith('sets port') && !p.startsWith('listens on'));
   if (problems.length) throw new WebStartError(`${BOOTSTRAP_FILE} ${problems.join('; ')}.`);
 
   const layers: MountedLayers | undefined = mountLayers(spec.layerDirs ?? [], spec.layerCacheDir);
@@ -266,10 +271,12 @@ export interface WebResponse {
   body: Buffer;
 }
 
-/** One HTTP request to a running instance, read whole (what `invoke` of a web function prints). */
-export function requestInstance(instance: Pick<WebInstance, 'host' | 'port'>, request: { method: string; path: string; headers?: Record<string, string>; body?: Buffer }, timeoutMs: number): Promise<WebResponse> {
+/** One HTTP request (http or https), read whole. */
+export function httpRequest(base: URL, request: { method: string; path: string; headers?: Record<string, string>; body?: Buffer }, timeoutMs: number): Promise<WebResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: instance.host, port: instance.port, method: request.method, path: request.path, headers: { ...request.headers, host: `127.0.0.1:${instance.port}` }, timeout: timeoutMs }, (res) => {
+    const client = base.protocol === 'https:' ? https : http;
+    const body = request.body ?? Buffer.alloc(0);
+    const req = client.request(new URL(request.path, base), { method: request.method, headers: { ...request.headers, 'content-length': String(body.length) }, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ statusCode: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -277,6 +284,12 @@ export function requestInstance(instance: Pick<WebInstance, 'host' | 'port'>, re
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
     req.on('error', reject);
-    req.end(request.body);
+    req.end(body);
   });
+}
+
+/** One HTTP request to a running instance, read whole (what `invoke local` of a web function prints). */
+export function requestInstance(instance: Pick<WebInstance, 'host' | 'port'>, request: { method: string; path: string; headers?: Record<string, string>; body?: Buffer }, timeoutMs: number): Promise<WebResponse> {
+  const host = instance.host.includes(':') ? `[${instance.host}]` : instance.host;
+  return httpRequest(new URL(`http://${host}:${instance.port}`), request, timeoutMs);
 }

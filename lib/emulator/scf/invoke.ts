@@ -4,11 +4,11 @@ import { randomUUID } from 'crypto';
 import { ApiFault } from '../api-fault';
 import { LIMITS } from '../../cloud/types';
 import { DEFAULT_REGION } from '../../config/settings';
-import { type RunResult, runFunction, type RunStatus } from '../../runtime';
+import { type FunctionSpec, type RunResult, runFunction, type RunStatus } from '../../runtime';
 import type { ClsRecord } from '../../cloud/types';
 import { InvocationLog } from '../cls/records';
 import { runResult } from '../../runtime/outcome';
-import { type FunctionRecord, resolveQualifier, routeQualifier } from '../store/account';
+import { type FunctionRecord, type ResolvedQualifier, resolveQualifier, routeQualifier } from '../store/account';
 import { findFunction, type ScfContext } from './context';
 import { requireInvocable } from './lifecycle';
 import { type Params, str } from './params';
@@ -130,7 +130,6 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
   record.onLine = (line) => write(clsLog.line(line));
   let stopped: boolean | undefined;
   record.terminate = (grace) => (stopped = grace);
-  const { appId, uin } = ctx.account.identity;
   const releaseCode = ctx.packages.hold(code.sha256);
   const limit = () => reservedInstances(fn, config.memorySize);
   const expiresMs = record.startMs + (fn.asyncConfig ?? ASYNC_DEFAULTS).msgTtl * 1000;
@@ -141,22 +140,7 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
     try {
       if (stopped !== undefined) return terminatedBeforeStart(requestId, config.memorySize, config.timeout);
       const run = runFunction(
-        {
-          functionName: fn.functionName,
-          namespace: fn.namespace,
-          version,
-          runtime: config.runtime,
-          handler: config.handler,
-          codeDir: code.dir,
-          layerDirs: layerDirs(ctx, config.layers),
-          layerCacheDir: ctx.layerCacheDir,
-          memorySize: config.memorySize,
-          timeout: config.timeout,
-          environment: config.environment,
-          region: ctx.behaviour.region ?? DEFAULT_REGION,
-          appId,
-          uin,
-        },
+        functionSpec(ctx, fn, { version, config, code }),
         { requestId, event, onLine: (line) => record.onLine?.(line) },
       );
       record.terminate = run.terminate;
@@ -228,6 +212,27 @@ export function startInvocation(ctx: ScfContext, fn: FunctionRecord, qualifier: 
   ctx.running.add(finished);
   finished.finally(() => ctx.running.delete(finished));
   return { requestId, record, finished };
+}
+
+/** What the runtime layer runs for one invocation of `fn` at a resolved qualifier (layers mounted as /opt). */
+export function functionSpec(ctx: ScfContext, fn: FunctionRecord, { version, config, code }: Pick<ResolvedQualifier, 'version' | 'config' | 'code'>): FunctionSpec {
+  const { appId, uin } = ctx.account.identity;
+  return {
+    functionName: fn.functionName,
+    namespace: fn.namespace,
+    version,
+    runtime: config.runtime,
+    handler: config.handler,
+    codeDir: code.dir,
+    layerDirs: layerDirs(ctx, config.layers),
+    layerCacheDir: ctx.layerCacheDir,
+    memorySize: config.memorySize,
+    timeout: config.timeout,
+    environment: config.environment,
+    region: ctx.behaviour.region ?? DEFAULT_REGION,
+    appId,
+    uin,
+  };
 }
 
 /** A run the platform refused before it started (ResourceLimitReached). */

@@ -9,16 +9,14 @@ import type { AddressInfo } from 'net';
 import { randomUUID } from 'crypto';
 import { LIMITS } from '../../cloud/types';
 import { parseTc3Authorization, utcDate } from '../../cloud/signing';
-import { DEFAULT_REGION } from '../../config/settings';
 import { startWebInstance, WebStartError } from '../../runtime/web';
 import { InvocationLog } from '../cls/records';
 import type { EmulatorCredentials } from '../http/auth';
 import { verifyTc3, SIGNATURE_WINDOW_SECONDS } from '../http/auth';
 import { reservedInstances } from '../scf/concurrency';
 import type { ScfContext } from '../scf/context';
-import { layerDirs } from '../scf/layers';
 import { requireInvocable } from '../scf/lifecycle';
-import { startInvocation } from '../scf/invoke';
+import { functionSpec, startInvocation } from '../scf/invoke';
 import { Account, type FunctionRecord, routeQualifier, type TriggerRecord } from '../store/account';
 import { corsHeaders, corsOf, isPreflight, preflightResponse, urlEvent, type UrlRequest, urlResponse, type UrlResponse } from './event';
 import { WebPools } from './web-pool';
@@ -269,7 +267,6 @@ export class FunctionUrls {
       lines.push(line);
       if (topicId) ctx.cls.append(topicId, clsLog.line(line));
     };
-    const { appId, uin } = ctx.account.identity;
     const key = `${fn.namespace}/${fn.functionName}@${version}`;
     const fingerprint = JSON.stringify([code.sha256 ?? code.dir, config]);
     const releaseCode = ctx.packages.hold(code.sha256);
@@ -280,22 +277,7 @@ export class FunctionUrls {
         fingerprint,
         () =>
           startWebInstance({
-            spec: {
-              functionName: fn.functionName,
-              namespace: fn.namespace,
-              version,
-              runtime: config.runtime,
-              handler: '',
-              codeDir: code.dir,
-              layerDirs: layerDirs(ctx, config.layers),
-              layerCacheDir: ctx.layerCacheDir,
-              memorySize: config.memorySize,
-              timeout: config.timeout,
-              environment: config.environment,
-              region: ctx.behaviour.region ?? DEFAULT_REGION,
-              appId,
-              uin,
-            },
+            spec: functionSpec(ctx, fn, { version, config, code }),
             initTimeout: config.initTimeout ?? 65,
             onLine: (line) => this.lineOf(key)?.(line),
           }),
