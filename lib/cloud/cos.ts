@@ -19,7 +19,8 @@ export function shortBucketName(bucket: string): string {
   return bucket.replace(/-\d+$/, '');
 }
 
-export async function uploadToCos(object: CosObject, file: string, credentials: Credentials, endpoint?: Endpoint): Promise<void> {
+/** `onProgress` is told the bytes sent so far and the total, about once a second (the SDK's own pace). */
+export async function uploadToCos(object: CosObject, file: string, credentials: Credentials, endpoint?: Endpoint, onProgress?: (loaded: number, total: number) => void): Promise<void> {
   const COS = require('cos-nodejs-sdk-v5') as typeof import('cos-nodejs-sdk-v5');
   const local = endpoint && isLoopback(endpoint.hostname);
   const cos = new COS({
@@ -30,7 +31,8 @@ export async function uploadToCos(object: CosObject, file: string, credentials: 
   });
   const size = fs.statSync(file).size;
   await new Promise<void>((resolve, reject) => {
-    cos.putObject({ Bucket: object.bucket, Region: object.region, Key: object.key, Body: fs.createReadStream(file), ContentLength: size }, (error) => {
+    const progress = onProgress ? { onProgress: (info: { loaded: number; total: number }) => onProgress(Number(info.loaded) || 0, Number(info.total) || size) } : {};
+    cos.putObject({ Bucket: object.bucket, Region: object.region, Key: object.key, Body: fs.createReadStream(file), ContentLength: size, ...progress }, (error) => {
       if (!error) return resolve();
       const e = error as { code?: string; message?: string; statusCode?: number };
       reject(

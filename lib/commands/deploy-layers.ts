@@ -29,7 +29,7 @@ export class LayerPhase {
 
   /** The layers the functions being deployed bind. */
   private used(functions: readonly DesiredFunction[]): DesiredLayer[] {
-    return this.desired.layers.filter((layer) => functions.some((fn) => fn.layerBindings.some((b) => 'key' in b && b.key === layer.key)) || functions.length === this.desired.functions.length);
+    return this.desired.layers.filter((layer) => functions.some((fn) => (fn.layerBindings ?? []).some((b) => 'key' in b && b.key === layer.key)) || functions.length === this.desired.functions.length);
   }
 
   /** Reads the packages and what is deployed, decides, checks quotas and sizes: nothing is sent but reads. */
@@ -70,7 +70,7 @@ export class LayerPhase {
       const code = functionArtifacts.get(fn.key);
       if (!code) continue;
       let total = await unpackedBytes(code.file);
-      for (const binding of fn.layerBindings) {
+      for (const binding of fn.layerBindings ?? []) {
         const artifact = 'key' in binding ? this.artifacts.get(binding.key) : undefined;
         if (artifact) total += await unpackedBytes(artifact.file);
       }
@@ -93,8 +93,8 @@ export class LayerPhase {
   resolve(functions: DesiredFunction[]): DesiredFunction[] {
     const version = (key: string) => this.versions.get(key) ?? (this.deployed.get(key)?.newest?.version ?? 0) + 1;
     return functions.map((fn) => {
-      if (!fn.layerBindings.some((b) => 'key' in b)) return fn;
-      const layers = fn.layerBindings.map((b) => ('key' in b ? { name: this.desired.layers.find((l) => l.key === b.key)!.name, version: version(b.key) } : b));
+      if (!(fn.layerBindings ?? []).some((b) => 'key' in b)) return fn;
+      const layers = (fn.layerBindings ?? []).map((b) => ('key' in b ? { name: this.desired.layers.find((l) => l.key === b.key)!.name, version: version(b.key) } : b));
       return { ...fn, configuration: { ...fn.configuration, layers } };
     });
   }
