@@ -9,13 +9,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startEmulator } from '../lib/emulator/http/server';
+import { vendorPackage } from './vendor';
 
 const repo = path.resolve(__dirname, '..', '..');
 const slsBin = path.join(repo, 'node_modules', 'serverless', 'bin', 'serverless.js');
 
 interface Step {
   title: string;
-  service: 'hello' | 'python';
+  service: 'hello' | 'python' | 'layers' | 'express';
   args: string[];
   /** The step is meant to fail (a failing function must exit non-zero). */
   fails?: boolean;
@@ -44,8 +45,15 @@ const steps: Step[] = [
   { title: 'A Python handler, run here the way SCF runs it', service: 'python', args: ['invoke', 'local', '-f', 'hello', '--data', '{"name":"local"}'], expect: /Hello, local, from pyhello-dev-hello/ },
   { title: 'The Python service, deployed and invoked', service: 'python', args: ['deploy', '--no-smoke'], expect: /hello \(pyhello-dev-hello\): created/ },
   { title: '', service: 'python', args: ['invoke', '-f', 'hello', '--data', '{"name":"emulator"}'], expect: /Hello, emulator, from pyhello-dev-hello/ },
-  { title: 'Remove both services', service: 'hello', args: ['remove'], expect: /Removed hello/ },
+  { title: 'Handlers whose modules come from layers: the layers are published first, then bound', service: 'layers', args: ['deploy', '--no-smoke'], expect: /version 1 published[\s\S]*node \(layered-dev-node\): created/ },
+  { title: '', service: 'layers', args: ['invoke', '-f', 'node', '--data', '{"name":"demo"}'], expect: /from the nodeDeps layer/ },
+  { title: 'The same layer mounted here for invoke local (a Python one)', service: 'layers', args: ['invoke', 'local', '-f', 'py', '--data', '{"name":"local"}'], expect: /from the pyDeps layer/ },
+  { title: 'An Express web function, deployed with its function URL (served by the emulator on 127.0.0.1)', service: 'express', args: ['deploy', '--no-smoke'], expect: /Function URLs:\n\s+web: http:\/\/127\.0\.0\.1:\d+/ },
+  { title: 'An HTTP request to it through its URL', service: 'express', args: ['invoke', '-f', 'web', '--method', 'POST', '--http-path', '/users', '-d', '{"name":"demo"}'], expect: /HTTP 201[\s\S]*"name":"demo"/ },
+  { title: 'Remove the services (the layers go with theirs)', service: 'hello', args: ['remove'], expect: /Removed hello/ },
   { title: '', service: 'python', args: ['remove'], expect: /Removed pyhello/ },
+  { title: '', service: 'layers', args: ['remove'], expect: /layer layered-dev-nodeDeps/ },
+  { title: '', service: 'express', args: ['remove'], expect: /Removed express-web/ },
 ];
 
 /** A command as it can be pasted into a shell. */
@@ -57,7 +65,9 @@ function shellLine(args: string[]): string {
 /** A copy of an example service, naming the plugin by its path in this repository. */
 function copyService(name: string, into: string): string {
   const dir = path.join(into, name);
-  fs.cpSync(path.join(repo, 'examples', name), dir, { recursive: true, filter: (source) => !/[\\/](\.serverless|node_modules)$/.test(source) });
+  const from = path.join(repo, 'examples', name);
+  // The service's own .serverless and node_modules stay behind (a layer's node_modules is its content).
+  fs.cpSync(from, dir, { recursive: true, filter: (source) => !/^(\.serverless|node_modules)$/.test(path.relative(from, source)) });
   const file = path.join(dir, 'serverless.yml');
   let yml = fs.readFileSync(file, 'utf8').replace(/^plugins:\n(  - .*\n)+/m, `plugins:\n  - ${repo}\n`);
   if (name === 'hello') {
@@ -87,7 +97,9 @@ function run(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
 
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-demo-'));
-  const dirs = { hello: copyService('hello', work), python: copyService('python', work) };
+  const dirs = { hello: copyService('hello', work), python: copyService('python', work), layers: copyService('layers', work), express: copyService('express', work) };
+  // examples/express needs `npm install` there: here its Express comes from this repository's own node_modules.
+  vendorPackage('express', repo, dirs.express);
   const credentials = { secretId: 'AKIDdemo' + randomBytes(8).toString('hex'), secretKey: randomBytes(24).toString('base64url') };
   const emulator = await startEmulator({ credentials, region: 'ap-guangzhou', behaviour: { transitionMs: 200 } });
   process.stdout.write(`An empty SCF account (the emulator) on ${emulator.url}. In your own shell you would point sls at it with:\n`);
@@ -107,7 +119,7 @@ async function main(): Promise<void> {
       const dir = dirs[step.service];
       step.before?.(dir);
       if (step.title) process.stdout.write(`\n# ${step.title}\n`);
-      process.stdout.write(`$ cd ${step.service === 'hello' ? 'examples/hello' : 'examples/python'} && ${shellLine(step.args)}\n`);
+      process.stdout.write(`$ cd examples/${step.service} && ${shellLine(step.args)}\n`);
       const { code, output } = await run(dir, step.args, env);
       const ok = (code !== 0) === Boolean(step.fails) && (!step.expect || step.expect.test(output));
       process.stdout.write(`(exit code ${code}${ok ? '' : ': NOT AS EXPECTED'})\n`);

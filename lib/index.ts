@@ -11,6 +11,12 @@ import { duration as formatDuration } from './render/units';
 const namespaceOption = { usage: 'SCF namespace (default: from serverless.yml, else "default")', shortcut: 'n', type: 'string' };
 const regionOption = { usage: 'Region (e.g. ap-guangzhou)', shortcut: 'r', type: 'string' };
 const qualifierOption = { usage: 'Version or alias', shortcut: 'q', type: 'string' };
+/** A web function answers HTTP: the request `sls invoke` (and `invoke local`) sends it. */
+const webOptions = {
+  method: { usage: 'Web functions: the HTTP method (default GET, POST with --data)', type: 'string' },
+  'http-path': { usage: 'Web functions: the path (and query) requested, e.g. /users?page=2 (default /)', type: 'string' },
+  header: { usage: 'Web functions: a request header "Name: value" (repeatable)', type: 'multiple' },
+};
 
 class TencentScfPlugin {
   readonly provider: TencentProvider;
@@ -31,10 +37,15 @@ class TencentScfPlugin {
     this.provider = new TencentProvider(serverless, options, io);
     serverless.setProvider(TencentProvider.getProviderName(), this.provider);
     adjustCoreCommandSchema(serverless);
+    // Core serverless keeps a service's `layers:` (and so packages them) for AWS only: for SCF too.
+    const service = serverless.service;
+    if (service && !service.layers && serverless.configurationInput?.layers) service.layers = serverless.configurationInput.layers;
     const schema = serverless.configSchemaHandler;
     schema?.defineProvider?.('tencent', configSchema.provider);
     for (const [type, eventSchema] of Object.entries(configSchema.functionEvents)) schema?.defineFunctionEvent?.('tencent', type, eventSchema);
     schema?.defineCustomProperties?.(configSchema.custom);
+    // The service's layers: a top-level key core serverless packages, but only AWS defines.
+    if (!schema?.schema?.properties?.layers) schema?.defineTopLevelProperty?.('layers', configSchema.layers);
 
     this.commands = {
       invoke: {
@@ -43,6 +54,7 @@ class TencentScfPlugin {
           region: regionOption,
           wait: { usage: 'With --type Event: wait for the result and print it as a sync call would', type: 'boolean' },
           timeout: { usage: 'With --wait: seconds to wait for the result (default 900)', type: 'string' },
+          ...webOptions,
         },
         commands: {
           local: {
@@ -50,6 +62,7 @@ class TencentScfPlugin {
               event: { usage: 'Start from a trigger\'s sample event: timer, cos, apigw, ckafka or cmq (--data/--path fields win)', type: 'string' },
               namespace: namespaceOption,
               region: regionOption,
+              ...webOptions,
             },
           },
         },
@@ -155,6 +168,9 @@ class TencentScfPlugin {
       'invoke:invoke': () =>
         this.run(() => {
           this.requireHandlers([String(this.options.function)]);
+          if (this.serverless.service.functions?.[String(this.options.function)]?.type === 'web') {
+            return (require('./commands/invoke-web') as typeof import('./commands/invoke-web')).invokeWebFunction(this.provider, this.options);
+          }
           const { InvokeCommand } = require('./commands/invoke') as typeof import('./commands/invoke');
           return new InvokeCommand(this.provider, this.options).run();
         }),
@@ -179,6 +195,7 @@ class TencentScfPlugin {
         this.run(async () => {
           this.validateForDeploy();
           this.leaveOutStateDirs();
+          (require('./commands/deploy-web') as typeof import('./commands/deploy-web')).checkWebSources(this.provider);
         }),
       // serverless zips in silence: a progress line while it does, a line with what it made when it is done.
       'before:package:createDeploymentArtifacts': async () => {

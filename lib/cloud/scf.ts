@@ -7,6 +7,7 @@ import { isObject, type Json, list, malformedReply, num, type ServiceApi, str, t
 import {
   type AliasInfo,
   API_VERSION,
+  type AsyncInvokeConfig,
   type AsyncEvent,
   type AsyncEventStatus,
   type DeployedTrigger,
@@ -21,10 +22,13 @@ import {
   type GetRequestStatusResult,
   type InvokeRequest,
   type InvokeResult,
+  type LayerPublication,
+  type LayerVersionInfo,
   type ListAsyncEventsRequest,
   type ListAsyncEventsResult,
   type LogEntry,
   type NamespaceInfo,
+  type ProvisionedConcurrency,
   type TerminateAsyncEventRequest,
   type TerminateAsyncEventResult,
   type TriggerSpec,
@@ -307,7 +311,8 @@ export class ScfClient {
       {
         FunctionName: target.functionName,
         Namespace: target.namespace,
-        Handler: handler,
+        // A web function has no handler (its scf_bootstrap starts it).
+        Handler: handler || undefined,
         ...codeParams(code),
         InstallDependency: installDependency === undefined ? undefined : installDependency ? 'TRUE' : 'FALSE',
       },
@@ -431,6 +436,125 @@ export class ScfClient {
     );
   }
 
+  // ---- layers ----------------------------------------------------------------------------------------------
+
+  /** Publishes a new version of a layer from a package (inline or COS); returns its number. */
+  async publishLayerVersion(layer: LayerPublication, code: FunctionCode): Promise<number> {
+    const reply = await this.call(
+      'PublishLayerVersion',
+      {
+        LayerName: layer.layerName,
+        CompatibleRuntimes: layer.compatibleRuntimes,
+        Content: codeParams(code),
+        Description: layer.description,
+        LicenseInfo: layer.licenseInfo,
+        Tags: Object.entries(layer.tags).map(([Key, Value]) => ({ Key, Value })),
+      },
+      undefined,
+      uploadTimeoutMs(code),
+    );
+    const version = num(reply.LayerVersion);
+    if (!Number.isInteger(version) || version < 1) throw this.malformed('PublishLayerVersion', '"LayerVersion" missing');
+    return version;
+  }
+
+  /** A layer version, or undefined when it (or its layer) does not exist. */
+  async getLayerVersion(layerName: string, version: number): Promise<LayerVersionInfo | undefined> {
+    try {
+      const reply = await this.call('GetLayerVersion', { LayerName: layerName, LayerVersion: version });
+      return layerVersionInfo(reply);
+    } catch (error) {
+      if (error instanceof ScfError && /^ResourceNotFound\.(Layer|LayerVersion)$/.test(error.code)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every version of a layer, newest first; [] when the layer does not exist. */
+  async listLayerVersions(layerName: string): Promise<LayerVersionInfo[]> {
+    try {
+      const reply = await this.call('ListLayerVersions', { LayerName: layerName });
+      this.expectList('ListLayerVersions', reply, 'LayerVersions');
+      return list(reply.LayerVersions)
+        .map(layerVersionInfo)
+        .sort((a, b) => b.version - a.version);
+    } catch (error) {
+      if (error instanceof ScfError && /^ResourceNotFound\.(Layer|LayerVersion)$/.test(error.code)) return [];
+      throw error;
+    }
+  }
+
+  /** Every layer of the region (each with its newest version), all pages. */
+  async listLayers(): Promise<LayerVersionInfo[]> {
+    return this.listAll('ListLayers', {}, 'Layers', layerVersionInfo);
+  }
+
+  async deleteLayerVersion(layerName: string, version: number): Promise<void> {
+    await this.call('DeleteLayerVersion', { LayerName: layerName, LayerVersion: version });
+  }
+
+  // ---- concurrency and async settings ------------------------------------------------------------------------
+
+  /** The function's reserved concurrency in MB; undefined when none is set. */
+  async getReservedConcurrency(target: Target): Promise<number | undefined> {
+    const reply = await this.call('GetReservedConcurrencyConfig', { FunctionName: target.functionName, Namespace: target.namespace }, target);
+    return reply.ReservedMem === undefined || reply.ReservedMem === null ? undefined : num(reply.ReservedMem);
+  }
+
+  /** Sets the function's reserved concurrency: MB of memory, not instances. */
+  async putReservedConcurrency(target: Target, megabytes: number): Promise<void> {
+    await this.call('PutReservedConcurrencyConfig', { FunctionName: target.functionName, Namespace: target.namespace, ReservedConcurrencyMem: megabytes }, target);
+  }
+
+  async deleteReservedConcurrency(target: Target): Promise<void> {
+    await this.call('DeleteReservedConcurrencyConfig', { FunctionName: target.functionName, Namespace: target.namespace }, target);
+  }
+
+  /** The provisioned concurrency of every version of the function (or of `qualifier` alone). */
+  async getProvisionedConcurrency(target: Target, qualifier?: string): Promise<ProvisionedConcurrency[]> {
+    const reply = await this.call('GetProvisionedConcurrencyConfig', { FunctionName: target.functionName, Namespace: target.namespace, Qualifier: qualifier }, target);
+    this.expectList('GetProvisionedConcurrencyConfig', reply, 'Allocated');
+    return list(reply.Allocated).map((a) => ({
+      qualifier: str(a.Qualifier),
+      allocated: num(a.AllocatedProvisionedConcurrencyNum),
+      available: num(a.AvailableProvisionedConcurrencyNum),
+      status: str(a.Status),
+      statusReason: str(a.StatusReason),
+    }));
+  }
+
+  /** Provisions `count` instances of a published version (never $LATEST). */
+  async putProvisionedConcurrency(target: Target, qualifier: string, count: number): Promise<void> {
+    await this.call(
+      'PutProvisionedConcurrencyConfig',
+      { FunctionName: target.functionName, Namespace: target.namespace, Qualifier: qualifier, VersionProvisionedConcurrencyNum: count },
+      target,
+    );
+  }
+
+  async deleteProvisionedConcurrency(target: Target, qualifier: string): Promise<void> {
+    await this.call('DeleteProvisionedConcurrencyConfig', { FunctionName: target.functionName, Namespace: target.namespace, Qualifier: qualifier }, target);
+  }
+
+  /**
+   * The async retry settings. The vendor's example reply lists two RetryConfig entries (1 and -1): the first is the
+   * retries of an error of the user's code, the one serverless.yml sets.
+   */
+  async getAsyncInvokeConfig(target: Target): Promise<AsyncInvokeConfig | undefined> {
+    const reply = await this.call('GetFunctionEventInvokeConfig', { FunctionName: target.functionName, Namespace: target.namespace }, target);
+    const config = reply.AsyncTriggerConfig;
+    if (!isObject(config)) return undefined;
+    const [first] = list(config.RetryConfig);
+    return { retries: num(first?.RetryNum), msgTtl: num(config.MsgTTL) };
+  }
+
+  async updateAsyncInvokeConfig(target: Target, config: AsyncInvokeConfig): Promise<void> {
+    await this.call(
+      'UpdateFunctionEventInvokeConfig',
+      { FunctionName: target.functionName, Namespace: target.namespace, AsyncTriggerConfig: { RetryConfig: [{ RetryNum: config.retries }], MsgTTL: config.msgTtl } },
+      target,
+    );
+  }
+
   private requireApi3(action: string): void {
     if (this.legacy) {
       throw new ScfError('Plugin.Unsupported', `${action} is not part of the legacy API.`);
@@ -499,7 +623,41 @@ function configurationParams(config: FunctionConfiguration, { forCreate, clear =
     ClsTopicId: config.clsTopicId,
     // Set at creation only: UpdateFunctionConfiguration does not take it.
     AsyncRunEnable: forCreate && config.asyncRunEnable !== undefined ? (config.asyncRunEnable ? 'TRUE' : 'FALSE') : undefined,
+    ...webParams(config, forCreate),
   };
+}
+
+/**
+ * A web function's fields: Type and ProtocolType at creation only; the WebSocket idle timeout and the instance
+ * concurrency always (one request at a time, the SCF default, when serverless.yml sets none: a removed setting is
+ * cleared). A web function names no handler: its scf_bootstrap starts it.
+ */
+function webParams(config: FunctionConfiguration, forCreate: boolean): Json {
+  if (!config.web) return {};
+  const ws = config.webSocketIdleTimeout;
+  return {
+    Type: forCreate ? 'HTTP' : undefined,
+    Handler: undefined,
+    ProtocolType: forCreate && ws !== undefined ? 'WS' : undefined,
+    ProtocolParams: ws !== undefined ? { WSParams: { IdleTimeOut: ws } } : undefined,
+    InstanceConcurrencyConfig: { DynamicEnabled: 'FALSE', MaxConcurrency: config.instanceConcurrency ?? 1 },
+  };
+}
+
+function layerVersionInfo(l: Json): LayerVersionInfo {
+  const info: LayerVersionInfo = {
+    layerName: str(l.LayerName),
+    version: num(l.LayerVersion),
+    compatibleRuntimes: Array.isArray(l.CompatibleRuntimes) ? l.CompatibleRuntimes.map(String) : [],
+    description: str(l.Description),
+    licenseInfo: str(l.LicenseInfo),
+    status: str(l.Status),
+    addTime: str(l.AddTime),
+  };
+  if (l.CodeSha256 !== undefined) info.codeSha256 = str(l.CodeSha256);
+  if (l.Location !== undefined) info.location = str(l.Location);
+  if (Array.isArray(l.Tags)) info.tags = keyValues(l.Tags);
+  return info;
 }
 
 function triggerParams(trigger: TriggerSpec): Json {
@@ -580,6 +738,10 @@ function functionInfo(r: Json): FunctionInfo {
     clsLogsetId: str(r.ClsLogsetId) || undefined,
     clsTopicId: str(r.ClsTopicId) || undefined,
     asyncRunEnable: r.AsyncRunEnable === 'TRUE' || r.AsyncRunEnable === true,
+    web: str(r.Type) === 'HTTP',
+    instanceConcurrency: isObject(r.InstanceConcurrencyConfig) && num(r.InstanceConcurrencyConfig.MaxConcurrency) > 0 ? num(r.InstanceConcurrencyConfig.MaxConcurrency) : undefined,
+    webSocketIdleTimeout:
+      str(r.ProtocolType) === 'WS' ? (isObject(r.ProtocolParams) && isObject(r.ProtocolParams.WSParams) ? num(r.ProtocolParams.WSParams.IdleTimeOut) || 15 : 15) : undefined,
     apiRequestId: str(r.RequestId),
   };
 }

@@ -201,6 +201,12 @@ export interface FunctionConfiguration {
   clsTopicId?: string;
   /** Async run (long-running async invocations): set at creation only (CreateFunction's AsyncRunEnable). */
   asyncRunEnable?: boolean;
+  /** A web function (CreateFunction's Type HTTP): set at creation only. */
+  web?: boolean;
+  /** Web functions: requests one instance serves at once (InstanceConcurrencyConfig.MaxConcurrency, 1–100). */
+  instanceConcurrency?: number;
+  /** Web functions over WebSocket (ProtocolType WS, set at creation): the idle timeout in seconds (1–1800). */
+  webSocketIdleTimeout?: number;
 }
 
 /** The code of a function: inline (base64 zip) or a COS object. */
@@ -294,6 +300,53 @@ export interface AliasInfo {
 export interface VersionWeight {
   version: string;
   weight: number;
+}
+
+// ---- Layers, concurrency and async settings ------------------------------------------------------------------
+
+/** A layer version as GetLayerVersion / ListLayerVersions report it. */
+export interface LayerVersionInfo {
+  layerName: string;
+  version: number;
+  compatibleRuntimes: string[];
+  description: string;
+  licenseInfo: string;
+  status: string;
+  addTime: string;
+  /** GetLayerVersion only. */
+  codeSha256?: string;
+  /** GetLayerVersion only: a download address of the version's zip. */
+  location?: string;
+  /** ListLayerVersions / ListLayers only. */
+  tags?: Record<string, string>;
+}
+
+/** What PublishLayerVersion takes. */
+export interface LayerPublication {
+  layerName: string;
+  compatibleRuntimes: string[];
+  description: string;
+  licenseInfo?: string;
+  tags: Record<string, string>;
+}
+
+/** One version's provisioned concurrency, as GetProvisionedConcurrencyConfig reports it. */
+export interface ProvisionedConcurrency {
+  qualifier: string;
+  /** Instances asked for. */
+  allocated: number;
+  /** Instances ready. */
+  available: number;
+  /** Done, InProgress or Failed. */
+  status: string;
+  statusReason: string;
+}
+
+/** UpdateFunctionEventInvokeConfig's AsyncTriggerConfig: retries of a failed async event, and how long it is kept. */
+export interface AsyncInvokeConfig {
+  retries: number;
+  /** Seconds. */
+  msgTtl: number;
 }
 
 // ---- CLS ---------------------------------------------------------------------------------------------------

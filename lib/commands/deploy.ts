@@ -22,6 +22,8 @@ import { pruneVersions, ReleasePhase, type ReleasePlanEntry, serviceCommit } fro
 import { closingCounts, failureText, stepLines, summaryLines } from '../deploy/summary';
 import { byteSize, counted, duration, rate } from '../render/units';
 import { onInterrupt } from './interrupt';
+import { LayerPhase } from './deploy-layers';
+import { checkWebPackages, readSettings, urlLines } from './deploy-web';
 import { missingHandlerFile } from '../config/handlers';
 import { unknownFunctionText } from '../config/settings';
 import { zipContentDigest, zipEntryNames } from '../deploy/package-contents';
@@ -52,6 +54,7 @@ export function readDesiredState(provider: TencentProvider): DesiredState {
     provider: service.provider,
     functions: service.functions,
     deploy: service.custom?.scf?.deploy,
+    layers: service.layers,
     namespace: provider.options.namespace === undefined ? undefined : provider.options.namespace,
   });
 }
@@ -257,10 +260,13 @@ export class DeployCommand {
         // A handler whose file the package does not hold would deploy and fail at its first invoke.
         if (!entries.has(artifact.file)) entries.set(artifact.file, await zipEntryNames(artifact.file));
         const { handler, runtime } = fn.configuration;
-        const problem = missingHandlerFile(fn.key, handler, runtime, entries.get(artifact.file)!, path.basename(artifact.file));
+        // A web function has no handler: its scf_bootstrap is checked below.
+        const problem = fn.configuration.web ? undefined : missingHandlerFile(fn.key, handler, runtime, entries.get(artifact.file)!, path.basename(artifact.file));
         if (problem) problems.push(problem);
       }
       if (problems.length) throw inputError(problems.join('\n'));
+      // A web function's scf_bootstrap, as it is in the package SCF gets: checked before anything is sent.
+      await checkWebPackages(functions, artifacts);
     }
     const clients = provider.clients();
     if (clients.scf.legacy) throw inputError('sls deploy speaks SCF API 3.0: remove provider.legacyApi to deploy (the legacy API stays available to invoke and logs).');
@@ -270,17 +276,20 @@ export class DeployCommand {
     const code = new Map<string, CodeState>();
     let removals: RemovalStep[] = [];
     let missingNamespaces: string[];
+    const layers = new LayerPhase(provider, desired, this.options.force === true);
+    const deployed = new Map<string, FunctionInfo | undefined>();
     try {
+      await layers.read(clients, functions, artifacts, this.options.package ?? this.provider.serverless.service.package?.path);
       const namespaces = await existingNamespaces(clients);
       missingNamespaces = [...new Set(functions.map((f) => f.namespace))].filter((ns) => !namespaces.has(ns));
-      const deployed = new Map<string, FunctionInfo | undefined>();
       // All at once: the client's limiter paces each action at its own rate.
       await eachLimited(functions, functions.length, async (fn) => {
         const info = await deployedFunction(clients, fn, namespaces, { triggers: true });
         deployed.set(fn.key, info);
+        const settings = info && !WITHOUT_CODE.includes(String(info.status)) ? await readSettings(clients, fn) : undefined;
         if (configOnly) {
           // --update-config: the code stays as it is deployed, whatever the package says.
-          const state: CodeState = { sha256: 'unchanged', deployedSha256: 'unchanged' };
+          const state: CodeState = { sha256: 'unchanged', deployedSha256: 'unchanged', settings };
           // A strategy still releases the change: the alias it moves is read (a pin may be owed).
           if (fn.strategy && info) state.release = await readRelease(clients, fn, releaseAlias(desired.settings));
           code.set(fn.key, state);
@@ -291,7 +300,7 @@ export class DeployCommand {
         const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
         const artifact = artifacts.get(fn.key)!;
         const sameFilesSha256 = info && deployedSha256 ? await this.sameFiles(artifact, info, deployedSha256) : undefined;
-        const state: CodeState = { sha256: artifact.sha256, deployedSha256, force: this.options.force === true, sameFilesSha256 };
+        const state: CodeState = { sha256: artifact.sha256, deployedSha256, force: this.options.force === true, sameFilesSha256, settings };
         if (fn.strategy) state.release = info && hasCode ? await readRelease(clients, fn, releaseAlias(desired.settings)) : { alias: null, newest: null, weighted: null };
         else if (hasCode && desired.settings.publish) Object.assign(state, await publishedVersions(clients, fn, desired.settings.alias));
         code.set(fn.key, state);
@@ -299,7 +308,7 @@ export class DeployCommand {
       if (configOnly) {
         for (const fn of functions) if (!deployed.get(fn.key)) throw inputError(`--update-config changes a deployed function, and ${fn.key} (${fn.functionName}) is not deployed: run sls deploy function -f ${fn.key} without it.`);
       }
-      plans = planDeploy({ ...desired, functions }, deployed, code);
+      plans = planDeploy({ ...desired, functions: layers.resolve(functions) }, deployed, code);
       if (configOnly) for (const plan of plans) plan.steps = plan.steps.filter((s) => s.action !== 'updateCode');
       if (removeOthers) {
         const listed = await deployedOfService(clients, desired.service, desired.stage, namespaces);
@@ -323,16 +332,25 @@ export class DeployCommand {
       if (owe) owed.set(fn.key, owe);
     }
     const where = `${desired.service} (stage ${desired.stage}, region ${desired.region})`;
-    if (!changing.length && !removals.length && !missingNamespaces.length && !owed.size) {
+    if (!changing.length && !removals.length && !missingNamespaces.length && !owed.size && !layers.publishes) {
       return `No changes to ${where}: ${counted(functions.length, 'function')} ${functions.length === 1 ? 'matches' : 'match'} serverless.yml, nothing was sent`;
     }
     // Plans quote what was read back (trigger names, statuses, handlers): shown without control sequences.
     log.verbose(plainText(stepLines(plans, removals).join('\n')));
 
+    this.lines = new ProgressLines(provider.io.progress, changing.length + removals.length + (layers.publishes ? 1 : 0), `Deploying ${counted(changing.length, 'function')}${removals.length ? ` and removing ${removals.length}` : ''}`);
+    // Layers that changed are published first: the functions bind the versions they get.
+    if (layers.publishes) {
+      for (const line of await layers.publish(clients, cos, (text) => this.line('layers', text))) log.notice(line);
+      this.done('layers');
+      plans = planDeploy({ ...desired, functions: layers.resolve(functions) }, deployed, code);
+      if (configOnly) for (const plan of plans) plan.steps = plan.steps.filter((s) => s.action !== 'updateCode');
+    }
+    const changingNow = plans.filter((p) => p.steps.length);
+    changing.splice(0, changing.length, ...changingNow);
     // Packages that do not fit in a request go to COS first: nothing of the functions has changed yet.
     const codes = await this.codes(clients, cos, changing, artifacts);
     const packageBytes = new ByteBudget(PACKAGE_BYTES_IN_FLIGHT);
-    this.lines = new ProgressLines(provider.io.progress, changing.length + removals.length, `Deploying ${counted(changing.length, 'function')}${removals.length ? ` and removing ${removals.length}` : ''}`);
 
     const deployment = deploymentId(Date.now());
     const runner = new PlanRunner({
@@ -423,6 +441,8 @@ export class DeployCommand {
       throw new ScfError(first.code, failureText(failures.map((f) => f.message), changing.length - functionFailures, removalsLeft), first.context);
     }
     await this.release(desired, functions, code, owed, runner, clients, deployment);
+    if (desired.settings.keepVersions) for (const line of await layers.prune(clients, desired.settings.keepVersions)) log.verbose(line);
+    for (const line of await urlLines(clients, functions)) log.notice(plainText(line));
     return `Deployed ${where}: ${closingCounts(plans, removed, createdNamespaces)}`;
   }
 

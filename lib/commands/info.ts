@@ -9,6 +9,7 @@ import { formatTable } from '../render/table';
 import { parseCst } from '../time/cst';
 import { formatLocal } from '../time/parse';
 import { deployedFunction, deployedOfService, existingNamespaces } from './deploy';
+import { functionUrl } from './invoke-web';
 import type { Clients } from '../cloud/clients';
 
 interface Releases {
@@ -99,7 +100,7 @@ export class InfoCommand {
         memorySize: info?.memorySize ?? null,
         timeout: info?.timeout ?? null,
         modTime: info?.modTime ? isoTime(info.modTime) : null,
-        triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier })),
+        triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier, ...(t.type === 'http' ? { url: functionUrl(t.desc) ?? null } : {}) })),
         versions: releases.get(key)?.versions ?? [],
         aliases: releases.get(key)?.aliases ?? [],
       };

@@ -79,8 +79,14 @@ export class InvokeLocalCommand {
     if (options.docker) throw inputError('--docker is not supported: invoke local runs Node.js and Python handlers with the interpreters of this machine.');
     const key = String(options.function);
     const spec = this.functionSpec(key);
+    for (const warning of this.layerWarnings) log.warning(warning);
     if (!runtimeFamily(spec.runtime)) {
       throw inputError(`Function ${key} has the runtime ${spec.runtime}, which does not run locally: the runtimes that do are ${RUNNABLE_DESCRIPTION}.`);
+    }
+    if ((provider.functionConfig(key) as Record<string, unknown>).type === 'web') {
+      const { invokeLocalWebFunction } = require('./invoke-web') as typeof import('./invoke-web');
+      const fn = provider.functionConfig(key) as Record<string, unknown>;
+      return invokeLocalWebFunction(provider, spec, { ...(options as Record<string, any>), function: key, initTimeout: Number(fn.initTimeout ?? (provider.providerConfig as Record<string, unknown>).initTimeout ?? 65), extraEnv: { IS_LOCAL: 'true', ...parseEnvOptions(options.env) } });
     }
     const event = await this.event();
     const size = Buffer.byteLength(JSON.stringify(event));
@@ -121,8 +127,9 @@ export class InvokeLocalCommand {
     const target = provider.functionTarget(key);
     const fn = provider.functionConfig(key) as Record<string, unknown>;
     const defaults = provider.providerConfig as Record<string, unknown>;
-    const handler = fn.handler;
-    if (typeof handler !== 'string' || handler.trim() === '') throw inputError(`functions.${key}.handler is missing: give "file.function", like index.main_handler.`);
+    const web = fn.type === 'web';
+    const handler = web ? '' : fn.handler;
+    if (!web && (typeof handler !== 'string' || handler.trim() === '')) throw inputError(`functions.${key}.handler is missing: give "file.function", like index.main_handler.`);
     const runtime = fn.runtime ?? defaults.runtime ?? DEFAULT_RUNTIME;
     if (typeof runtime !== 'string') throw inputError(`The runtime of ${key} must be a name like Nodejs18.15 or Python3.9.`);
     return {
@@ -130,13 +137,34 @@ export class InvokeLocalCommand {
       namespace: target.namespace,
       version: '$LATEST',
       runtime,
-      handler: handler.trim(),
+      handler: String(handler).trim(),
       codeDir: provider.serviceDir,
+      layerDirs: this.layerDirs(key, fn.layers ?? defaults.layers),
       memorySize: positive(fn.memorySize ?? defaults.memorySize, 128, `The memorySize of ${key}`),
       timeout: positive(fn.timeout ?? defaults.timeout, 3, `The timeout of ${key}`),
       environment: mergedEnvironment(key, ['provider.environment', defaults.environment], [`functions.${key}.environment`, fn.environment]),
       region: provider.getRegion(),
     };
+  }
+
+  /** What of the function's layers cannot be mounted here (a layer not of this service). */
+  private readonly layerWarnings: string[] = [];
+
+  /**
+   * The directories standing for the function's layers, in its order: a layer of the service by its `path` (what
+   * its package is made of), so a change is seen without a deploy. Another account's layer (`name:version`) is not
+   * here to mount: said once.
+   */
+  private layerDirs(key: string, layers: unknown): string[] {
+    if (!Array.isArray(layers)) return [];
+    const service = (this.provider.serverless.service.layers ?? {}) as Record<string, { path?: unknown } | undefined>;
+    const dirs: string[] = [];
+    for (const item of layers) {
+      const own = typeof item === 'string' && Object.prototype.hasOwnProperty.call(service, item) ? service[item] : undefined;
+      if (own && typeof own.path === 'string') dirs.push(require('path').resolve(this.provider.serviceDir, own.path));
+      else this.layerWarnings.push(`functions.${key} binds the layer ${typeof item === 'string' ? item : JSON.stringify(item)}, which is not one of this service's: invoke local does not mount it (the emulator and SCF do).`);
+    }
+    return dirs;
   }
 
   /** `--event KIND`'s sample, with --data/--path/stdin over it (their fields win when both are objects). */

@@ -24,6 +24,19 @@ export class RemoveCommand {
     private readonly startedAt = Date.now(),
   ) {}
 
+  /** The versions of the service's layers (top-level `layers:`) that are this service and stage's. */
+  private async removeLayers(quiet = false): Promise<string[]> {
+    const { provider } = this;
+    const service = provider.serverless.service;
+    if (!service.layers || !Object.keys(service.layers).length) return [];
+    const { readDesiredState } = require('./deploy') as typeof import('./deploy');
+    const { removeLayers } = require('./deploy-layers') as typeof import('./deploy-layers');
+    const desired = readDesiredState(provider);
+    const removed = await removeLayers(provider.clients(), desired.layers, desired.service, desired.stage);
+    if (!quiet && removed.length) provider.io.log.notice([`Removed the layers of ${desired.service} (stage ${desired.stage}):`, ...removed.map((l) => `  ${l}`)].join('\n'));
+    return removed;
+  }
+
   async run(): Promise<void> {
     const { provider } = this;
     const { log } = provider.io;
@@ -47,6 +60,7 @@ export class RemoveCommand {
     // The namespaces this service's functions live in (serverless.yml's, and those of its functions found).
     const homes = new Set([...named.map((fn) => fn.namespace), ...[...candidates.values()].map((fn) => fn.namespace)].filter((ns) => namespaces.has(ns)));
     if (!targets.size) {
+      await this.removeLayers();
       const freed = await this.deleteEmptyNamespaces(clients, homes, service);
       const also = freed.length ? `; deleted its empty ${counted(freed.length, 'namespace')} ${freed.join(', ')}` : '';
       log.notice(`Nothing to remove: no function of ${service} (stage ${stage}) is deployed in ${provider.getRegion()}${also}.`);
@@ -90,10 +104,12 @@ export class RemoveCommand {
     } finally {
       progress.remove();
     }
+    // The layers go once their functions have gone (a function bound to a layer keeps it in any case).
+    const layers = failures.length ? [] : await this.removeLayers(true);
     // Only once every function went: a namespace of a function that failed to go still holds it.
     const freed = failures.length ? [] : await this.deleteEmptyNamespaces(clients, homes, service);
-    const lines = [...removed.sort(), ...freed.map((ns) => `namespace ${ns} (it held nothing else)`)].map((name) => `  ${name}`);
-    const what = [counted(removed.length, 'function'), ...(freed.length ? [counted(freed.length, 'namespace')] : [])].join(' and ');
+    const lines = [...removed.sort(), ...layers, ...freed.map((ns) => `namespace ${ns} (it held nothing else)`)].map((name) => `  ${name}`);
+    const what = [counted(removed.length, 'function'), ...(layers.length ? [counted(layers.length, 'layer')] : []), ...(freed.length ? [counted(freed.length, 'namespace')] : [])].join(' and ');
     const took = failures.length ? '' : ` in ${duration(Date.now() - this.startedAt)}`;
     if (removed.length) log.notice([`Removed${failures.length ? ' only in part' : ''} ${service} (stage ${stage}, region ${provider.getRegion()}): ${what}${took}`, ...lines].join('\n'));
     if (failures.length) {

@@ -34,6 +34,8 @@ export function handlerProblems(functions: Record<string, unknown>, providerRunt
   const problems = new Map<string, string>();
   for (const [key, raw] of Object.entries(functions ?? {})) {
     const fn = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+    // A web function has no handler: its scf_bootstrap starts it.
+    if (fn.type === 'web') continue;
     const problem = handlerProblem(key, fn.handler, fn.runtime ?? providerRuntime);
     if (problem) problems.set(key, problem);
   }

@@ -11,6 +11,7 @@ import type { PollPool } from '../poll/pool';
 import type { FunctionPlan, PlanStep, RemovalStep } from './plan';
 import { aliasDescription, parseAliasDescription, promote } from './strategy';
 import { waitUntilActive, waitUntilGone, type WaitOptions } from './wait';
+import { runSettingsStep, settingsStepName } from './apply-settings';
 
 export interface ApplyContext {
   scf: ScfClient;
@@ -70,6 +71,8 @@ function describe(step: PlanStep): string {
       return `UpdateTrigger ${step.trigger.type} ${step.trigger.name}`;
     case 'deleteTrigger':
       return `DeleteTrigger ${step.trigger.type} ${step.trigger.name}`;
+    default:
+      return settingsStepName(step);
   }
 }
 
@@ -198,6 +201,8 @@ export class PlanRunner {
       case 'deleteTrigger':
         await scf.deleteTrigger(target, step.trigger);
         return;
+      default:
+        await runSettingsStep(scf, target, step, { version: this.published.get(key), clock: this.ctx.clock, timeoutMs: this.ctx.timeoutMs, onProgress: (text) => this.ctx.onProgress?.(key, text) });
     }
   }
 

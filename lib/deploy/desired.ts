@@ -6,6 +6,8 @@ import { RESERVED_ENV_PREFIXES, SCF_RUNTIMES, SYSTEM_TAG_KEY } from '../cloud/sc
 import type { FunctionConfiguration, LayerRef, TriggerSpec, VpcConfig } from '../cloud/types';
 import { booleanValue, has, isPlainObject, Problems, show, wholeNumber } from './problems';
 import { keepVersionsOf, type Strategy, strategyOf } from './strategy';
+import { type DesiredLayer, desiredLayers, type LayerBinding, layerBindings } from './layers';
+import { type FunctionSettings, functionSettings, webSocketOf } from './settings';
 import { triggersFromEvents } from './triggers';
 import { closest } from '../config/suggest';
 
@@ -19,6 +21,8 @@ export interface DeployInput {
   functions?: unknown;
   /** serverless.yml `custom.scf.deploy`. */
   deploy?: unknown;
+  /** serverless.yml `layers` (the service's layers). */
+  layers?: unknown;
   /** `--namespace`: every function goes there, whatever serverless.yml says. */
   namespace?: unknown;
 }
@@ -50,6 +54,13 @@ export interface DesiredFunction {
   triggers: TriggerSpec[];
   /** Its release strategy (its own `strategy`, else custom.scf.deploy.strategy), when it has one. */
   strategy?: Strategy;
+  /**
+   * Its layers as serverless.yml names them, in order: `configuration.layers` holds version 0 for a layer of the
+   * service until the deploy knows the version it binds (resolveLayerVersions).
+   */
+  layerBindings?: LayerBinding[];
+  /** Reserved and provisioned concurrency, async retries. */
+  settings?: FunctionSettings;
 }
 
 export interface DesiredState {
@@ -61,6 +72,8 @@ export interface DesiredState {
   functions: DesiredFunction[];
   /** The namespaces the functions live in, `default` included when used. */
   namespaces: string[];
+  /** The service's own layers (top-level `layers:`), their runtimes filled in from the functions binding them. */
+  layers: DesiredLayer[];
 }
 
 // ---- facts ---------------------------------------------------------------------------------------------------
@@ -149,7 +162,6 @@ const ALIAS = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const ROLE = /^[A-Za-z0-9_+=,.@-]{1,128}$/;
 const VPC_ID = /^vpc-[A-Za-z0-9]+$/;
 const SUBNET_ID = /^subnet-[A-Za-z0-9]+$/;
-const LAYER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 // ---- checks of one value ---------------------------------------------------------------------------------------
 
@@ -227,32 +239,6 @@ const vpcCheck: Check<VpcConfig | null> = (value, where, problems) => {
     ok = false;
   }
   return ok ? { vpcId: vpcId as string, subnetId: subnetId as string } : undefined;
-};
-
-const layersCheck: Check<LayerRef[]> = (value, where, problems) => {
-  if (!Array.isArray(value)) {
-    problems.add(where, `must be a list of { name, version }, not ${show(value)}`);
-    return undefined;
-  }
-  if (value.length > LIMITS.layers) {
-    problems.add(where, `lists ${value.length} layers: SCF binds at most ${LIMITS.layers} to a function`);
-    return undefined;
-  }
-  const layers: LayerRef[] = [];
-  value.forEach((layer, index) => {
-    const at = `${where}[${index}]`;
-    if (!isPlainObject(layer)) {
-      problems.add(at, `must be { name, version }, not ${show(layer)}`);
-      return;
-    }
-    const version = wholeNumber(layer.version);
-    if (typeof layer.name !== 'string' || !LAYER_NAME.test(layer.name)) problems.add(`${at}.name`, `must be a layer name (a letter, then up to 63 letters, digits, - or _), not ${show(layer.name)}`);
-    else if (version === undefined || version < 1) problems.add(`${at}.version`, `must be a layer version number (1 or more), not ${show(layer.version)}`);
-    else if (layers.some((l) => l.name === layer.name)) problems.add(at, `binds layer ${layer.name} a second time`);
-    else layers.push({ name: layer.name, version });
-    for (const key of Object.keys(layer)) if (key !== 'name' && key !== 'version') problems.add(`${at}.${key}`, 'is not a layer key: use name and version');
-  });
-  return layers.length === value.length ? layers : undefined;
 };
 
 /** `{logsetId, topicId}`: the CLS topic the function logs to; both or neither. */
@@ -409,7 +395,7 @@ function namespaceCheck(value: unknown, where: string, problems: Problems): stri
   return undefined;
 }
 
-function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults: Defaults, providerEnv: Map<string, string>, providerTags: Map<string, string>, providerNamespace: string | undefined, problems: Problems): DesiredFunction | undefined {
+function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults: Defaults, providerEnv: Map<string, string>, providerTags: Map<string, string>, providerNamespace: string | undefined, problems: Problems, serviceLayers: DesiredLayer[] = []): DesiredFunction | undefined {
   const where = `functions.${key}`;
   if (raw !== null && raw !== undefined && !isPlainObject(raw)) {
     problems.add(where, `must be a map of the function's settings, not ${show(raw)}`);
@@ -439,7 +425,13 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
 
   const runtime = defaults.value(fn, where, 'runtime', runtimeCheck) ?? (defaults.given(fn, 'runtime') ? undefined : DEFAULT_RUNTIME);
   let handler: string | undefined;
-  if (runtime) {
+  // A web function (SCF Type HTTP) is started by its scf_bootstrap: it names no handler.
+  const web = fn.type === 'web';
+  if (has(fn, 'type') && fn.type !== 'web' && fn.type !== 'event') problems.add(`${where}.type`, `must be web (a web function: an HTTP server started by scf_bootstrap) or event, not ${show(fn.type)}`);
+  if (web && has(fn, 'handler')) problems.add(`${where}.handler`, 'is not used by a web function: its scf_bootstrap starts it (leave handler out)');
+  if (!web && (has(fn, 'instanceConcurrency') || has(fn, 'webSocket'))) problems.add(where, 'sets instanceConcurrency or webSocket, which web functions take (type: web)');
+  if (web) handler = '';
+  else if (runtime) {
     const family = runtimeFamily(runtime);
     handler = has(fn, 'handler') ? (fn.handler as string) : defaultHandler(family);
     if (handler === undefined) problems.add(where, `needs a handler: ${runtime} takes package.Class::method (e.g. example.Hello::mainHandler)`);
@@ -458,7 +450,13 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
   const description = defaults.value(fn, where, 'description', descriptionCheck) ?? '';
   const role = defaults.value(fn, where, 'role', roleCheck);
   const vpcConfig = defaults.value(fn, where, 'vpcConfig', vpcCheck);
-  const layers = defaults.value(fn, where, 'layers', layersCheck) ?? [];
+  const bindings = defaults.value(fn, where, 'layers', (value, at, p) => layerBindings(value, at, p, serviceLayers)) ?? [];
+  const layers: LayerRef[] = bindings.map((b) => ('key' in b ? { name: serviceLayers.find((l) => l.key === b.key)!.name, version: 0 } : b));
+  const instanceConcurrency = web && has(fn, 'instanceConcurrency') ? wholeNumber(fn.instanceConcurrency) : undefined;
+  if (web && has(fn, 'instanceConcurrency') && (instanceConcurrency === undefined || instanceConcurrency < 1 || instanceConcurrency > 100)) {
+    problems.add(`${where}.instanceConcurrency`, `must be a whole number from 1 to 100 (requests one instance serves at once), not ${show(fn.instanceConcurrency)}`);
+  }
+  const webSocket = web ? webSocketOf(fn.webSocket, `${where}.webSocket`, problems) : undefined;
   const installDependency = defaults.value(fn, where, 'installDependency', booleanCheck);
   if (installDependency && runtime && runtimeFamily(runtime) !== 'nodejs') {
     problems.add(has(fn, 'installDependency') ? `${where}.installDependency` : 'provider.installDependency', `applies to Node.js runtimes only, and ${key} runs ${runtime}`);
@@ -480,8 +478,9 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
 
   const triggers = triggersFromEvents(fn.events, `${where}.events`, input.region, problems);
   const strategy = strategyOf(fn.strategy, `${where}.strategy`, problems);
+  const settings = functionSettings(fn, where, memorySize, problems);
 
-  if (problems.lines.length > before || !namespace || !functionName || !runtime || !handler) return undefined;
+  if (problems.lines.length > before || !namespace || !functionName || !runtime || handler === undefined) return undefined;
   const configuration: FunctionConfiguration = {
     runtime,
     handler,
@@ -496,11 +495,14 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
   if (vpcConfig) configuration.vpcConfig = vpcConfig;
   if (installDependency !== undefined) configuration.installDependency = installDependency;
   if (asyncRunEnable !== undefined) configuration.asyncRunEnable = asyncRunEnable;
+  if (web) configuration.web = true;
+  if (instanceConcurrency !== undefined) configuration.instanceConcurrency = instanceConcurrency;
+  if (webSocket !== undefined) configuration.webSocketIdleTimeout = webSocket;
   if (cls) {
     configuration.clsLogsetId = cls.logsetId;
     configuration.clsTopicId = cls.topicId;
   }
-  const desired: DesiredFunction = { key, functionName, namespace, configuration, tags: Object.fromEntries(tags), triggers };
+  const desired: DesiredFunction = { key, functionName, namespace, configuration, tags: Object.fromEntries(tags), triggers, layerBindings: bindings, settings };
   if (strategy) desired.strategy = strategy;
   return desired;
 }
@@ -551,6 +553,7 @@ export function desiredState(input: DeployInput): DesiredState {
   const providerEnv = environmentOf(provider.environment, 'provider.environment', problems);
   const providerTags = tagsOf(provider.tags, 'provider.tags', problems);
   const providerNamespace = given(provider, 'namespace') ? namespaceCheck(provider.namespace, 'provider.namespace', problems) : undefined;
+  const serviceLayers = desiredLayers(input.layers, input.service, input.stage, problems, normaliseRuntime);
   if (input.namespace !== undefined && !(typeof input.namespace === 'string' && NAMESPACE.test(input.namespace))) {
     problems.add('--namespace', `must be 1 to ${LIMITS.namespaceChars} letters, digits, - or _, not ${show(input.namespace)}`);
   }
@@ -559,7 +562,7 @@ export function desiredState(input: DeployInput): DesiredState {
   if (!isPlainObject(functions)) problems.add('functions', `must be a map of function keys to their settings, not ${show(functions)}`);
   else {
     for (const [key, raw] of Object.entries(functions)) {
-      const fn = desiredFunction(key, raw, input, defaults, providerEnv, providerTags, providerNamespace, problems);
+      const fn = desiredFunction(key, raw, input, defaults, providerEnv, providerTags, providerNamespace, problems, serviceLayers);
       if (fn && !fn.strategy && settings.strategy) fn.strategy = settings.strategy;
       if (fn) desired.push(fn);
     }
@@ -571,7 +574,20 @@ export function desiredState(input: DeployInput): DesiredState {
     if (first) problems.add(`functions.${fn.key}`, `deploys as "${fn.functionName}" in namespace "${fn.namespace}", as functions.${first} does: give one a different name`);
     else byTarget.set(target, fn.key);
   }
+  // A layer of the service runs with the runtimes of the functions that bind it, unless it names its own.
+  for (const layer of serviceLayers) {
+    const users = desired.filter((fn) => (fn.layerBindings ?? []).some((b) => 'key' in b && b.key === layer.key));
+    if (!layer.compatibleRuntimes.length) {
+      layer.compatibleRuntimes = [...new Set(users.map((fn) => fn.configuration.runtime))];
+      if (!layer.compatibleRuntimes.length) layer.compatibleRuntimes = [normaliseRuntime(String(provider.runtime ?? '')) ?? DEFAULT_RUNTIME];
+    }
+    for (const fn of users) {
+      if (!layer.compatibleRuntimes.includes(fn.configuration.runtime)) {
+        problems.add(`functions.${fn.key}.layers`, `binds layers.${layer.key}, whose compatibleRuntimes (${layer.compatibleRuntimes.join(', ')}) leave out the function's ${fn.configuration.runtime}`);
+      }
+    }
+  }
   problems.throwIfAny();
   const namespaces = [...new Set(desired.map((fn) => fn.namespace))];
-  return { service: input.service, stage: input.stage, region: input.region, settings, functions: desired, namespaces };
+  return { service: input.service, stage: input.stage, region: input.region, settings, functions: desired, namespaces, layers: serviceLayers };
 }

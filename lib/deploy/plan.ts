@@ -9,6 +9,7 @@ import { SYSTEM_TAG_KEY } from '../cloud/scf-rules';
 import type { AliasInfo, DeployedTrigger, FunctionConfiguration, FunctionInfo, FunctionSummary, TriggerSpec } from '../cloud/types';
 import { CODE_TAG, type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from './desired';
 import { describeTrigger, isManagedTrigger, sameTrigger, triggerDifferences, triggerIdentity, updatableInPlace } from './triggers';
+import { planSettings, type SettingsRead, type SettingsStep } from './settings';
 
 /** The package of one function and what GetFunctionAddress said of the deployed one. */
 export interface CodeState {
@@ -35,6 +36,8 @@ export interface CodeState {
   newest?: PublishedVersion | null;
   /** With a release strategy: the alias it moves and the versions that could be released, as read. */
   release?: ReleaseRead;
+  /** Its concurrency and async settings as read; undefined: not read (a new function has none). */
+  settings?: SettingsRead;
 }
 
 /** What a strategy's deploy reads of a function before it plans: its alias and its candidate versions. */
@@ -57,7 +60,7 @@ export interface PublishedVersion {
 }
 
 /** The keys of UpdateFunctionConfiguration a plan compares, by their serverless.yml names. */
-export type ConfigurationKey = 'memorySize' | 'timeout' | 'initTimeout' | 'description' | 'environment' | 'role' | 'vpcConfig' | 'layers' | 'installDependency' | 'cls';
+export type ConfigurationKey = 'memorySize' | 'timeout' | 'initTimeout' | 'description' | 'environment' | 'role' | 'vpcConfig' | 'layers' | 'installDependency' | 'cls' | 'instanceConcurrency' | 'webSocket';
 
 export interface CreateStep {
   action: 'create';
@@ -174,7 +177,8 @@ export type PlanStep =
   | PinStep
   | CreateTriggerStep
   | UpdateTriggerStep
-  | DeleteTriggerStep;
+  | DeleteTriggerStep
+  | SettingsStep;
 
 export interface FunctionPlan {
   key: string;
@@ -268,6 +272,11 @@ export function configurationChanges(want: FunctionConfiguration, have: Function
   if (want.clsLogsetId !== undefined && (want.clsLogsetId !== have.clsLogsetId || want.clsTopicId !== have.clsTopicId)) {
     changed.push('cls');
     details.push(`cls topic ${have.clsTopicId ?? '(none)'} → ${want.clsTopicId}`);
+  }
+  // A web function's own settings; a removed instance concurrency is one request at a time again (SCF's default).
+  if (want.web) {
+    scalar('instanceConcurrency', want.instanceConcurrency ?? 1, have.instanceConcurrency ?? 1);
+    if (want.webSocketIdleTimeout !== undefined) scalar('webSocket', want.webSocketIdleTimeout, have.webSocketIdleTimeout);
   }
   return { changed, details };
 }
@@ -417,6 +426,19 @@ function publishSteps(settings: DeploySettings | undefined, why: string | undefi
   return [{ action: 'publish', ...(settings.alias ? { alias: settings.alias } : {}), reason: `${why}: publish a version${alias}` }];
 }
 
+/** The concurrency and async steps, after everything else (provisioning follows the version published). */
+function settingsSteps(desired: DesiredFunction, code: CodeState, steps: readonly PlanStep[]): SettingsStep[] {
+  const read = code.settings ?? { provisioned: [] };
+  const publishes = steps.some((s) => s.action === 'publish' && !s.version);
+  const pointed = steps.find((s): s is PublishStep => s.action === 'publish' && Boolean(s.version))?.version;
+  const published = pointed ?? code.release?.alias?.functionVersion ?? code.published?.version;
+  return planSettings(desired.settings ?? {}, read, { publishes, published: published === '$LATEST' ? undefined : published, key: desired.key });
+}
+
+function withSettings(desired: DesiredFunction, code: CodeState, _settings: DeploySettings | undefined, steps: PlanStep[]): PlanStep[] {
+  return [...steps, ...settingsSteps(desired, code, steps)];
+}
+
 /** Refuses to touch a function another service or stage deployed (its tags say whose it is). */
 function refuseForeign(desired: DesiredFunction, deployed: FunctionInfo): void {
   const service = deployed.tags[SERVICE_TAG];
@@ -436,16 +458,16 @@ function refuseForeign(desired: DesiredFunction, deployed: FunctionInfo): void {
 export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | undefined, code: CodeState, settings?: DeploySettings): PlanStep[] {
   const where = `"${desired.functionName}" in namespace "${desired.namespace}"`;
   if (!deployed) {
-    return [
+    return withSettings(desired, code, settings, [
       { action: 'create', configuration: desired.configuration, tags: desired.tags, reason: `new: create ${where}` },
       ...afterCreate(desired, code, settings, 'created'),
       ...createTriggers(desired),
-    ];
+    ]);
   }
   refuseForeign(desired, deployed);
   const status = String(deployed.status);
   if (status === 'CreateFailed') {
-    return [
+    return withSettings(desired, { ...code, settings: undefined }, settings, [
       {
         action: 'recreate',
         configuration: desired.configuration,
@@ -454,7 +476,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
       },
       ...afterCreate(desired, code, settings, 'created again'),
       ...createTriggers(desired),
-    ];
+    ]);
   }
   if (status === 'Deleting') {
     return [
@@ -471,9 +493,15 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   }
   const kind = (type: string) => (type === 'HTTP' ? 'a web function (Type HTTP)' : `an event function (Type ${type})`);
   const deployedType = deployed.type || 'Event';
-  if (deployedType !== 'Event') {
+  const wantType = desired.configuration.web ? 'HTTP' : 'Event';
+  if (deployedType !== wantType) {
     throw inputError(
-      `functions.${desired.key}: ${where} is ${kind(deployedType)} and serverless.yml deploys ${kind('Event')}, but SCF cannot change a function's type after it is created: give this function another name, or delete that one and deploy again.`,
+      `functions.${desired.key}: ${where} is ${kind(deployedType)} and serverless.yml deploys ${kind(wantType)}, but SCF cannot change a function's type after it is created: give this function another name, or delete that one and deploy again.`,
+    );
+  }
+  if (desired.configuration.web && (desired.configuration.webSocketIdleTimeout !== undefined) !== (deployed.webSocketIdleTimeout !== undefined)) {
+    throw inputError(
+      `functions.${desired.key}: ${where} was created ${deployed.webSocketIdleTimeout !== undefined ? 'with' : 'without'} WebSocket and serverless.yml ${desired.configuration.webSocketIdleTimeout !== undefined ? 'turns it on' : 'turns it off'}, but SCF sets the protocol at creation only: give this function another name, or delete that one and deploy again.`,
     );
   }
   const wantAsync = desired.configuration.asyncRunEnable;
@@ -501,7 +529,8 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   else if (!have) codeReasons.push("the deployed code's SHA-256 is unknown");
   else if (want !== have && sha256Hex(code.sameFilesSha256) !== have) codeReasons.push(`code changed (SHA-256 ${short(have)}… → ${want ? `${short(want)}…` : code.sha256})`);
   const codeChanged = codeReasons.length > 0;
-  const handlerChanged = deployed.handler !== desired.configuration.handler;
+  // A web function has no handler of ours (SCF may report one of its own).
+  const handlerChanged = !desired.configuration.web && deployed.handler !== desired.configuration.handler;
   if (handlerChanged) codeReasons.push(`handler ${deployed.handler || '(none)'} → ${desired.configuration.handler}`);
   if (failedUpdate && !codeReasons.length) codeReasons.push(failedNote!);
   if (codeReasons.length) {
@@ -539,6 +568,7 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   const tags = tagStep(desired, deployed);
   if (tags) steps.push(tags);
   steps.push(...planTriggers(desired.triggers, deployed.triggers));
+  steps.push(...settingsSteps(desired, code, steps));
   if (failedNote) {
     for (const step of steps) {
       if ((step.action === 'updateCode' || step.action === 'updateConfiguration') && step.reason !== failedNote) step.reason = `${failedNote}; ${step.reason}`;

@@ -63,6 +63,21 @@ export function describeSteps(steps: readonly PlanStep[]): string[] {
         break;
       case 'wait':
         break;
+      case 'putReserved':
+        parts.push(`reserved concurrency ${step.mb} MB`);
+        break;
+      case 'deleteReserved':
+        parts.push('reserved concurrency removed');
+        break;
+      case 'updateAsync':
+        parts.push(`async retries ${step.config.retries}, message TTL ${step.config.msgTtl} s`);
+        break;
+      case 'provision':
+        parts.push(`provisioned concurrency ${step.count}${step.qualifier ? ` on version ${step.qualifier}` : ''}`);
+        break;
+      case 'unprovision':
+        parts.push(`provisioned concurrency removed from version ${step.qualifier}`);
+        break;
     }
   }
   if (triggers.created) parts.push(count(triggers.created, 'trigger', 'created'));

@@ -27,6 +27,8 @@ Options:
   --stage S              the stage to serve                                     default: provider.stage or dev
   --region R             the account's region (requests for others are refused) default: the service's, or ap-guangzhou
   --port N               port on 127.0.0.1 (0: any free port)                    default: 9000
+  --url-port N           function URLs are served each on a port of 127.0.0.1 from N on (0: any free ports;
+                         a kept account's URLs keep their ports when they are free)          default: 0
   --verbose              print a line for every request and every timer firing
   --secret-id ID --secret-key-file FILE   the emulator's own credentials: the key read from FILE, which only
                          its owner may read (--secret-key KEY works too, but every local user sees it in ps)
@@ -130,6 +132,7 @@ const OPTIONS = {
   stage: { type: 'string' },
   region: { type: 'string' },
   port: { type: 'string', default: '9000' },
+  'url-port': { type: 'string' },
   'status-delay': { type: 'string' },
   'log-delay': { type: 'string' },
   'throttle-rate': { type: 'string' },
@@ -253,6 +256,7 @@ async function main(): Promise<void> {
       service,
       credentials: { secretId: chosen.secretId, secretKey: chosen.secretKey, token: chosen.token },
       port: listenPort,
+      urlPort: values['url-port'] === undefined ? 0 : port(values['url-port']),
       region,
       trace,
       behaviour: {
@@ -295,6 +299,7 @@ async function main(): Promise<void> {
   const { appId, uin } = core.account.identity;
   process.stdout.write(`SCF emulator listening on ${emulator.url} (${what}, region ${region}, appid ${appId}, uin ${uin}: ${names || 'no functions'})\n`);
   if (core.armedTimers) process.stdout.write(`Timer triggers armed: ${core.armedTimers}\n`);
+  // A kept account's URLs are served again a moment after start (each says so on stderr as it opens).
   process.stdout.write(`Point the plugin (or any Tencent Cloud SDK) at it, in the shell you run sls in:\n`);
   process.stdout.write(`  export TENCENTCLOUD_SCF_ENDPOINT=${emulator.url}\n`);
   if (chosen.source === 'environment') {

@@ -1,6 +1,7 @@
 // What a handler process gets besides its event: its environment, built from an explicit list (never a copy
 // of ours), and SCF's context object. Pure.
 import * as path from 'path';
+import { nodeLayerPaths, pythonLayerPaths } from './layers';
 import type { RuntimeFamily } from './runtimes';
 import type { FunctionSpec } from './types';
 
@@ -34,6 +35,7 @@ export function handlerEnvironment(
   family: RuntimeFamily,
   host: Record<string, string | undefined>,
   extraEnv?: Record<string, string>,
+  optDir?: string,
 ): HandlerEnvironment {
   const env: Record<string, string> = Object.create(null);
   const dropped: string[] = [];
@@ -55,10 +57,11 @@ export function handlerEnvironment(
   env.USER_CODE_ROOT = spec.codeDir;
   env.PWD = spec.codeDir;
   env.TZ = 'UTC';
+  // The layers' modules come after the code's own, as SCF's NODE_PATH and PYTHONPATH have them.
   if (family === 'nodejs') {
-    env.NODE_PATH = [spec.codeDir, path.join(spec.codeDir, 'node_modules')].join(path.delimiter);
+    env.NODE_PATH = [spec.codeDir, path.join(spec.codeDir, 'node_modules'), ...(optDir ? nodeLayerPaths(optDir) : [])].join(path.delimiter);
   } else {
-    env.PYTHONPATH = spec.codeDir;
+    env.PYTHONPATH = [spec.codeDir, ...(optDir ? pythonLayerPaths(optDir) : [])].join(path.delimiter);
     env.PYTHONDONTWRITEBYTECODE = '1';
     env.PYTHONIOENCODING = 'utf-8';
   }

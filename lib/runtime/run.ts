@@ -11,6 +11,7 @@ import { ANSWER_FD, type Job } from './job';
 import { DEFAULT_LOG_CAP_BYTES, LineSplitter, LogCollector } from './log';
 import { type Answer, type EndReason, type Ending, MAX_RETURN_BYTES, parseAnswer, runResult } from './outcome';
 import { findPython } from './python';
+import { mountLayers } from './layers';
 import { pythonCommands, RUNNABLE_DESCRIPTION, type RuntimeFamily, runtimeFamily, versionWarning } from './runtimes';
 import type { FunctionSpec, Interpreter, RunningInvocation, RunOptions, RunResult } from './types';
 
@@ -74,7 +75,8 @@ export function runFunction(spec: FunctionSpec, run: RunOptions): RunningInvocat
     if (typeof handler === 'string') return notStarted(437, 'HandlerNotFound', handler);
     if (!isDirectory(spec.codeDir)) return notStarted(500, 'InternalError', `The code directory ${spec.codeDir} does not exist.`);
 
-    const { env, dropped } = handlerEnvironment(spec, family, process.env, run.extraEnv);
+    const layers = mountLayers(spec.layerDirs ?? [], spec.layerCacheDir);
+    const { env, dropped } = handlerEnvironment(spec, family, process.env, run.extraEnv, layers?.dir);
     if (dropped.length) warnings.push(`Left out of the handler's environment, which cannot hold them: ${dropped.join(', ')}.`);
 
     let launch: Launch;
@@ -136,7 +138,7 @@ export function runFunction(spec: FunctionSpec, run: RunOptions): RunningInvocat
     return new Promise<RunResult>((resolve) => {
       const invocation = new HandlerProcess(spec, run, launch, env, warnings, resolve, notStarted);
       stop = (grace) => invocation.terminate(grace);
-    });
+    }).finally(() => layers?.release());
   })();
 
   return {

@@ -13,6 +13,10 @@ export interface FunctionSpec {
   handler: string;
   /** Absolute: where the code is, and the run's working directory (SCF's /var/user). */
   codeDir: string;
+  /** The code directories of the function's layers, in its order: mounted as SCF's /opt (lib/runtime/layers). */
+  layerDirs?: string[];
+  /** Where merges of several layers are kept for reuse (layers that never change, as the emulator's). */
+  layerCacheDir?: string;
   /** MB */
   memorySize: number;
   /** Seconds */

@@ -72,6 +72,23 @@ const READERS: Record<string, (c: Clients, reply: any) => Promise<void>> = {
     assert.equal(page.listOver, r.ListOver);
   },
   ModifyResourceTags: (c) => c.tag.modifyResourceTags(TagClient.functionResource('ap-guangzhou', 'default', 'fn'), { a: 'b' }, []),
+  PublishLayerVersion: async (c, r) => assert.equal(await c.scf.publishLayerVersion({ layerName: 'l', compatibleRuntimes: ['Nodejs16.13'], description: '', tags: {} }, { zipFile: 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==' }), r.LayerVersion),
+  GetLayerVersion: async (c, r) => {
+    const v = (await c.scf.getLayerVersion('l', 1))!;
+    assert.deepEqual([v.codeSha256, v.version, v.compatibleRuntimes, v.location], [r.CodeSha256, r.LayerVersion, r.CompatibleRuntimes, r.Location]);
+  },
+  ListLayerVersions: async (c, r) => assert.deepEqual((await c.scf.listLayerVersions('l')).map((v) => [v.layerName, v.version]), r.LayerVersions.map((v: any) => [v.LayerName, v.LayerVersion])),
+  ListLayers: async (c, r) => assert.deepEqual((await c.scf.listLayers()).map((v) => [v.layerName, v.version]), r.Layers.map((v: any) => [v.LayerName, v.LayerVersion])),
+  DeleteLayerVersion: (c) => c.scf.deleteLayerVersion('l', 1),
+  PutReservedConcurrencyConfig: (c) => c.scf.putReservedConcurrency(FN, 1280),
+  GetReservedConcurrencyConfig: async (c, r) => assert.equal(await c.scf.getReservedConcurrency(FN), r.ReservedMem),
+  DeleteReservedConcurrencyConfig: (c) => c.scf.deleteReservedConcurrency(FN),
+  PutProvisionedConcurrencyConfig: (c) => c.scf.putProvisionedConcurrency(FN, '1', 2),
+  GetProvisionedConcurrencyConfig: async (c, r) =>
+    assert.deepEqual((await c.scf.getProvisionedConcurrency(FN)).map((p) => [p.qualifier, p.allocated, p.available, p.status]), r.Allocated.map((a: any) => [a.Qualifier, a.AllocatedProvisionedConcurrencyNum, a.AvailableProvisionedConcurrencyNum, a.Status])),
+  DeleteProvisionedConcurrencyConfig: (c) => c.scf.deleteProvisionedConcurrency(FN, '1'),
+  UpdateFunctionEventInvokeConfig: (c) => c.scf.updateAsyncInvokeConfig(FN, { retries: 1, msgTtl: 3600 }),
+  GetFunctionEventInvokeConfig: async (c, r) => assert.deepEqual(await c.scf.getAsyncInvokeConfig(FN), { retries: r.AsyncTriggerConfig.RetryConfig[0].RetryNum, msgTtl: r.AsyncTriggerConfig.MsgTTL }),
 };
 /** Actions the emulator answers (and the tests send) that the plugin does not: no facade to read them. */
 const NOT_SENT_BY_THE_PLUGIN = new Set(['DeleteAlias', 'DeleteNamespace']);
@@ -206,6 +223,20 @@ const ADAPT: Array<[string, (request: Record<string, any>) => Record<string, any
   ['GetMonitorData', (r) => ({ ...r, Namespace: 'QCE/SCF_V2', MetricName: 'Invocation', Instances: r.Instances.map(() => ({ Dimensions: [{ Name: 'functionName', Value: 'fn' }, { Name: 'namespace', Value: 'default' }] })), StartTime: new Date(Date.now() - 3600_000).toISOString().replace('Z', '+00:00'), EndTime: new Date().toISOString().replace('Z', '+00:00') })],
   // The version PublishVersion's example made: no alias routes to it.
   ['DeleteFunctionVersion', (r) => ({ ...r, FunctionName: 'fn', Qualifier: '3' })],
+  // The example names the COS object without its leading "/": taken as it is.
+  ['PublishLayerVersion', (r) => ({ ...r, Content: { ...r.Content, CosBucketName: state.bucket.replace(/-\d+$/, ''), CosObjectName: 'pkg.zip', CosBucketRegion: 'ap-guangzhou' } })],
+  ['GetLayerVersion', (r) => r],
+  ['ListLayerVersions', (r) => r],
+  ['ListLayers', (r) => r],
+  ['DeleteLayerVersion', (r) => ({ ...r, LayerName: 'layer-name1' })],
+  ['PutReservedConcurrencyConfig', (r) => ({ ...r, FunctionName: 'fn' })],
+  ['GetReservedConcurrencyConfig', (r) => ({ ...r, FunctionName: 'fn' })],
+  ['DeleteReservedConcurrencyConfig', (r) => ({ ...r, FunctionName: 'fn' })],
+  ['PutProvisionedConcurrencyConfig', (r) => ({ ...r, FunctionName: 'fn' })],
+  ['GetProvisionedConcurrencyConfig', (r) => ({ ...r, FunctionName: 'fn', Namespace: 'default' })],
+  ['DeleteProvisionedConcurrencyConfig', (r) => ({ ...r, FunctionName: 'fn', Namespace: 'default' })],
+  ['UpdateFunctionEventInvokeConfig', (r) => ({ ...r, FunctionName: 'fn' })],
+  ['GetFunctionEventInvokeConfig', (r) => ({ ...r, FunctionName: 'fn' })],
 ];
 
 before(async () => {
@@ -324,9 +355,29 @@ test('every parameter the plugin sends, on every path of the facades, is in the 
   await c.cls.searchLog({ topicId: info.clsTopicId!, from: Date.now() - 60_000, to: Date.now() + 1, query: 'SCF_Type:"Platform"', limit: 10, sort: 'asc' });
   await c.tag.modifyResourceTags(TagClient.functionResource('ap-guangzhou', 'default', 'all-fields'), { team: 'b' }, ['gone']);
   await c.monitor.getMetric({ metricName: 'Duration', period: 60, startMs: Date.now() - 600_000, endMs: Date.now(), instances: [{ functionName: 'all-fields', namespace: 'default', version: version }], statistics: ['avg', 'max'] });
+  // Layers, concurrency and async settings, and a web function's own fields.
+  const layer = await c.scf.publishLayerVersion({ layerName: 'all-fields-layer', compatibleRuntimes: ['Nodejs18.15'], description: 'd', licenseInfo: 'MIT', tags: { team: 'a' } }, zip);
+  await c.scf.getLayerVersion('all-fields-layer', layer);
+  await c.scf.listLayerVersions('all-fields-layer');
+  await c.scf.listLayers();
+  await c.scf.updateFunctionConfiguration(target, { ...config, environment: {}, vpcConfig: undefined, layers: [{ name: 'all-fields-layer', version: layer }] });
+  await c.scf.putReservedConcurrency(target, 512);
+  await c.scf.getReservedConcurrency(target);
+  await c.scf.deleteReservedConcurrency(target);
+  await c.scf.putProvisionedConcurrency(target, version, 1);
+  await c.scf.getProvisionedConcurrency(target, version);
+  await c.scf.deleteProvisionedConcurrency(target, version);
+  await c.scf.updateAsyncInvokeConfig(target, { retries: 0, msgTtl: 600 });
+  await c.scf.getAsyncInvokeConfig(target);
+  const web = { functionName: 'all-fields-web', namespace: 'default' };
+  const webConfig = { ...config, handler: '', web: true, instanceConcurrency: 4, webSocketIdleTimeout: 60, installDependency: undefined };
+  await c.scf.createFunction(web, webConfig, zip, {});
+  await c.scf.updateFunctionConfiguration(web, { ...webConfig, instanceConcurrency: 2 });
+  await c.scf.deleteFunction(web);
   await c.scf.deleteFunction(target);
+  await c.scf.deleteLayerVersion('all-fields-layer', layer);
   const actions = new Set(emulator.requests.map((r) => r.action));
-  assert.ok(actions.size >= 27, [...actions].join(' '));
+  assert.ok(actions.size >= 40, [...actions].join(' '));
   assert.deepEqual(requestProblems(emulator.requests), []);
 });
 

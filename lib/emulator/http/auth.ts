@@ -71,7 +71,7 @@ export interface Tc3Request {
  * checked, so a signed `x-tc-action` cannot be swapped. `host` is tried with and without the port, as the
  * vendor SDK signs the host name alone.
  */
-export function verifyTc3(auth: ParsedTc3Authorization, request: Tc3Request, credentials: EmulatorCredentials): ApiFault | undefined {
+export function verifyTc3(auth: ParsedTc3Authorization, request: Tc3Request, credentials: EmulatorCredentials, paths: readonly string[] = ['/']): ApiFault | undefined {
   const values = new Map<string, string>();
   for (const name of auth.signedHeaders) {
     const value = header(request.headers, name.toLowerCase());
@@ -84,9 +84,11 @@ export function verifyTc3(auth: ParsedTc3Authorization, request: Tc3Request, cre
   for (const host of new Set([hostHeader, hostHeader.replace(/:\d+$/, '')])) {
     values.set('host', host);
     const { canonical, signedHeaders } = canonicalHeaders(Object.fromEntries(values));
-    const canonicalRequest = [request.method, '/', request.query, canonical, signedHeaders, payloadHash].join('\n');
-    const { signature } = signCanonicalRequest(canonicalRequest, timestamp, auth.service, credentials.secretKey);
-    if (sameSignature(signature, auth.signature)) return checkToken(header(request.headers, 'x-tc-token'), credentials);
+    for (const uri of paths) {
+      const canonicalRequest = [request.method, uri, request.query, canonical, signedHeaders, payloadHash].join('\n');
+      const { signature } = signCanonicalRequest(canonicalRequest, timestamp, auth.service, credentials.secretKey);
+      if (sameSignature(signature, auth.signature)) return checkToken(header(request.headers, 'x-tc-token'), credentials);
+    }
   }
   return new ApiFault('AuthFailure.SignatureFailure', 'The provided credentials could not be validated. Please check your signature is correct.');
 }

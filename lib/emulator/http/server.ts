@@ -40,6 +40,8 @@ export interface EmulatorOptions {
   limits?: { unverifiedBytes?: number; recordedBytes?: number };
   /** One line per request (and per timer firing, through the behaviour): `scf-emulator --verbose`. */
   trace?: (line: string) => void;
+  /** The first port function URLs are served on (each takes the next free one); 0 or absent: any free port. */
+  urlPort?: number;
 }
 
 export interface RecordedRequest {
@@ -486,6 +488,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   }
   const port = (server.address() as AddressInfo).port;
   core.publicUrl = `http://127.0.0.1:${port}`;
+  // Function URLs, each on a port of its own (lib/emulator/url).
+  core.serveUrls(options.credentials, options.urlPort ?? 0);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

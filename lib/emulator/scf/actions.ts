@@ -8,6 +8,8 @@ import { ApiFault } from '../api-fault';
 import { type CosCredentials, createCosHandler, type CosRequestHandler, isCosRequest } from '../cos/handler';
 import { CosStore } from '../cos/store';
 import type { EmulatedService } from '../service-file';
+import type { EmulatorCredentials } from '../http/auth';
+import { FunctionUrls } from '../url/urls';
 import { Account, type AccountIdentity, DEFAULT_IDENTITY, type FunctionRecord, newFunctionRecord, type TriggerRecord } from '../store/account';
 import { type Invocation, InvocationStore } from '../store/invocations';
 import { PackageStore } from '../store/packages';
@@ -17,6 +19,9 @@ import { ClsStore } from '../cls/topics';
 import { ClsFiles } from '../store/cls-files';
 import { InvocationLog } from '../cls/records';
 import { Slots } from './slots';
+import { FunctionSlots } from './concurrency';
+import * as concurrency from './concurrency';
+import * as layers from './layers';
 import { dice } from '../dice';
 import { searchLog, TopicSearchGate } from '../cls/search';
 import { getMonitorData } from '../monitor/metrics';
@@ -70,6 +75,19 @@ const ACTIONS = new Map<string, Action>([
   ['UpdateTrigger', updateTrigger],
   ['DeleteTrigger', deleteTrigger],
   ['ListTriggers', listTriggers],
+  ['PublishLayerVersion', layers.publishLayerVersion],
+  ['GetLayerVersion', layers.getLayerVersion],
+  ['ListLayerVersions', layers.listLayerVersions],
+  ['ListLayers', layers.listLayers],
+  ['DeleteLayerVersion', layers.deleteLayerVersion],
+  ['PutReservedConcurrencyConfig', concurrency.putReservedConcurrencyConfig],
+  ['GetReservedConcurrencyConfig', concurrency.getReservedConcurrencyConfig],
+  ['DeleteReservedConcurrencyConfig', concurrency.deleteReservedConcurrencyConfig],
+  ['PutProvisionedConcurrencyConfig', concurrency.putProvisionedConcurrencyConfig],
+  ['GetProvisionedConcurrencyConfig', concurrency.getProvisionedConcurrencyConfig],
+  ['DeleteProvisionedConcurrencyConfig', concurrency.deleteProvisionedConcurrencyConfig],
+  ['UpdateFunctionEventInvokeConfig', concurrency.updateFunctionEventInvokeConfig],
+  ['GetFunctionEventInvokeConfig', concurrency.getFunctionEventInvokeConfig],
 ]);
 
 export class EmulatorCore {
@@ -131,6 +149,8 @@ export class EmulatorCore {
       logTopic: (functionName, requested) => this.logTopic(functionName, requested),
       cls: this.cls,
       slots: new Slots(behaviour.maxConcurrency ?? 64),
+      functionSlots: new FunctionSlots(),
+      layerCacheDir: this.state.sub('opt'),
       roll: behaviour.routingSeed === undefined ? Math.random : dice(behaviour.routingSeed),
     };
 
@@ -320,9 +340,22 @@ export class EmulatorCore {
     while (running.size) await Promise.allSettled([...running]);
   }
 
-  /** Stops every running invocation at once (the emulator is closing), then waits for their records. */
+  /** Serves the account's function URLs, each on a port of 127.0.0.1 (the first tried: `basePort`; 0 any). */
+  serveUrls(credentials: EmulatorCredentials, basePort = 0): FunctionUrls {
+    this.ctx.urls ??= new FunctionUrls(this.ctx, credentials, basePort);
+    this.ctx.urls.sync(this.account);
+    return this.ctx.urls;
+  }
+
+  /** The function URLs served (none until serveUrls). */
+  get urls(): FunctionUrls | undefined {
+    return this.ctx.urls;
+  }
+
+  /** Stops every running invocation and web function instance at once (the emulator is closing), then waits for their records. */
   async shutdown(): Promise<void> {
     this.store.terminateRunning();
+    await this.ctx.urls?.close();
     await this.idle();
   }
 
@@ -335,6 +368,7 @@ export class EmulatorCore {
     this.closed = true;
     clearTimeout(this.collectTimer);
     this.timers.stop();
+    await this.ctx.urls?.close();
     await this.idle();
     this.lifecycle.cancelAll();
     this.clsFiles?.flush();
@@ -352,6 +386,7 @@ export class EmulatorCore {
     if (this.closed) return;
     this.save();
     this.timers.sync(this.account.functions.values());
+    this.ctx.urls?.sync(this.account);
     this.scheduleCollect();
   }
 
@@ -405,7 +440,7 @@ function settleInterrupted(account: Account): void {
 }
 
 function referencedPackages(account: Account): Set<string> {
-  const hashes = new Set<string>();
+  const hashes = account.layerCode();
   for (const fn of account.functions.values()) {
     if (fn.code.sha256) hashes.add(fn.code.sha256);
     for (const version of fn.versions.values()) if (version.code.sha256) hashes.add(version.code.sha256);

@@ -3,6 +3,8 @@
 // namespace a request names.
 import { ApiFault } from '../api-fault';
 import type { Slots } from './slots';
+import type { FunctionSlots } from './concurrency';
+import type { FunctionUrls } from '../url/urls';
 import type { ClsStore } from '../cls/topics';
 import type { CosStore } from '../cos/store';
 import type { Account, FunctionRecord, NamespaceRecord } from '../store/account';
@@ -55,6 +57,8 @@ export interface EmulatorBehaviour {
    * slot, as SCF queues what exceeds the quota. Default 64.
    */
   maxConcurrency?: number;
+  /** Functions whose name matches one of these globs fail their provisioned concurrency (Status Failed, with a reason). */
+  provisionedFailures?: string[];
   /** Where the emulator says what a user should know (the CLI: stderr). */
   notice?: (line: string) => void;
   /** One line per timer firing (`scf-emulator --verbose`); the HTTP layer traces requests. */
@@ -84,6 +88,12 @@ export interface ScfContext {
   cls: ClsStore;
   /** Slots for handler processes: at most `maxConcurrency` run at once. */
   slots: Slots;
+  /** Runs per function, against each one's reserved concurrency. */
+  functionSlots: FunctionSlots;
+  /** Where merges of several layers (/opt of a function) are kept. */
+  layerCacheDir: string;
+  /** The function URLs served (set once the HTTP layer serves them). */
+  urls?: FunctionUrls;
   /** The dice of weighted alias routing, in [0, 1): seeded by `routingSeed` so runs can be repeated. */
   roll(): number;
 }

@@ -26,6 +26,8 @@ import {
   wholeNumber,
 } from './validate';
 import { publishNow } from './versions';
+import { checkBoundLayers } from './layers';
+import { webChanges, webCreate, webOut } from './web-config';
 
 /** Statuses from which a function may be updated again (a failed update can be retried). */
 const UPDATABLE: FunctionStatus[] = ['UpdateFailed'];
@@ -112,9 +114,12 @@ export async function createFunction(ctx: ScfContext, params: Params): Promise<P
   if (type !== 'Event' && type !== 'HTTP') throw new ApiFault('InvalidParameterValue.Type', 'Type must be Event or HTTP.');
   const runtime = str(params, 'Runtime') ?? 'Python2.7';
   checkRuntime(runtime);
-  const handler = str(params, 'Handler') ?? 'index.main_handler';
-  checkHandler(handler, runtime);
+  // A web function is started by its scf_bootstrap: it names no handler.
+  const handler = str(params, 'Handler') ?? (type === 'HTTP' ? '' : 'index.main_handler');
+  if (handler || type !== 'HTTP') checkHandler(handler, runtime);
   const changes = configChanges(params);
+  if (changes.layers) checkBoundLayers(ctx, changes.layers, runtime);
+  Object.assign(changes, webCreate(params, type));
   const asyncRunEnable = trueFalse(params.AsyncRunEnable, 'AsyncRunEnable');
   const tags = parseTags(params.Tags);
   if (params.Code === undefined || params.Code === null) throw new ApiFault('MissingParameter.Code', 'CreateFunction needs Code.');
@@ -204,7 +209,7 @@ export function updateFunctionConfiguration(ctx: ScfContext, params: Params): Pa
   const fn = findFunction(ctx, params);
   requireChangeable(ctx.lifecycle, fn, 'UpdateFunctionConfiguration', UPDATABLE);
   // Set at creation only: not parameters of this action.
-  for (const name of ['AsyncRunEnable', 'Type']) {
+  for (const name of ['AsyncRunEnable', 'Type', 'ProtocolType']) {
     if (params[name] !== undefined) throw new ApiFault('UnknownParameter', `The parameter \`${name}\` is not recognized: it is set at creation only.`);
   }
   const runtime = str(params, 'Runtime');
@@ -212,6 +217,8 @@ export function updateFunctionConfiguration(ctx: ScfContext, params: Params): Pa
     throw new ApiFault('InvalidParameterValue.Runtime', `The runtime is chosen at creation (${fn.config.runtime}) and cannot be changed.`);
   }
   const changes = configChanges(params);
+  if (changes.layers) checkBoundLayers(ctx, changes.layers, fn.config.runtime, fn.config.layers);
+  Object.assign(changes, webChanges(params, fn));
   if (changes.clsTopicId !== undefined || changes.clsLogsetId !== undefined) {
     Object.assign(changes, ctx.logTopic(fn.functionName, { logsetId: changes.clsLogsetId ?? fn.config.clsLogsetId, topicId: changes.clsTopicId ?? fn.config.clsTopicId }));
   }
@@ -268,7 +275,7 @@ export function getFunction(ctx: ScfContext, params: Params): Params {
     OnsEnable: 'FALSE',
     AsyncRunEnable: config.asyncRunEnable ? 'TRUE' : 'FALSE',
     TraceEnable: 'FALSE',
-    ProtocolType: '',
+    ...webOut(config),
     // The triggers of the qualifier asked for ($LATEST when none): ListTriggers lists all of them.
     Triggers: fn.triggers.filter((t) => t.qualifier === qualifier).map(triggerOut),
     // Settings the emulator does not model, as SCF reports them for a function that uses none.
@@ -276,8 +283,6 @@ export function getFunction(ctx: ScfContext, params: Params): Params {
     ImageConfig: null,
     CfsConfig: { CfsInsList: [] },
     IntranetConfig: { IpFixed: 'DISABLE', IpAddress: [] },
-    ProtocolParams: null,
-    InstanceConcurrencyConfig: null,
   };
 }
 
@@ -426,8 +431,8 @@ export function listFunctions(ctx: ScfContext, params: Params): Params {
       ModTime: formatCst(fn.modTime),
       AsyncRunEnable: fn.config.asyncRunEnable ? 'TRUE' : 'FALSE',
       TraceEnable: 'FALSE',
-      TotalProvisionedConcurrencyMem: 0,
-      ReservedConcurrencyMem: 0,
+      TotalProvisionedConcurrencyMem: (fn.provisioned ?? []).reduce((sum, p) => sum + p.count * (fn.versions.get(p.qualifier)?.config.memorySize ?? fn.config.memorySize), 0),
+      ReservedConcurrencyMem: fn.reservedMem ?? 0,
     })),
   };
 }

@@ -140,9 +140,12 @@ function storedDesc(ctx: ScfContext, type: string, name: string, desc: string | 
       const parsed = jsonObject(desc, 'http');
       if (parsed.AuthType !== 'NONE' && parsed.AuthType !== 'CAM') throw descFault('A function URL AuthType is NONE or CAM.');
       const net = parsed.NetConfig;
-      if (net !== undefined && (typeof net !== 'object' || net === null || Object.values(net).some((v) => typeof v !== 'boolean'))) {
+      // EnableIntranet and EnableExtranet are booleans; the addresses SCF fills in (…Url) are its own, not the caller's.
+      if (net !== undefined && (typeof net !== 'object' || net === null || Array.isArray(net) || ['EnableIntranet', 'EnableExtranet'].some((k) => net[k] !== undefined && typeof net[k] !== 'boolean'))) {
         throw descFault('NetConfig holds the booleans EnableIntranet and EnableExtranet.');
       }
+      if (net) parsed.NetConfig = { EnableIntranet: net.EnableIntranet === true, EnableExtranet: net.EnableExtranet !== false };
+      if (parsed.NetConfig && !parsed.NetConfig.EnableIntranet && !parsed.NetConfig.EnableExtranet) throw descFault('A function URL needs intranet or extranet access.');
       return JSON.stringify(parsed);
     }
     case 'cmq':
@@ -180,13 +183,13 @@ function typeParam(params: Params): string {
   return type;
 }
 
-export function createTrigger(ctx: ScfContext, params: Params): Params {
+export async function createTrigger(ctx: ScfContext, params: Params): Promise<Params> {
   const fn = findFunction(ctx, params);
   requireChangeable(ctx.lifecycle, fn, 'CreateTrigger');
   const name = str(params, 'TriggerName', true)!;
   const type = typeParam(params);
   const qualifier = qualifierParam(fn, params);
-  const desc = storedDesc(ctx, type, name, str(params, 'TriggerDesc'));
+  let desc = storedDesc(ctx, type, name, str(params, 'TriggerDesc'));
   const description = str(params, 'Description') ?? '';
   if (description.length > 1000) throw new ApiFault('InvalidParameterValue', 'Description must not exceed 1000 characters.');
   if (type === 'cos') {
@@ -205,6 +208,13 @@ export function createTrigger(ctx: ScfContext, params: Params): Params {
   }
   if (fn.triggers.filter((t) => t.type === type).length >= QUOTAS.triggersPerTypePerFunction) {
     throw new ApiFault('LimitExceeded.Trigger', `A function may have at most ${QUOTAS.triggersPerTypePerFunction} ${type} triggers.`);
+  }
+  if (type === 'http') {
+    // A version or alias has one URL.
+    const other = fn.triggers.find((t) => t.type === 'http' && t.qualifier === qualifier);
+    if (other) throw new ApiFault('ResourceInUse.Trigger', `${qualifier} already has a function URL (\`${other.name}\`).`);
+    // Served at once, on a port of its own: the desc carries its address as SCF's carries the URL.
+    if (ctx.urls) desc = await ctx.urls.assign(fn, name, desc);
   }
   const at = ctx.now();
   const trigger: TriggerRecord = {
@@ -227,7 +237,7 @@ function refuseWhileMoving(fn: FunctionRecord, code: string): void {
   if (fn.status === 'Creating' || fn.status === 'Deleting') throw new ApiFault(code, `The function \`${fn.functionName}\` is ${fn.status}.`);
 }
 
-export function updateTrigger(ctx: ScfContext, params: Params): Params {
+export async function updateTrigger(ctx: ScfContext, params: Params): Promise<Params> {
   const fn = findFunction(ctx, params);
   refuseWhileMoving(fn, 'FailedOperation.FunctionStatusError');
   const name = str(params, 'TriggerName', true)!;
@@ -237,7 +247,8 @@ export function updateTrigger(ctx: ScfContext, params: Params): Params {
   const trigger = fn.triggers.find((t) => t.type === type && t.name === name && t.qualifier === qualifier);
   if (!trigger) throw new ApiFault('ResourceNotFound.Trigger', `No ${type} trigger \`${name.slice(0, 100)}\` on ${qualifier}.`);
   const descParam = str(params, 'TriggerDesc');
-  const desc = descParam === undefined ? undefined : storedDesc(ctx, type, name, descParam, trigger);
+  let desc = descParam === undefined ? undefined : storedDesc(ctx, type, name, descParam, trigger);
+  if (desc !== undefined && type === 'http' && ctx.urls) desc = await ctx.urls.assign(fn, name, desc);
   const enable = enableParam(params);
   const argument = customArgument(params);
   const description = str(params, 'Description');

@@ -70,6 +70,41 @@ export interface FunctionRecord {
   lastVersion: number;
   addTime: number;
   modTime: number;
+  /** PutReservedConcurrencyConfig: MB of memory its instances may hold at once; undefined: none set. */
+  reservedMem?: number;
+  /** PutProvisionedConcurrencyConfig, per published version. */
+  provisioned?: ProvisionedRecord[];
+  /** UpdateFunctionEventInvokeConfig; undefined: SCF's defaults. */
+  asyncConfig?: { retries: number; msgTtl: number };
+}
+
+export interface ProvisionedRecord {
+  qualifier: string;
+  count: number;
+  /** When the instances are ready (epoch ms): InProgress before, Done (or Failed) after. */
+  readyAtMs: number;
+  /** Set when the allocation fails. */
+  failure?: string;
+}
+
+/** A layer version: its code unpacked (what /opt holds for the functions that bind it). */
+export interface LayerVersionRecord {
+  version: number;
+  description: string;
+  licenseInfo: string;
+  compatibleRuntimes: string[];
+  tags: Array<[string, string]>;
+  code: CodeRecord;
+  addTime: number;
+  /** Deleted (DeleteLayerVersion) while functions still bind it: they keep running it, nothing new may bind it. */
+  deleted?: boolean;
+}
+
+export interface LayerRecord {
+  name: string;
+  versions: Map<number, LayerVersionRecord>;
+  /** Versions are numbered on, never reused. */
+  lastVersion: number;
 }
 
 export interface NamespaceRecord {
@@ -97,6 +132,8 @@ export const DEFAULT_IDENTITY: AccountIdentity = { appId: '1250000000', uin: '10
 export class Account {
   readonly namespaces = new Map<string, NamespaceRecord>();
   readonly functions = new Map<string, FunctionRecord>();
+  /** The region's layers, by name. */
+  readonly layers = new Map<string, LayerRecord>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -132,6 +169,26 @@ export class Account {
 
   functionsIn(namespace: string): FunctionRecord[] {
     return [...this.functions.values()].filter((f) => f.namespace === namespace);
+  }
+
+  /**
+   * Forgets deleted layer versions no function or version binds any more (and layers left without versions);
+   * returns the code hashes every remaining layer version holds.
+   */
+  layerCode(): Set<string> {
+    const bound = new Set<string>();
+    for (const fn of this.functions.values()) {
+      for (const config of [fn.config, ...[...fn.versions.values()].map((v) => v.config)]) for (const l of config.layers) bound.add(`${l.name}\n${l.version}`);
+    }
+    const hashes = new Set<string>();
+    for (const layer of [...this.layers.values()]) {
+      for (const version of [...layer.versions.values()]) {
+        if (version.deleted && !bound.has(`${layer.name}\n${version.version}`)) layer.versions.delete(version.version);
+        else if (version.code.sha256) hashes.add(version.code.sha256);
+      }
+      if (!layer.versions.size) this.layers.delete(layer.name);
+    }
+    return hashes;
   }
 
   findById(functionId: string): FunctionRecord | undefined {

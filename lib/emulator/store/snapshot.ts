@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FunctionConfiguration } from '../../cloud/types';
 import type { BucketJson } from '../cos/store';
-import type { Account, AccountIdentity, AliasRecord, CodeRecord, FunctionRecord, NamespaceRecord, TriggerRecord, VersionRecord } from './account';
+import type { Account, AccountIdentity, AliasRecord, CodeRecord, FunctionRecord, LayerVersionRecord, NamespaceRecord, TriggerRecord, VersionRecord } from './account';
 import { StateDirError, writeFileAtomic } from './state-dir';
 
 const FORMAT = 1;
@@ -34,6 +34,8 @@ export interface AccountJson {
   namespaces: NamespaceRecord[];
   functions: FunctionJson[];
   buckets: BucketJson[];
+  /** Absent in files written before layers were kept. */
+  layers?: Array<{ name: string; lastVersion: number; versions: Array<Omit<LayerVersionRecord, 'code'> & { code: CodeJson }> }>;
 }
 
 const codeOut = (code: CodeRecord): CodeJson => (code.sha256 ? { sha256: code.sha256, size: code.size } : { dir: code.dir, size: code.size });
@@ -51,6 +53,11 @@ export function accountToJson(account: Account, buckets: BucketJson[]): AccountJ
       aliases: [...fn.aliases.values()],
     })),
     buckets,
+    layers: [...account.layers.values()].map((layer) => ({
+      name: layer.name,
+      lastVersion: layer.lastVersion,
+      versions: [...layer.versions.values()].map((v) => ({ ...v, code: codeOut(v.code) })),
+    })),
   };
 }
 
@@ -77,6 +84,9 @@ export function accountFromJson(json: AccountJson, account: Account, code: (sha2
   }
   const codeIn = (c: CodeJson): CodeRecord => (c.sha256 ? code(c.sha256, c.size) : { dir: c.dir ?? '.', size: c.size });
   for (const ns of json.namespaces) account.namespaces.set(ns.name, { ...ns });
+  for (const layer of json.layers ?? []) {
+    account.layers.set(layer.name, { name: layer.name, lastVersion: layer.lastVersion, versions: new Map(layer.versions.map((v) => [v.version, { ...v, code: codeIn(v.code) }])) });
+  }
   for (const fn of json.functions) {
     account.putFunction({
       ...fn,

@@ -1,0 +1,2 @@
+def greet(name):
+    return "Hello, %s, from the pyDeps layer" % name
