@@ -78,7 +78,7 @@ export class InfoCommand {
     const namespaces = await existingNamespaces(clients);
     const infos = new Map<string, FunctionInfo | undefined>();
     const releases = new Map<string, Releases>();
-    await eachLimited(keys, 10, async (key) => {
+    await eachLimited(keys, keys.length, async (key) => {
       const target = provider.functionTarget(key);
       const info = await deployedFunction(clients, target, namespaces, { triggers: true });
       infos.set(key, info);
