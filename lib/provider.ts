@@ -3,6 +3,7 @@
 // commands go through. The client module (and got) is loaded on first use, not at plugin start-up.
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import type { Credentials } from './config/credentials';
 import {
   type CommonOptions,
@@ -17,6 +18,7 @@ import {
   type ServiceConfig,
 } from './config/settings';
 import type { Clients } from './cloud/clients';
+import type { CredentialSource } from './cloud/transport';
 import type { ScfClient } from './cloud/scf';
 import type { FunctionTarget } from './cloud/types';
 
@@ -116,6 +118,31 @@ export class TencentProvider {
   }
 
   /**
+   * What requests are signed with: a role's temporary keys (provider.assumeRole, or a CI's role and web identity
+   * token in the environment), refreshed before they expire; else the credential chain's keys.
+   */
+  credentialSource(): Credentials | CredentialSource {
+    const { roleSpec, defaultSessionName } = require('./config/assume-role') as typeof import('./config/assume-role');
+    const { credentialSource } = require('./cloud/role-credentials') as typeof import('./cloud/role-credentials');
+    const scf = this.getEndpoint();
+    return credentialSource({
+      spec: roleSpec(this.providerConfig.assumeRole, this.env, { sessionName: defaultSessionName(this.env, Date.now()) }),
+      keys: () => this.resolveCredentials(),
+      region: this.getRegion(),
+      stsEndpoint: resolveServiceEndpoint('sts', this.providerConfig, this.env, scf)!,
+      readFile: (file) => {
+        try {
+          return fs.readFileSync(path.resolve(this.serviceDir, file), 'utf8');
+        } catch (error: any) {
+          if (error?.code === 'ENOENT') return undefined;
+          throw error;
+        }
+      },
+      notice: (message) => this.io.log.verbose(message),
+    });
+  }
+
+  /**
    * The one transport and its facades. Region and endpoints are checked now (bad input fails before anything
    * is sent); credentials are read on the first request. The client modules (and got) load on first use.
    */
@@ -131,9 +158,11 @@ export class TencentProvider {
           tag: resolveServiceEndpoint('tag', this.providerConfig, this.env, scf),
           monitor: resolveServiceEndpoint('monitor', this.providerConfig, this.env, scf),
           cos: resolveServiceEndpoint('cos', this.providerConfig, this.env, scf),
+          sts: resolveServiceEndpoint('sts', this.providerConfig, this.env, scf),
+          ssm: resolveServiceEndpoint('ssm', this.providerConfig, this.env, scf),
         },
         region,
-        credentials: () => this.resolveCredentials(),
+        credentials: () => this.credentialSource(),
         legacyApi: this.providerConfig.legacyApi === true,
         debug: (message) => this.io.log.debug(message),
       });

@@ -397,7 +397,7 @@ export class DeployCommand {
       uploaded.add(route.key);
       const progress = this.provider.io.progress.create({ message: `Uploading ${key}'s package to COS bucket ${cos!.bucket}` });
       try {
-        await uploadToCos({ bucket: cos!.bucket, region: cos!.region, key: route.key }, artifacts.get(key)!.file, clients.transport.credentials(), clients.cosEndpoint);
+        await uploadToCos({ bucket: cos!.bucket, region: cos!.region, key: route.key }, artifacts.get(key)!.file, await clients.transport.credentials(), clients.cosEndpoint);
       } finally {
         progress.remove();
       }

@@ -17,6 +17,8 @@ import { parseEndpoint } from '../../lib/config/settings';
 import { TagClient } from '../../lib/cloud/tag';
 import { listPageSize } from '../../lib/cloud/limits';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
+import { parseSecrets } from '../../lib/emulator/ssm/room';
+import { testIssuer } from '../oidc';
 
 const ACTIONS = vendorActions();
 const CREDENTIALS = new Credentials('AKIDcontract', 'contract-secret', undefined, 'the test');
@@ -72,6 +74,24 @@ const READERS: Record<string, (c: Clients, reply: any) => Promise<void>> = {
     assert.equal(page.listOver, r.ListOver);
   },
   ModifyResourceTags: (c) => c.tag.modifyResourceTags(TagClient.functionResource('ap-guangzhou', 'default', 'fn'), { a: 'b' }, []),
+  AssumeRoleWithWebIdentity: async (c, r) => {
+    const keys = await c.sts.assumeRoleWithWebIdentity({ providerId: 'OIDC', webIdentityToken: 'x.y.z', roleArn: 'qcs::cam::uin/1:roleName/r', sessionName: 'ci' }, 'the test');
+    assert.deepEqual([keys.credentials.secretId, keys.credentials.secretKey, keys.credentials.token, keys.expiresAt], [r.Credentials.TmpSecretId, r.Credentials.TmpSecretKey, r.Credentials.Token, r.ExpiredTime * 1000]);
+  },
+  AssumeRole: async (c, r) => {
+    const keys = await c.sts.assumeRole({ roleArn: 'qcs::cam::uin/1:roleName/r', sessionName: 'ci' }, 'the test');
+    assert.deepEqual([keys.credentials.secretId, keys.credentials.token, keys.expiresAt], [r.Credentials.TmpSecretId, r.Credentials.Token, r.ExpiredTime * 1000]);
+  },
+  GetCallerIdentity: async (c, r) => assert.deepEqual(await c.sts.getCallerIdentity(), { arn: r.Arn, accountId: r.AccountId, userId: r.UserId, principalId: r.PrincipalId, type: r.Type }),
+  GetSecretValue: async (c, r) => {
+    const secret = await c.ssm.getSecretValue(r.SecretName, r.VersionId);
+    assert.deepEqual([secret.name, secret.versionId, secret.value, secret.binary], [r.SecretName, r.VersionId, r.SecretString || r.SecretBinary, !r.SecretString]);
+  },
+  ListSecretVersionIds: async (c, r) => {
+    const versions = await c.ssm.listSecretVersionIds(r.SecretName);
+    assert.deepEqual(new Set(versions.map((v) => v.versionId)), new Set(r.Versions.map((v: any) => v.VersionId)));
+    assert.deepEqual(versions.map((v) => v.createTime), [...r.Versions.map((v: any) => v.CreateTime)].sort((a, b) => a - b), 'oldest first');
+  },
 };
 /** Actions the emulator answers (and the tests send) that the plugin does not: no facade to read them. */
 const NOT_SENT_BY_THE_PLUGIN = new Set(['DeleteAlias', 'DeleteNamespace']);
@@ -148,7 +168,8 @@ test("every example reply is read by our facades as what it says", async () => {
 
 let emulator: RunningEmulator;
 let credentials: TestCredentials;
-const sdk = (service: 'scf' | 'cls' | 'tag' | 'monitor') =>
+const issuer = testIssuer();
+const sdk = (service: 'scf' | 'cls' | 'tag' | 'monitor' | 'sts' | 'ssm') =>
   new CommonClient(`127.0.0.1:${emulator.port}`, ACTIONS.find((a) => a.service === service)!.version, {
     credential: credentials,
     region: 'ap-guangzhou',
@@ -206,11 +227,26 @@ const ADAPT: Array<[string, (request: Record<string, any>) => Record<string, any
   ['GetMonitorData', (r) => ({ ...r, Namespace: 'QCE/SCF_V2', MetricName: 'Invocation', Instances: r.Instances.map(() => ({ Dimensions: [{ Name: 'functionName', Value: 'fn' }, { Name: 'namespace', Value: 'default' }] })), StartTime: new Date(Date.now() - 3600_000).toISOString().replace('Z', '+00:00'), EndTime: new Date().toISOString().replace('Z', '+00:00') })],
   // The version PublishVersion's example made: no alias routes to it.
   ['DeleteFunctionVersion', (r) => ({ ...r, FunctionName: 'fn', Qualifier: '3' })],
+  // The example's account and token made this account's: its role, a token of the provider the emulator knows.
+  ['AssumeRoleWithWebIdentity', (r) => ({ ...r, RoleArn: r.RoleArn.replace(/uin\/[^:]+/, `uin/${emulator.core.account.identity.uin}`), WebIdentityToken: issuer.token() })],
+  ['AssumeRole', (r) => ({ ...r, RoleArn: r.RoleArn.replace(/uin\/[^:]+/, `uin/${emulator.core.account.identity.uin}`) })],
+  ['GetCallerIdentity', (r) => r],
+  ['GetSecretValue', (r) => r],
+  ['ListSecretVersionIds', (r) => r],
 ];
+/** Sent unsigned, as their page says (`Authorization: SKIP`). */
+const UNSIGNED = new Set(['AssumeRoleWithWebIdentity']);
 
 before(async () => {
   credentials = newCredentials();
-  emulator = await startEmulator({ service: { dir: process.cwd(), service: '', stage: '', functions: [] }, credentials, behaviour: { transitionMs: 0 } });
+  emulator = await startEmulator({
+    service: { dir: process.cwd(), service: '', stage: '', functions: [] },
+    credentials,
+    behaviour: { transitionMs: 0 },
+    sts: { providers: [issuer.provider('OIDC')] },
+    // The secret the examples of GetSecretValue and ListSecretVersionIds ask for, with their versions.
+    secrets: parseSecrets({ 'test3-secret': { versions: { v1: 'value1', v2: 'value2', v3: '凭据value3' } } }, 'the test'),
+  });
   const scf = sdk('scf');
   const zip = await handlerZip();
   state.bucket = `code-${emulator.core.account.identity.appId}`;
@@ -245,7 +281,7 @@ test("the emulator answers every example request, sent by the vendor's SDK, in t
       const label = `${action} example ${i + 1}`;
       let reply: any;
       try {
-        reply = await sdk(spec.service).request(action, adapt(example.request));
+        reply = await sdk(spec.service).request(action, adapt(example.request), UNSIGNED.has(action) ? { skipSign: true } : {});
       } catch (error: any) {
         problems.push(`${label}: refused ${error.code}: ${error.message}`);
         continue;
@@ -325,8 +361,14 @@ test('every parameter the plugin sends, on every path of the facades, is in the 
   await c.tag.modifyResourceTags(TagClient.functionResource('ap-guangzhou', 'default', 'all-fields'), { team: 'b' }, ['gone']);
   await c.monitor.getMetric({ metricName: 'Duration', period: 60, startMs: Date.now() - 600_000, endMs: Date.now(), instances: [{ functionName: 'all-fields', namespace: 'default', version: version }], statistics: ['avg', 'max'] });
   await c.scf.deleteFunction(target);
+  const role = `qcs::cam::uin/${emulator.core.account.identity.uin}:roleName/deployer`;
+  await c.sts.assumeRoleWithWebIdentity({ providerId: 'OIDC', webIdentityToken: issuer.token(), roleArn: role, sessionName: 'ci-1', durationSeconds: 900 }, 'the test');
+  await c.sts.assumeRole({ roleArn: role, sessionName: 'ci-2', durationSeconds: 900, externalId: 'ext-1' }, 'the test');
+  await c.sts.getCallerIdentity();
+  await c.ssm.currentValue('test3-secret');
+  await c.ssm.getSecretValue('test3-secret', 'v1');
   const actions = new Set(emulator.requests.map((r) => r.action));
-  assert.ok(actions.size >= 27, [...actions].join(' '));
+  assert.ok(actions.size >= 32, [...actions].join(' '));
   assert.deepEqual(requestProblems(emulator.requests), []);
 });
 
