@@ -1,9 +1,6 @@
 // The `tencent` provider serverless sees: resolves region, stage, namespaces, function names, endpoint and
 // credentials from the CLI options, serverless.yml and the environment, and hands out the one SCF client all
 // commands go through. The client module (and got) is loaded on first use, not at plugin start-up.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import type { Credentials } from './config/credentials';
 import {
   type CommonOptions,
@@ -51,6 +48,8 @@ export class TencentProvider {
   private cachedClients?: Clients;
   /** Functions this run released (their new versions were smoke-checked then): the deploy's smoke checks skip them. */
   readonly released = new Set<string>();
+  /** What a deploy did, told as it goes (lib/deploy/report.ts): set when the run writes a report. */
+  recorder?: import('./deploy/report').DeployRecorder;
 
   constructor(
     readonly serverless: any,
@@ -98,23 +97,8 @@ export class TencentProvider {
   }
 
   resolveCredentials(): Credentials {
-    const { resolveCredentials } = require('./config/credentials') as typeof import('./config/credentials');
-    return resolveCredentials({
-      env: this.env,
-      homeDir: os.homedir(),
-      profile: this.providerConfig.profile,
-      legacyFile: this.providerConfig.credentials,
-      baseDir: this.serviceDir,
-      readFile: (file) => {
-        try {
-          return { text: fs.readFileSync(file, 'utf8'), mode: fs.statSync(file).mode };
-        } catch (error: any) {
-          if (error?.code === 'ENOENT' || error?.code === 'EISDIR' || error?.code === 'ENOTDIR') return undefined;
-          throw error;
-        }
-      },
-      warn: (message) => this.io.log.warning(message),
-    });
+    const { chainCredentials } = require('./config/access') as typeof import('./config/access');
+    return chainCredentials(this.providerConfig, this.access());
   }
 
   /**
@@ -122,24 +106,12 @@ export class TencentProvider {
    * token in the environment), refreshed before they expire; else the credential chain's keys.
    */
   credentialSource(): Credentials | CredentialSource {
-    const { roleSpec, defaultSessionName } = require('./config/assume-role') as typeof import('./config/assume-role');
-    const { credentialSource } = require('./cloud/role-credentials') as typeof import('./cloud/role-credentials');
-    const scf = this.getEndpoint();
-    return credentialSource({
-      spec: roleSpec(this.providerConfig.assumeRole, this.env, { sessionName: defaultSessionName(this.env, Date.now()) }),
-      keys: () => this.resolveCredentials(),
-      region: this.getRegion(),
-      stsEndpoint: resolveServiceEndpoint('sts', this.providerConfig, this.env, scf)!,
-      readFile: (file) => {
-        try {
-          return fs.readFileSync(path.resolve(this.serviceDir, file), 'utf8');
-        } catch (error: any) {
-          if (error?.code === 'ENOENT') return undefined;
-          throw error;
-        }
-      },
-      notice: (message) => this.io.log.verbose(message),
-    });
+    const { accountCredentials } = require('./config/access') as typeof import('./config/access');
+    return accountCredentials(this.providerConfig, this.access());
+  }
+
+  private access() {
+    return { env: this.env, serviceDir: this.serviceDir, region: this.getRegion(), warn: (m: string) => this.io.log.warning(m), verbose: (m: string) => this.io.log.verbose(m) };
   }
 
   /**

@@ -19,15 +19,21 @@ export function shortBucketName(bucket: string): string {
   return bucket.replace(/-\d+$/, '');
 }
 
-export async function uploadToCos(object: CosObject, file: string, credentials: Credentials, endpoint?: Endpoint): Promise<void> {
+/** The vendor's COS SDK, signing with `credentials`, pointed at `endpoint` (path-style when it is a loopback one). */
+export function cosSdk(credentials: Credentials, endpoint?: Endpoint, options: { timeoutMs?: number } = {}): import('cos-nodejs-sdk-v5') {
   const COS = require('cos-nodejs-sdk-v5') as typeof import('cos-nodejs-sdk-v5');
   const local = endpoint && isLoopback(endpoint.hostname);
-  const cos = new COS({
+  return new COS({
     SecretId: credentials.secretId,
     SecretKey: credentials.secretKey,
     SecurityToken: credentials.token,
+    ...(options.timeoutMs ? { Timeout: options.timeoutMs } : {}),
     ...(endpoint ? { Protocol: endpoint.protocol, Domain: local ? `${endpoint.host}/{Bucket}` : endpoint.host } : {}),
   });
+}
+
+export async function uploadToCos(object: CosObject, file: string, credentials: Credentials, endpoint?: Endpoint): Promise<void> {
+  const cos = cosSdk(credentials, endpoint);
   const size = fs.statSync(file).size;
   await new Promise<void>((resolve, reject) => {
     cos.putObject({ Bucket: object.bucket, Region: object.region, Key: object.key, Body: fs.createReadStream(file), ContentLength: size }, (error) => {

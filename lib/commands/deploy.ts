@@ -238,6 +238,7 @@ export class DeployCommand {
     } finally {
       reading.remove();
     }
+    provider.recorder?.planned(plans, removals, (key) => (configOnly ? undefined : artifacts.get(key)?.sha256));
 
     const changing = plans.filter((p) => p.steps.length);
     // Releases owed although nothing is published: a release cut short, a deploy stopped before its release.
@@ -259,6 +260,7 @@ export class DeployCommand {
     const codes = await this.codes(clients, cos, changing, artifacts);
 
     const deployment = deploymentId(Date.now());
+    if (provider.recorder) provider.recorder.deployment = deployment;
     const runner = new PlanRunner({
       versionDescription: desired.settings.publish || functions.some((f) => f.strategy) ? versionDescription(deployment, serviceCommit(this.provider.serviceDir)) : undefined,
       deployment,
@@ -289,10 +291,13 @@ export class DeployCommand {
       for (const namespace of missingNamespaces) await this.createNamespace(clients, namespace);
       await eachLimited(changing, FUNCTIONS_AT_ONCE, async (plan) => {
         underway.add(plan.key);
+        const started = Date.now();
         try {
           await runner.run(plan);
+          provider.recorder?.applied(plan.key, Date.now() - started);
         } catch (error) {
           if (!(error instanceof ScfError)) throw error;
+          provider.recorder?.applied(plan.key, Date.now() - started, error);
           failures.push(error);
           failed.add(plan.key);
         }
@@ -304,6 +309,7 @@ export class DeployCommand {
           this.line(removal.functionName, `${removal.functionName}: removing (no longer in serverless.yml)`);
           try {
             await runner.remove(removal);
+            provider.recorder?.removed(removal.functionName, removal.namespace, true);
           } catch (error) {
             if (!(error instanceof ScfError)) throw error;
             failures.push(error);
@@ -316,6 +322,7 @@ export class DeployCommand {
       stopWatching();
       for (const line of this.progress.values()) line.remove();
     }
+    provider.recorder?.published(runner.published, (key) => (functions.find((f) => f.key === key)?.strategy ? releaseAlias(desired.settings) : desired.settings.alias));
     const heading = `${failures.length ? 'Deployed only in part' : 'Deployed'} ${desired.service} (stage ${desired.stage}, region ${desired.region}):`;
     const succeeded = plans.filter((p) => !failed.has(p.key));
     const removed = removals.filter((r) => !failed.has(r.functionName));

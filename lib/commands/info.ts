@@ -12,6 +12,8 @@ import { deployedFunction, deployedOfService, existingNamespaces } from './deplo
 
 export interface InfoOptions {
   json?: boolean;
+  /** Environment values shown as <concealed> (resolved secrets are hidden always). */
+  conceal?: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export class InfoCommand {
         timeout: info?.timeout ?? null,
         modTime: info?.modTime ? isoTime(info.modTime) : null,
         triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier })),
+        environment: info ? Object.fromEntries(Object.entries(info.environment ?? {}).map(([k, v]) => [k, this.options.conceal ? '<concealed>' : v])) : null,
       };
     });
     if (this.options.json) {
@@ -90,6 +93,11 @@ export class InfoCommand {
       f.triggers.map((t) => t.summary).join('; ') || '-',
     ]);
     const lines = [`service: ${service}`, `stage: ${stage}`, `region: ${region}`, '', formatTable(['FUNCTION', 'SCF NAME', 'NAMESPACE', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'STATUS', 'LAST CHANGE', 'TRIGGERS'], rows)];
+    const withEnv = functions.filter((f) => f.environment && Object.keys(f.environment).length);
+    if (withEnv.length) {
+      lines.push('', 'Environment:');
+      for (const f of withEnv) lines.push(plainText(`  ${f.key}: ${Object.entries(f.environment!).map(([k, v]) => `${k}=${v}`).join(', ')}`).replace(/[\r\n]+/g, ' '));
+    }
     if (strays.length) lines.push('', `Deployed by this service and stage but no longer in serverless.yml (the next sls deploy removes them): ${strays.map((f) => plainText(f.functionName)).join(', ')}`);
     provider.io.writeText(lines.join('\n'));
   }

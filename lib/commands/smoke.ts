@@ -120,6 +120,7 @@ export class SmokeCommand {
 
     log.notice(formatSmokeSummary(results));
     this.writeJunit(settings.junit, results);
+    provider.recorder?.smoked(results, new Map(checks.filter((c) => c.target.qualifier).map((c) => [c.key, c.target.qualifier!])));
     const failed = results.filter((r) => !r.passed);
     if (!failed.length) log.notice(`All ${results.length} smoke check(s) passed`);
     else await this.showLogs(failed, checks, started);
