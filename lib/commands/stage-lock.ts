@@ -83,12 +83,14 @@ export async function lockStage(provider: TencentProvider, command: string, opti
 
   const described = (state: LockState) => plainText(describeHolder(state.holder, formatLocal, state.serverTime));
   let progress: ReturnType<typeof provider.io.progress.create> | undefined;
+  let waited = false;
   let acquired: Acquired;
   try {
     acquired = await new StageLock(store, prefix, holder, systemClock).acquire({
       force: options.force,
       timeoutSeconds: settings.lockTimeout,
       onWait: (state) => {
+        waited = true;
         log.notice(`The deploy lock of ${what} is held by ${described(state)}: waiting up to ${settings.lockTimeout} s for it (custom.scf.deploy.lockTimeout).`);
         progress ??= provider.io.progress.create({ message: `Waiting for the deploy lock of ${what}` });
       },
@@ -119,7 +121,7 @@ export async function lockStage(provider: TencentProvider, command: string, opti
     const silent = Math.round((previous.serverTime - previous.lastAlive) / 1000);
     log.notice(`The deploy lock of ${what} was left by ${described(previous)}, silent for ${silent} s (its lock expires after ${previous.holder?.expirySeconds || settings.lockExpiry} s): taken over.`);
     record.tookOverFrom = { holder: described(previous), reason: 'expired' };
-  } else if (acquired.waitedMs > 0 && previous.generation > 0) log.notice(`Took the deploy lock of ${what} after waiting ${Math.round(acquired.waitedMs / 1000)} s.`);
+  } else if (waited) log.notice(`Took the deploy lock of ${what} after waiting ${Math.round(acquired.waitedMs / 1000)} s.`);
   log.verbose(`Deploy lock of ${what}: ${store.where}/${lock.key}`);
 
   let lost: string | undefined;

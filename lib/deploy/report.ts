@@ -29,7 +29,7 @@ export interface FunctionReport {
   outcome: FunctionOutcome;
   /** What the deploy changed, in words (`code updated`, `1 trigger created`). */
   changes: string[];
-  /** The version this deploy published (or released), null when it published none. */
+  /** The version this deploy published (or released), $LATEST when it publishes none, null when it did not get that far. */
   version: string | null;
   /** The alias serving that version, null when none. */
   alias: string | null;
@@ -208,7 +208,8 @@ export class DeployRecorder {
         namespace: target.namespace,
         outcome: fn?.outcome ?? 'skipped',
         changes: fn?.changes ?? [],
-        version: fn?.version ?? null,
+        // A deploy that publishes no version leaves the function's code in $LATEST.
+        version: fn?.version ?? (fn && fn.outcome !== 'failed' ? '$LATEST' : null),
         alias: fn?.alias ?? null,
         codeSha256: fn?.codeSha256 ?? null,
         codeSent: fn?.codeSent ?? false,

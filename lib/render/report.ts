@@ -34,7 +34,8 @@ function smokeCell(fn: FunctionReport): string {
 
 function outcomeCell(fn: FunctionReport): string {
   if (fn.outcome === 'failed') return `FAILED${fn.error ? `: ${fn.error}` : fn.release?.reason ? `: ${fn.release.reason}` : ''}`;
-  return fn.changes.length ? `${fn.outcome}: ${fn.changes.join(', ')}` : fn.outcome;
+  const changes = fn.changes.filter((c) => c !== fn.outcome);
+  return changes.length ? `${fn.outcome}: ${changes.join(', ')}` : fn.outcome;
 }
 
 /** A link when it is one (http or https), else the text as a cell. */
