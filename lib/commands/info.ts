@@ -96,7 +96,7 @@ export class InfoCommand {
     const withEnv = functions.filter((f) => f.environment && Object.keys(f.environment).length);
     if (withEnv.length) {
       lines.push('', 'Environment:');
-      for (const f of withEnv) lines.push(plainText(`  ${f.key}: ${Object.entries(f.environment!).map(([k, v]) => `${k}=${v}`).join(', ')}`).replace(/[\r\n]+/g, ' '));
+      for (const f of withEnv) lines.push(plainText(`  ${f.key}: ${Object.entries(f.environment!).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(', ')}`).replace(/[\r\n]+/g, ' '));
     }
     if (strays.length) lines.push('', `Deployed by this service and stage but no longer in serverless.yml (the next sls deploy removes them): ${strays.map((f) => plainText(f.functionName)).join(', ')}`);
     provider.io.writeText(lines.join('\n'));
