@@ -74,7 +74,8 @@ export class PipelineRun {
     if (!this.options.json && !settings.report && !settings.junit && !githubSummary && !githubOutput) return;
     const report = await this.build(error);
     const safe = (text: string) => this.redactor.apply(text);
-    if (this.options.json) provider.io.writeText(reportJson(report));
+    // One line: when the run fails, serverless writes its error to stdout after it, and `head -n 1` still finds it.
+    if (this.options.json) provider.io.writeText(JSON.stringify(report));
     const write = (setting: string, file: string, text: string) => {
       const target = path.resolve(provider.serviceDir, file);
       fs.mkdirSync(path.dirname(target), { recursive: true });
