@@ -20,7 +20,8 @@ const USAGE = `Usage: scf-emulator [options]       serve a local Tencent Cloud a
        scf-emulator --reset DIR     delete an emulator's state directory (its code is read-only)
        scf-emulator --help | --version
   A local Tencent Cloud account: SCF (functions, invocations, logs, async events, deployments, timer
-  triggers, weighted aliases), CLS (SearchLog), Cloud Monitor metrics and COS objects, as strict as the cloud.
+  triggers, weighted aliases), CLS (SearchLog), Cloud Monitor metrics, COS objects, STS (temporary keys for
+  roles) and Secrets Manager, as strict as the cloud.
 Options:
   --service DIR          start with this service's functions and their timer triggers (its serverless.yml,
                          or .yaml, .json, .js, .ts as serverless finds them)    default: an empty account
