@@ -23,20 +23,23 @@ export function exitInterrupted(): Promise<never> {
   return exiting;
 }
 
+/** Listens for SIGINT and SIGTERM (once each, or on every one); the returned function stops listening. */
+function onSignals(handler: (signal: NodeJS.Signals) => void, once: boolean): () => void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) (once ? process.once : process.on).call(process, signal, handler);
+  return () => {
+    process.removeListener('SIGINT', handler);
+    process.removeListener('SIGTERM', handler);
+  };
+}
+
 export function onInterrupt(report: () => void): () => void {
-  const handler = () => {
+  return onSignals(() => {
     try {
       report();
     } finally {
       void exitInterrupted();
     }
-  };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return () => {
-    process.removeListener('SIGINT', handler);
-    process.removeListener('SIGTERM', handler);
-  };
+  }, true);
 }
 
 /**
@@ -44,15 +47,9 @@ export function onInterrupt(report: () => void): () => void {
  * defers to others) ends the process through `exitInterrupted`, so the cleanups run then too.
  */
 export function exitOnLoneInterrupt(): () => void {
-  const handler = (signal: NodeJS.Signals) => {
+  return onSignals((signal) => {
     // Another listener (a command's, a release's) decides what the signal means.
     if (process.listenerCount(signal) > 1) return;
     void exitInterrupted();
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.removeListener('SIGINT', handler);
-    process.removeListener('SIGTERM', handler);
-  };
+  }, false);
 }

@@ -160,6 +160,36 @@ test("a killed deploy's lock: --force-unlock takes it at once saying whose it wa
   assert.ok(report.lock.waitedMs >= 1000, 'it waited for the expiry');
 });
 
+test('the lock is let go when a deploy fails and when it is interrupted (Ctrl-C): the next deploy does not wait', async () => {
+  const dir = serviceDir(shopYml());
+  const released = () => {
+    const generation = newestGeneration();
+    return emulator.core.cos.buckets.get(BUCKET)!.objects.has(`sls-tencent-scf/shop/dev/deploy-lock/${String(generation).padStart(10, '0')}.released`);
+  };
+  emulator.core.setDeployFaults([{ pattern: 'shop-dev-api' }]);
+  const failed = await sls(dir, ['deploy', '--no-smoke'], emulator, { MARK: 'fails' });
+  emulator.core.setDeployFaults([]);
+  assert.notEqual(failed.code, 0, output(failed));
+  assert.ok(released(), 'released after the failure');
+
+  emulator.core.setTransitionMs(60_000);
+  const before = newestGeneration();
+  emulator.reset();
+  const { child, done } = startDeploy(dir, { MARK: 'interrupted' });
+  await until('the deploy to take the lock', () => newestGeneration() > before);
+  await until('the deploy to reach UpdateFunctionConfiguration', () => emulator.peakPerSecond('UpdateFunctionConfiguration') > 0);
+  child.kill('SIGINT');
+  const interrupted = await done;
+  emulator.core.setTransitionMs(TRANSITION_MS);
+  emulator.core.settleTransitions();
+  assert.equal(interrupted.code, 130, output(interrupted));
+  assert.match(interrupted.stderr, /Deploy interrupted while changing/);
+  assert.ok(released(), 'released on Ctrl-C');
+  const next = await sls(dir, ['deploy', '--no-smoke'], emulator, { MARK: 'next' });
+  assert.equal(next.code, 0, output(next));
+  assert.doesNotMatch(next.stderr, /is held by|was left by/);
+});
+
 test('a deploy with only a role ARN and a web identity token file: keys from STS, a ${tencent-ssm:} secret in the function and in no output, the report and GitHub summary and outputs', async () => {
   const dir = serviceDir(
     shopYml(`      report: reports/deploy.json\n      junit: reports/deploy.xml\n`, 'vault')
