@@ -20,7 +20,7 @@ class TencentScfPlugin {
   readonly provider: TencentProvider;
   readonly commands: Record<string, unknown>;
   readonly hooks: Record<string, () => Promise<void>>;
-  readonly configurationVariablesSources: Record<string, { resolve(variable: any): Promise<{ value: string }> }>;
+  readonly configurationVariablesSources: Record<string, { resolve(variable: any): Promise<{ value: string | null }> }>;
   /** Secrets resolved (and with --conceal environment values): nothing the plugin writes shows them. */
   private readonly redactor = new Redactor();
   private pipeline?: PipelineRun;
@@ -299,7 +299,7 @@ class TencentScfPlugin {
   }
 
   /** `${tencent-ssm:NAME}`: the secret, read when serverless resolves the variable; its value hidden from every output. */
-  private async resolveSecret(variable: any): Promise<{ value: string }> {
+  private async resolveSecret(variable: any): Promise<{ value: string | null }> {
     const { ssmVariableSource, escapeVariableSyntax } = require('./config/ssm-variables') as typeof import('./config/ssm-variables');
     this.secrets ??= ssmVariableSource({
       redactor: this.redactor,
@@ -311,7 +311,7 @@ class TencentScfPlugin {
     try {
       const { value } = await this.secrets.resolve(variable);
       // serverless reads variables in what a source gives back: `${` in a secret is escaped to stay as it is.
-      return { value: escapeVariableSyntax(value) };
+      return { value: value === null ? null : escapeVariableSyntax(value) };
     } catch (error) {
       if (!isScfError(error)) throw error;
       throw new this.serverless.classes.Error(this.redactor.apply(plainText(error.message)), 'TENCENT_SSM_VARIABLE');

@@ -39,7 +39,7 @@ export function parseSecretAddress(address: string | undefined): { name: string;
 }
 
 /** The source serverless registers under `tencent-ssm`. */
-export function ssmVariableSource(ctx: SsmSourceContext): { resolve(variable: VariableContext): Promise<{ value: string }> } {
+export function ssmVariableSource(ctx: SsmSourceContext): { resolve(variable: VariableContext): Promise<{ value: string | null }> } {
   const clients = new Map<string, Promise<import('../cloud/ssm').SsmClient>>();
   const values = new Map<string, Promise<SecretValue>>();
 
@@ -81,6 +81,12 @@ export function ssmVariableSource(ctx: SsmSourceContext): { resolve(variable: Va
       try {
         secret = await pending;
       } catch (error) {
+        // No such secret or version: no value, as serverless's own sources answer, so a fallback
+        // (`${tencent-ssm:NAME, 'default'}`) applies; without one serverless says the value was not found.
+        if (isScfError(error) && (error.code === 'ResourceNotFound.SecretNotExist' || error.code === 'ResourceNotFound')) {
+          ctx.verbose(`\${tencent-ssm:${version ? `${name}:${version}` : name}}: ${secretReason(error.code, name, version) ?? 'not found'}`);
+          return { value: null };
+        }
         throw secretError(error, name, version);
       }
       const label = version ? `${name}:${version}` : name;
@@ -97,6 +103,10 @@ export function ssmVariableSource(ctx: SsmSourceContext): { resolve(variable: Va
 function secretError(error: unknown, name: string, version: string | undefined): Error {
   const label = version ? `${name}:${version}` : name;
   if (!isScfError(error)) return error as Error;
+  return new ScfError(error.code, `Could not resolve \${tencent-ssm:${label}}: ${secretReason(error.code, name, version) ?? error.message}.`, error.context);
+}
+
+function secretReason(code: string, name: string, version: string | undefined): string | undefined {
   const why: Record<string, string> = {
     'ResourceNotFound.SecretNotExist': `secret "${name}" does not exist in Secrets Manager (in this region)`,
     ResourceNotFound: version ? `secret "${name}" has no version "${version}"` : `secret "${name}" was not found`,
@@ -106,8 +116,7 @@ function secretError(error: unknown, name: string, version: string | undefined):
     UnauthorizedOperation: 'the credentials may not read it (ssm:GetSecretValue)',
     'AuthFailure.UnauthorizedOperation': 'the credentials may not read it (ssm:GetSecretValue)',
   };
-  const reason = why[error.code] ?? error.message;
-  return new ScfError(error.code, `Could not resolve \${tencent-ssm:${label}}: ${reason}.`, error.context);
+  return Object.prototype.hasOwnProperty.call(why, code) ? why[code] : undefined;
 }
 
 /**

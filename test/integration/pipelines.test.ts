@@ -181,3 +181,39 @@ test('Secrets Manager: a version by name, the current one of a secret made witho
   await assert.rejects(c.ssm.getSecretValue('off', 'v1'), code('ResourceUnavailable.ResourceDisabled'));
   await assert.rejects(sdk(SSM_API_VERSION).request('GetSecretValue', { SecretName: 'plain' }), code('MissingParameter'));
 });
+
+test('the ${tencent-ssm:} source: reads with provider settings serverless resolves, hides each value it gives, no value for what does not exist', async () => {
+  const { ssmVariableSource } = await import('../../lib/config/ssm-variables');
+  const { Redactor } = await import('../../lib/config/redact');
+  const redactor = new Redactor();
+  const said: string[] = [];
+  const source = ssmVariableSource({
+    redactor,
+    env: { TENCENTCLOUD_SECRET_ID: credentials.secretId, TENCENTCLOUD_SECRET_KEY: credentials.secretKey },
+    serviceDir: () => process.cwd(),
+    warn: (m) => said.push(`warn ${m}`),
+    verbose: (m) => said.push(`verbose ${m}`),
+  });
+  const asked: string[] = [];
+  const provider: Record<string, unknown> = { endpoint: emulator.url, region: 'ap-guangzhou' };
+  const variable = (address: string, params?: string[]) => ({
+    address,
+    params,
+    options: {},
+    resolveConfigurationProperty: async (path: string[]) => {
+      asked.push(path.join('.'));
+      return provider[path[1]];
+    },
+  });
+  assert.deepEqual(await source.resolve(variable('rotated')), { value: 'second-value' });
+  assert.deepEqual(await source.resolve(variable('rotated:v1')), { value: 'first-value' });
+  assert.deepEqual(await source.resolve(variable('missing')), { value: null }, 'so a fallback applies');
+  assert.deepEqual(await source.resolve(variable('rotated:v9')), { value: null });
+  await assert.rejects(source.resolve(variable('off:v1')), /Could not resolve \$\{tencent-ssm:off:v1\}: secret "off" is disabled\./);
+  emulator.reset();
+  assert.deepEqual(await source.resolve(variable('rotated:v2', ['ap-shanghai'])), { value: 'second-value' });
+  assert.deepEqual(emulator.requests.map((r) => r.region), ['ap-shanghai'], '${tencent-ssm(ap-shanghai):...} asks in that region');
+  assert.ok(asked.includes('provider.endpoint') && asked.includes('provider.assumeRole'));
+  assert.equal(redactor.apply('second-value first-value'), '<secret ${tencent-ssm:rotated}> <secret ${tencent-ssm:rotated:v1}>');
+  assert.ok(said.every((line) => !line.includes('second-value') && !line.includes('first-value')), said.join('\n'));
+});
