@@ -26,7 +26,7 @@ interface Step {
 }
 
 const steps: Step[] = [
-  { title: 'Deploy the service; the smoke checks follow', service: 'hello', args: ['deploy'], expect: /All 3 smoke check\(s\) passed/ },
+  { title: 'Deploy the service; the smoke checks follow', service: 'hello', args: ['deploy'], expect: /All 3 smoke checks passed/ },
   { title: 'A sync invoke: the return value alone on stdout', service: 'hello', args: ['invoke', '-f', 'hello', '--data', '{"name":"demo"}'], expect: /Hello from hello-dev-hello/ },
   { title: 'With --log: the end of the log on stderr', service: 'hello', args: ['invoke', '-f', 'chatty', '--data', '{"lines":3}', '--log'], expect: /line 3 of 3/ },
   { title: 'An async invoke that waits for its result', service: 'hello', args: ['invoke', '-f', 'slow', '--type', 'Event', '--wait', '--data', '{"ms":1500}'], expect: /sleptMs/ },
@@ -40,7 +40,7 @@ const steps: Step[] = [
     before: (dir) => fs.appendFileSync(path.join(dir, 'jobs.js'), `\n// changed by the demo at ${new Date().toISOString()}\n`),
     expect: /jobs \(hello-jobs-dev, namespace batch\): code updated\n(?![\s\S]*code updated)/,
   },
-  { title: 'Deploy again with nothing changed: nothing is sent', service: 'hello', args: ['deploy', '--no-smoke'], expect: /No changes: .*nothing was sent/ },
+  { title: 'Deploy again with nothing changed: nothing is sent', service: 'hello', args: ['deploy', '--no-smoke'], expect: /No changes to .*nothing was sent/ },
   { title: 'A Python handler, run here the way SCF runs it', service: 'python', args: ['invoke', 'local', '-f', 'hello', '--data', '{"name":"local"}'], expect: /Hello, local, from pyhello-dev-hello/ },
   { title: 'The Python service, deployed and invoked', service: 'python', args: ['deploy', '--no-smoke'], expect: /hello \(pyhello-dev-hello\): created/ },
   { title: '', service: 'python', args: ['invoke', '-f', 'hello', '--data', '{"name":"emulator"}'], expect: /Hello, emulator, from pyhello-dev-hello/ },
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     fs.rmSync(work, { recursive: true, force: true });
   }
   if (failures.length) {
-    process.stdout.write(`\n${failures.length} step(s) did not behave as expected:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
+    process.stdout.write(`\n${failures.length === 1 ? '1 step' : `${failures.length} steps`} did not behave as expected:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
     process.exitCode = 1;
   } else process.stdout.write('\nAll demo steps behaved as expected.\n');
 }

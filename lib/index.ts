@@ -8,6 +8,7 @@ import { adjustCoreCommandSchema } from './cli-schema';
 import { configSchema } from './schema';
 import { Redactor, redactingIo } from './config/redact';
 import type { PipelineRun } from './commands/pipeline';
+import { duration as formatDuration } from './render/units';
 
 const namespaceOption = { usage: 'SCF namespace (default: from serverless.yml, else "default")', shortcut: 'n', type: 'string' };
 const regionOption = { usage: 'Region (e.g. ap-guangzhou)', shortcut: 'r', type: 'string' };
@@ -24,6 +25,12 @@ class TencentScfPlugin {
   /** Secrets resolved (and with --conceal environment values): nothing the plugin writes shows them. */
   private readonly redactor = new Redactor();
   private pipeline?: PipelineRun;
+  /** When the command started: deploy, package and remove end with how long they took. */
+  private readonly startedAt = Date.now();
+  /** What the deploy did, for the line that ends it (after the smoke checks). */
+  private closing?: string;
+  private packaging?: { progress?: { remove(): void }; startedAt: number };
+  private pluginKeptOut = false;
 
   constructor(
     private readonly serverless: any,
@@ -70,10 +77,10 @@ class TencentScfPlugin {
         },
       },
       events: {
-        usage: 'List the async events of a function (ListAsyncEvents), or stop one with --terminate',
+        usage: 'List the async events of a function, or of every function of the service (ListAsyncEvents), or stop one with --terminate',
         lifecycleEvents: ['events'],
         options: {
-          function: { usage: 'Function key in serverless.yml', shortcut: 'f', required: true, type: 'string' },
+          function: { usage: 'Function key in serverless.yml (default: every function)', shortcut: 'f', type: 'string' },
           status: { usage: 'Comma list of RUNNING, FINISHED, ABORTED, FAILED', type: 'string' },
           invokeType: { usage: 'Comma list of invocation types (e.g. CLI, TIMER, COS)', type: 'string' },
           requestId: { usage: 'Only this async event', type: 'string' },
@@ -97,17 +104,19 @@ class TencentScfPlugin {
       },
       info: {
         options: {
+          namespace: namespaceOption,
           region: regionOption,
           json: { usage: 'The service as deployed, as one JSON document', type: 'boolean' },
           conceal: concealOption,
         },
       },
-      remove: { options: { region: regionOption, 'force-unlock': forceUnlockOption } },
+      remove: { options: { namespace: namespaceOption, region: regionOption, 'force-unlock': forceUnlockOption } },
       print: { options: { 'show-secrets': { usage: 'Show the values of ${tencent-ssm:...} secrets (hidden by default)', type: 'boolean' } } },
       package: { options: { region: regionOption } },
       deploy: {
         options: {
           smoke: { usage: 'Run the smoke checks after the deploy (default: on; --no-smoke skips them)', type: 'boolean' },
+          namespace: { ...namespaceOption, usage: 'Deploy every function into this SCF namespace (wins over serverless.yml)' },
           region: regionOption,
           'force-unlock': forceUnlockOption,
           json: jsonReportOption,
@@ -117,6 +126,7 @@ class TencentScfPlugin {
           function: {
             options: {
               smoke: { usage: 'Run the function\'s smoke check after the deploy (default: on; --no-smoke skips it)', type: 'boolean' },
+              namespace: { ...namespaceOption, usage: 'Deploy the function into this SCF namespace (wins over serverless.yml)' },
               region: regionOption,
               'force-unlock': forceUnlockOption,
               json: jsonReportOption,
@@ -188,33 +198,47 @@ class TencentScfPlugin {
       'before:package:cleanup': () =>
         this.run(async () => {
           this.validateForDeploy();
-          this.refuseLinkedInstall();
           this.leaveOutStateDirs();
         }),
-      'package:finalize': () => this.run(async () => (require('./commands/deploy') as typeof import('./commands/deploy')).savePackages(this.provider, this.options.package)),
+      // serverless zips in silence: a progress line while it does, a line with what it made when it is done.
+      'before:package:createDeploymentArtifacts': async () => {
+        await this.keepPluginOutOfPackage();
+        this.startPackaging();
+      },
+      'package:finalize': () =>
+        this.run(async () => {
+          const { packagedLine, savePackages } = require('./commands/deploy') as typeof import('./commands/deploy');
+          savePackages(this.provider, this.options.package);
+          this.endPackaging((ms) => packagedLine(this.provider, ms));
+        }),
       'deploy:deploy': () =>
         this.run(async () => {
           this.validateForDeploy();
           this.conceal();
           await this.locked('sls deploy', this.provider.functionKeys(), async () => {
             const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
-            await new DeployCommand(this.provider, this.options).deployService();
+            this.closing = await new DeployCommand(this.provider, this.options).deployService();
           });
         }),
       'deploy:function:packageFunction': () =>
         this.run(async () => {
           this.validateForDeploy(this.functionOption());
           if (this.options['update-config']) return;
-          this.refuseLinkedInstall();
           this.leaveOutStateDirs();
-          await this.serverless.pluginManager.spawn('package:function');
+          await this.keepPluginOutOfPackage();
+          this.startPackaging();
+          try {
+            await this.serverless.pluginManager.spawn('package:function');
+          } finally {
+            this.endPackaging();
+          }
         }),
       'deploy:function:deploy': () =>
         this.run(async () => {
           this.conceal();
           await this.locked(`sls deploy function -f ${this.options.function}`, this.functionOption(), async () => {
             const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
-            await new DeployCommand(this.provider, this.options).deployFunction();
+            this.closing = await new DeployCommand(this.provider, this.options).deployFunction();
           });
         }),
       'deploy:list:log': () =>
@@ -238,7 +262,7 @@ class TencentScfPlugin {
         this.run(() =>
           this.locked('sls remove', undefined, () => {
             const { RemoveCommand } = require('./commands/remove') as typeof import('./commands/remove');
-            return new RemoveCommand(this.provider).run();
+            return new RemoveCommand(this.provider, this.startedAt).run();
           }, true),
         ),
       'before:print:print': async () => {
@@ -253,8 +277,8 @@ class TencentScfPlugin {
           return new InfoCommand(this.provider, this.options).run();
         }),
       'smoke:smoke': () => this.smoke(this.functionOption(), 'command'),
-      'after:deploy:deploy': () => this.finishPipeline(() => this.smoke(undefined, 'deploy')),
-      'after:deploy:function:deploy': () => this.finishPipeline(() => this.smoke(this.functionOption(), 'deploy')),
+      'after:deploy:deploy': () => this.finishPipeline(() => this.smoke(undefined, 'deploy').then(() => this.close())),
+      'after:deploy:function:deploy': () => this.finishPipeline(() => this.smoke(this.functionOption(), 'deploy').then(() => this.close())),
     };
   }
 
@@ -320,6 +344,30 @@ class TencentScfPlugin {
 
   private secrets?: ReturnType<typeof import('./config/ssm-variables').ssmVariableSource>;
 
+  /** The line that ends a deploy: what it did and how long the whole command took (`Deployed x (…) in 4.1 s: …`). */
+  private close(): void {
+    if (this.closing) this.provider.io.log.notice(this.closing.replace(/\): /, `) in ${formatDuration(Date.now() - this.startedAt)}: `));
+    this.closing = undefined;
+  }
+
+  private startPackaging(): void {
+    if (this.packaging) return;
+    // In a log (no terminal) progress lines are not shown: a plain line says packaging started.
+    const tty = process.stderr.isTTY === true;
+    const message = `Packaging ${this.serverless.service?.service ?? 'the service'}`;
+    if (!tty) this.provider.io.log.notice(message);
+    this.packaging = { startedAt: Date.now(), progress: tty ? this.provider.io.progress.create({ message }) : undefined };
+  }
+
+  /** Ends the packaging progress; `line` (given how long it took) is logged when it says something. */
+  private endPackaging(line?: (ms: number) => string | undefined): void {
+    const packaging = this.packaging;
+    this.packaging = undefined;
+    packaging?.progress?.remove();
+    const text = packaging && line?.(Date.now() - packaging.startedAt);
+    if (text) this.provider.io.log.notice(text);
+  }
+
   /** Each function's handler problem (lib/config/handlers), by key. */
   private handlerProblems(): Map<string, string> {
     const service = this.serverless.service ?? {};
@@ -342,13 +390,31 @@ class TencentScfPlugin {
     readSmokeChecks(this.provider, keys, 'deploy');
   }
 
-  /** Refuses, before serverless packages anything, a plugin installed as a link into the service (lib/config/install). */
-  private refuseLinkedInstall(): void {
-    // A service-wide artifact is not packaged: nothing walks node_modules.
-    if (this.serverless.service?.package?.artifact) return;
-    const { linkedInstallProblem } = require('./config/install') as typeof import('./config/install');
-    const problem = linkedInstallProblem(this.provider.serviceDir);
-    if (problem) throw inputError(problem);
+  /**
+   * Before serverless packages: the plugin's own directory is kept out of the package and of the globs that make it,
+   * and a plugin installed as a link out of the service (a path, npm link) is kept out of serverless 3's
+   * dev-dependency walk too (lib/config/install). Once per command.
+   */
+  private async keepPluginOutOfPackage(): Promise<void> {
+    const service = this.serverless.service;
+    if (!service || this.pluginKeptOut || service.package?.artifact) return;
+    this.pluginKeptOut = true;
+    const install = require('./config/install') as typeof import('./config/install');
+    const patterns = install.pluginExcludePatterns();
+    const pkg = (service.package ??= {});
+    const link = install.linkOutOfService(this.provider.serviceDir);
+    const major = Number(String(this.serverless.version ?? '').split('.')[0]);
+    // osls 4 keeps its package.json glob out of node_modules; serverless 3 does not, and would follow the link.
+    if (link && pkg.excludeDevDependencies !== false && !(major >= 4)) {
+      patterns.push(...(await install.devDependencyPatterns(this.provider.serviceDir)));
+      pkg.excludeDevDependencies = false;
+      this.provider.io.log.verbose(`${install.PLUGIN_NAME} is a link to ${link}: its directory is left out of packaging, and dev dependencies are found without walking node_modules.`);
+    }
+    // Last, so that they win over every pattern of serverless.yml (as serverless's dev-dependency exclusion does).
+    pkg.patterns = [...(pkg.patterns ?? []), ...patterns];
+    for (const fn of Object.values((service.functions ?? {}) as Record<string, any>)) {
+      if (Array.isArray(fn?.package?.patterns)) fn.package.patterns = [...fn.package.patterns, ...patterns];
+    }
   }
 
   /**

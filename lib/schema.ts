@@ -199,6 +199,9 @@ export const functionEvents: Record<string, object> = {
         type: 'object',
         properties: {
           name: triggerName,
+          // AWS's route keys: let through, so that the deploy explains what a function URL does with them.
+          path: {},
+          method: {},
           authType: { type: 'string', enum: ['NONE', 'CAM', 'none', 'cam'] },
           intranet: { type: 'boolean' },
           extranet: { type: 'boolean' },

@@ -146,10 +146,12 @@ export function sls(
   emulator: { url: string; credentials: TestCredentials },
   env: Record<string, string | undefined> = {},
   input = '',
+  /** Another CLI than this run's (a test that compares serverless 3 with osls 4). */
+  bin: string = SLS,
 ): Promise<SlsRun> {
   const { home, env: clean } = slsEnvironment(emulator, env);
   return new Promise((resolve) => {
-    const child = execFile(SLS, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+    const child = execFile(bin, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
       fs.rmSync(home, { recursive: true, force: true });
       const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
       const run = { code, stdout, stderr };
@@ -192,4 +194,14 @@ export function assertNoSecrets(run: SlsRun, credentials: TestCredentials): void
       throw new Error(`a secret reached the output of an sls run:\n${run.stdout}\n${run.stderr}`);
     }
   }
+}
+
+/** The vendor's own SCF client (tencentcloud-sdk-nodejs-scf), pointed at an emulator: reads back what a test made. */
+export function vendorScfClient(emulator: { port: number; credentials: TestCredentials }): any {
+  const { scf } = require('tencentcloud-sdk-nodejs-scf') as { scf: any };
+  return new scf.v20180416.Client({
+    credential: emulator.credentials,
+    region: 'ap-guangzhou',
+    profile: { httpProfile: { endpoint: `127.0.0.1:${emulator.port}`, protocol: 'http://', reqTimeout: 60 } },
+  });
 }

@@ -32,11 +32,13 @@ export function cosSdk(credentials: Credentials, endpoint?: Endpoint, options: {
   });
 }
 
-export async function uploadToCos(object: CosObject, file: string, credentials: Credentials, endpoint?: Endpoint): Promise<void> {
+/** `onProgress` is told the bytes sent so far and the total, about once a second (the SDK's own pace). */
+export async function uploadToCos(object: CosObject, file: string, credentials: Credentials, endpoint?: Endpoint, onProgress?: (loaded: number, total: number) => void): Promise<void> {
   const cos = cosSdk(credentials, endpoint);
   const size = fs.statSync(file).size;
   await new Promise<void>((resolve, reject) => {
-    cos.putObject({ Bucket: object.bucket, Region: object.region, Key: object.key, Body: fs.createReadStream(file), ContentLength: size }, (error) => {
+    const progress = onProgress ? { onProgress: (info: { loaded: number; total: number }) => onProgress(Number(info.loaded) || 0, Number(info.total) || size) } : {};
+    cos.putObject({ Bucket: object.bucket, Region: object.region, Key: object.key, Body: fs.createReadStream(file), ContentLength: size, ...progress }, (error) => {
       if (!error) return resolve();
       const e = error as { code?: string; message?: string; statusCode?: number };
       reject(

@@ -164,9 +164,16 @@ export function apiError(rawCode: string, rawMessage: string, context: ScfErrorC
     case 'OperationDenied.AccountIsolate':
       sentence = 'The Tencent Cloud account is isolated (overdue payment?): SCF refuses requests.';
       break;
-    case 'UnsupportedRegion':
-      sentence = `SCF is not available in region ${context.region ?? '(unknown)'}.`;
+    case 'UnsupportedRegion': {
+      // The server says why (the emulator: which region its account is in); a local endpoint is the emulator.
+      const own = apiMessage ? ` ${apiMessage.replace(/\.?$/, '.')}` : '';
+      const local = context.endpoint && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i.test(context.endpoint);
+      const hint = local
+        ? ` For the emulator at ${context.endpoint}: run sls with --region set to its region, or start it with scf-emulator --region ${context.region ?? 'REGION'}.`
+        : '';
+      sentence = `SCF is not available in region ${context.region ?? '(unknown)'}.${own}${hint}`;
       break;
+    }
     default:
       sentence = `${context.action ?? 'The request'} failed: ${code}: ${apiMessage}`;
   }

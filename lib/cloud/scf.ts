@@ -338,6 +338,10 @@ export class ScfClient {
     await this.call('CreateNamespace', { Namespace: namespace, Description: description }, { namespace });
   }
 
+  async deleteNamespace(namespace: string): Promise<void> {
+    await this.call('DeleteNamespace', { Namespace: namespace }, { namespace });
+  }
+
   async listNamespaces(): Promise<NamespaceInfo[]> {
     return this.listAll('ListNamespaces', {}, 'Namespaces', (n): NamespaceInfo => ({ name: str(n.Name), description: str(n.Description), type: str(n.Type) }));
   }

@@ -2,6 +2,8 @@
 // sent) → what is deployed (reads only) → the plan → nothing at all when nothing changed; else the packages too
 // large to inline go to COS, namespaces are made, each function's plan is carried out (several at once, a
 // progress line each), functions that left serverless.yml are removed → a line per function.
+import * as fs from 'fs';
+import * as path from 'path';
 import { inputError, plainText, ScfError } from '../cloud/errors';
 import { shortBucketName, uploadToCos } from '../cloud/cos';
 import { systemClock } from '../cloud/limiter';
@@ -10,12 +12,16 @@ import type { Clients } from '../cloud/clients';
 import type { Progress, TencentProvider } from '../provider';
 import { type Artifact, artifactPath, codeRoute, copyArtifactsToPackageDir, type CosTarget, deploymentBucket, functionCode, readArtifact } from '../deploy/artifacts';
 import { eachLimited, PlanRunner } from '../deploy/apply';
-import { type DesiredFunction, type DesiredState, desiredState, ownerOf, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
-import { type CodeState, type FunctionPlan, pendingRelease, planDeploy, planRemovals, type PublishedVersion, releaseAlias, type ReleaseRead, type RemovalStep } from '../deploy/plan';
+import { CODE_TAG, type DesiredFunction, type DesiredState, desiredState, ownerOf, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from '../deploy/desired';
+import { type CodeState, type FunctionPlan, pendingRelease, planDeploy, planRemovals, type PublishedVersion, releaseAlias, type ReleaseRead, type RemovalStep, sha256Hex } from '../deploy/plan';
 import { deploymentId, parseVersionDescription, versionDescription } from '../deploy/strategy';
 import { pruneVersions, ReleasePhase, type ReleasePlanEntry, serviceCommit } from './release';
-import { failureText, stepLines, summaryLines } from '../deploy/summary';
+import { closingCounts, failureText, stepLines, summaryLines } from '../deploy/summary';
+import { byteSize, counted, duration, rate } from '../render/units';
 import { onInterrupt } from './interrupt';
+import { missingHandlerFile } from '../config/handlers';
+import { unknownFunctionText } from '../config/settings';
+import { zipContentDigest, zipEntryNames } from '../deploy/package-contents';
 
 export interface DeployOptions {
   function?: string;
@@ -39,7 +45,35 @@ export function readDesiredState(provider: TencentProvider): DesiredState {
     provider: service.provider,
     functions: service.functions,
     deploy: service.custom?.scf?.deploy,
+    namespace: provider.options.namespace === undefined ? undefined : provider.options.namespace,
   });
+}
+
+/**
+ * The description a namespace made by `sls deploy` carries: it says which service made it, so `sls remove` of that
+ * service deletes it once it is empty (SCF namespaces have no tags).
+ */
+export function namespaceMark(service: string): string {
+  return `created by sls deploy for service ${service}`;
+}
+
+/** LimitExceeded.Namespace, with the namespaces in use (and what each holds) and how to free one. */
+async function namespaceQuotaError(clients: Clients, namespace: string, error: ScfError): Promise<ScfError> {
+  let inUse = '';
+  try {
+    const namespaces = await clients.scf.listNamespaces();
+    const held = await Promise.all(namespaces.map(async (ns) => `${ns.name} (${counted((await clients.scf.listFunctions(ns.name)).length, 'function')})`));
+    inUse = ` The namespaces in use: ${held.join(', ')}.`;
+  } catch {
+    // The error is worth more than the list: it goes out without it.
+  }
+  return new ScfError(
+    error.code,
+    `Namespace ${namespace} cannot be created: the account has as many namespaces as SCF allows in this region (LimitExceeded.Namespace).${inUse} ` +
+      `Free one: sls remove a service deployed into one (it deletes a namespace it created once it is empty), or delete an empty namespace in the SCF console; ` +
+      `or deploy into a namespace that exists (provider.namespace, a function's namespace).`,
+    error.context,
+  );
 }
 
 /** The names of the account's namespaces. */
@@ -153,8 +187,28 @@ export function savePackages(provider: TencentProvider, packageOption: string | 
   copyArtifactsToPackageDir(provider.serviceDir, dir, artifacts);
 }
 
+/** The line that ends packaging: how many packages, their size, how long it took, where they are. */
+export function packagedLine(provider: TencentProvider, ms: number): string | undefined {
+  const service = provider.serverless.service;
+  const functions = Object.values((service.functions ?? {}) as Record<string, { package?: { artifact?: string } } | null>);
+  const files = [...new Set([service.package?.artifact, ...functions.map((fn) => fn?.package?.artifact)].filter((file): file is string => typeof file === 'string' && file !== ''))];
+  const sizes = files.map((file) => {
+    try {
+      return fs.statSync(path.resolve(provider.serviceDir, file)).size;
+    } catch {
+      return 0;
+    }
+  });
+  if (!files.length) return undefined;
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const dir = provider.options.package ?? service.package?.path ?? '.serverless';
+  return `Packaged ${service.service} (stage ${provider.getStage()}): ${counted(files.length, 'package')}, ${byteSize(total)}, in ${duration(ms)} (${dir})`;
+}
+
 export class DeployCommand {
   private readonly progress = new Map<string, Progress>();
+  /** Content digests of the packages read so far, by file. */
+  private readonly digests = new Map<string, string>();
 
   constructor(
     private readonly provider: TencentProvider,
@@ -162,21 +216,22 @@ export class DeployCommand {
   ) {}
 
   /** `sls deploy`: every function, and the removal of those that left serverless.yml. */
-  async deployService(): Promise<void> {
+  async deployService(): Promise<string> {
     const desired = readDesiredState(this.provider);
-    await this.deploy(desired, desired.functions, true);
+    return this.deploy(desired, desired.functions, true);
   }
 
   /** `sls deploy function -f FN`: that function's code and configuration (only the configuration with --update-config). */
-  async deployFunction(): Promise<void> {
+  async deployFunction(): Promise<string> {
     const key = String(this.options.function ?? '');
     const desired = readDesiredState(this.provider);
     const fn = desired.functions.find((f) => f.key === key);
-    if (!fn) throw inputError(`Function "${key}" is not defined in serverless.yml. Known functions: ${desired.functions.map((f) => f.key).join(', ') || 'none'}.`);
-    await this.deploy(desired, [fn], false);
+    if (!fn) throw inputError(unknownFunctionText(key, desired.functions.map((f) => f.key)));
+    return this.deploy(desired, [fn], false);
   }
 
-  private async deploy(desired: DesiredState, functions: DesiredFunction[], removeOthers: boolean): Promise<void> {
+  /** Carries the deploy out; returns what happened, in a few words, for the line that ends the command. */
+  private async deploy(desired: DesiredState, functions: DesiredFunction[], removeOthers: boolean): Promise<string> {
     const { provider } = this;
     const { log } = provider.io;
     const configOnly = this.options['update-config'] === true;
@@ -184,17 +239,25 @@ export class DeployCommand {
     const cos = this.cosTarget(desired);
     if (!configOnly) {
       const packaging = { ...this.packaging(), functionZipDir: removeOthers ? undefined : (this.options.package ?? this.provider.serverless.service.package?.path ?? '.serverless') };
+      const entries = new Map<string, Set<string>>();
+      const problems: string[] = [];
       for (const fn of functions) {
         const artifact = await readArtifact(artifactPath(packaging, fn.key));
         // A package that fits no request and has no bucket to go through is refused before anything is sent.
         codeRoute(artifact, cos);
         artifacts.set(fn.key, artifact);
+        // A handler whose file the package does not hold would deploy and fail at its first invoke.
+        if (!entries.has(artifact.file)) entries.set(artifact.file, await zipEntryNames(artifact.file));
+        const { handler, runtime } = fn.configuration;
+        const problem = missingHandlerFile(fn.key, handler, runtime, entries.get(artifact.file)!, path.basename(artifact.file));
+        if (problem) problems.push(problem);
       }
+      if (problems.length) throw inputError(problems.join('\n'));
     }
     const clients = provider.clients();
     if (clients.scf.legacy) throw inputError('sls deploy speaks SCF API 3.0: remove provider.legacyApi to deploy (the legacy API stays available to invoke and logs).');
 
-    const reading = provider.io.progress.create({ message: `Reading what is deployed of ${functions.length} function(s)` });
+    const reading = provider.io.progress.create({ message: `Reading what is deployed of ${counted(functions.length, 'function')}` });
     let plans: FunctionPlan[];
     const code = new Map<string, CodeState>();
     let removals: RemovalStep[] = [];
@@ -217,7 +280,9 @@ export class DeployCommand {
         // A function still being created (or failed at it) or being deleted has no code address: its code is sent.
         const hasCode = info && !WITHOUT_CODE.includes(String(info.status));
         const deployedSha256 = hasCode ? (await clients.scf.getFunctionAddress({ functionName: fn.functionName, namespace: fn.namespace })).codeSha256 : undefined;
-        const state: CodeState = { sha256: artifacts.get(fn.key)!.sha256, deployedSha256, force: this.options.force === true };
+        const artifact = artifacts.get(fn.key)!;
+        const sameFilesSha256 = info && deployedSha256 ? await this.sameFiles(artifact, info, deployedSha256) : undefined;
+        const state: CodeState = { sha256: artifact.sha256, deployedSha256, force: this.options.force === true, sameFilesSha256 };
         if (fn.strategy) state.release = info && hasCode ? await readRelease(clients, fn, releaseAlias(desired.settings)) : { alias: null, newest: null, weighted: null };
         else if (hasCode && desired.settings.publish) Object.assign(state, await publishedVersions(clients, fn, desired.settings.alias));
         code.set(fn.key, state);
@@ -249,9 +314,9 @@ export class DeployCommand {
       const owe = pendingRelease(fn, code.get(fn.key)!);
       if (owe) owed.set(fn.key, owe);
     }
+    const where = `${desired.service} (stage ${desired.stage}, region ${desired.region})`;
     if (!changing.length && !removals.length && !missingNamespaces.length && !owed.size) {
-      log.notice(`No changes: ${functions.length} function(s) match serverless.yml, nothing was sent.`);
-      return;
+      return `No changes to ${where}: ${counted(functions.length, 'function')} ${functions.length === 1 ? 'matches' : 'match'} serverless.yml, nothing was sent`;
     }
     // Plans quote what was read back (trigger names, statuses, handlers): shown without control sequences.
     log.verbose(plainText(stepLines(plans, removals).join('\n')));
@@ -274,6 +339,11 @@ export class DeployCommand {
         if (!code) throw new ScfError('Plugin.Internal', `No code was prepared for ${key}.`);
         return code();
       },
+      codeRecord: (key): Record<string, string> => {
+        const artifact = artifacts.get(key);
+        const digest = artifact && this.digests.get(artifact.file);
+        return artifact && digest ? { [CODE_TAG]: `${sha256Hex(artifact.sha256)}:${digest}` } : {};
+      },
       onProgress: (key, text) => this.line(key, `${key}: ${text}`),
     });
     const underway = new Set<string>();
@@ -287,8 +357,14 @@ export class DeployCommand {
     // together. Functions that left serverless.yml are removed only when everything else went through.
     const failures: ScfError[] = [];
     const failed = new Set<string>();
+    const createdNamespaces: string[] = [];
     try {
-      for (const namespace of missingNamespaces) await this.createNamespace(clients, namespace);
+      for (const namespace of missingNamespaces) {
+        if (await this.createNamespace(clients, namespace, desired.service)) {
+          createdNamespaces.push(namespace);
+          log.notice(`Namespace ${namespace} created (it did not exist; sls remove deletes it once it holds no function).`);
+        }
+      }
       await eachLimited(changing, FUNCTIONS_AT_ONCE, async (plan) => {
         underway.add(plan.key);
         const started = Date.now();
@@ -327,7 +403,8 @@ export class DeployCommand {
     const succeeded = plans.filter((p) => !failed.has(p.key));
     const removed = removals.filter((r) => !failed.has(r.functionName));
     const attemptedRemovals = failures.length === 0 || removals.some((r) => failed.has(r.functionName));
-    if (succeeded.length || removed.length || !failures.length) log.notice(plainText([heading, ...summaryLines(succeeded, attemptedRemovals ? removed : []).map((l) => `  ${l}`)].join('\n')));
+    const namespaceLines = createdNamespaces.map((ns) => `namespace ${ns}: created`);
+    if (succeeded.length || removed.length || !failures.length) log.notice(plainText([heading, ...namespaceLines.map((l) => `  ${l}`), ...summaryLines(succeeded, attemptedRemovals ? removed : []).map((l) => `  ${l}`)].join('\n')));
     if (failures.length) {
       const first = failures[0];
       const functionFailures = changing.filter((p) => failed.has(p.key)).length;
@@ -335,6 +412,7 @@ export class DeployCommand {
       throw new ScfError(first.code, failureText(failures.map((f) => f.message), changing.length - functionFailures, removalsLeft), first.context);
     }
     await this.release(desired, functions, code, owed, runner, clients, deployment);
+    return `Deployed ${where}: ${closingCounts(plans, removed, createdNamespaces)}`;
   }
 
   /** The release of every function with a strategy that has a version to release, then the pruning of old ones. */
@@ -397,31 +475,70 @@ export class DeployCommand {
    */
   private async codes(clients: Clients, cos: CosTarget | undefined, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, () => FunctionCode>> {
     const needsCode = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate' || s.action === 'updateCode'));
+    // What each package sent holds, for its record (CODE_TAG): read now, before anything changes.
+    for (const plan of needsCode) await this.digest(artifacts.get(plan.key)!);
     const routes = new Map(needsCode.map((p) => [p.key, codeRoute(artifacts.get(p.key)!, cos)] as const));
     const uploaded = new Set<string>();
     for (const [key, route] of routes) {
       if (route.inline || uploaded.has(route.key)) continue;
       uploaded.add(route.key);
-      const progress = this.provider.io.progress.create({ message: `Uploading ${key}'s package to COS bucket ${cos!.bucket}` });
+      const { size, file } = artifacts.get(key)!;
+      const what = `${key}'s package (${byteSize(size)}) to COS bucket ${cos!.bucket}`;
+      const { log } = this.provider.io;
+      // On a terminal a progress line with bytes and rate; in a log (CI), a line when it starts and one when it ends.
+      const tty = process.stderr.isTTY === true;
+      const progress = tty ? this.provider.io.progress.create({ message: `Uploading ${what}` }) : undefined;
+      if (!tty) log.notice(`Uploading ${what}`);
+      const started = Date.now();
       try {
-        await uploadToCos({ bucket: cos!.bucket, region: cos!.region, key: route.key }, artifacts.get(key)!.file, await clients.transport.credentials(), clients.cosEndpoint);
+        await uploadToCos({ bucket: cos!.bucket, region: cos!.region, key: route.key }, file, await clients.transport.credentials(), clients.cosEndpoint, (loaded, total) =>
+          progress?.update(`Uploading ${key}'s package to COS bucket ${cos!.bucket}: ${byteSize(loaded)} of ${byteSize(total)}, ${rate(loaded, Date.now() - started)}`),
+        );
       } finally {
-        progress.remove();
+        progress?.remove();
       }
+      const took = Date.now() - started;
+      log.notice(`Uploaded ${what} in ${duration(took)} (${rate(size, took)})`);
     }
     const codes = new Map<string, () => FunctionCode>();
     for (const [key, route] of routes) codes.set(key, () => functionCode(artifacts.get(key)!, route, cos, shortBucketName));
     return codes;
   }
 
-  private async createNamespace(clients: Clients, namespace: string): Promise<void> {
+  /** Creates a namespace marked as this service's; false when another deploy made it meanwhile. */
+  private async createNamespace(clients: Clients, namespace: string, service: string): Promise<boolean> {
     try {
-      await clients.scf.createNamespace(namespace, 'created by sls deploy');
+      await clients.scf.createNamespace(namespace, namespaceMark(service));
+      return true;
     } catch (error) {
       // Made meanwhile (another deploy): as good as made by us.
-      if (error instanceof ScfError && (error.code === 'ResourceInUse.Namespace' || error.code === 'FailedOperation.Namespace')) return;
+      if (error instanceof ScfError && (error.code === 'ResourceInUse.Namespace' || error.code === 'FailedOperation.Namespace')) return false;
+      if (error instanceof ScfError && error.code === 'LimitExceeded.Namespace') throw await namespaceQuotaError(clients, namespace, error);
       throw error;
     }
+  }
+
+  /** A package's content digest, read once per file. */
+  private async digest(artifact: Artifact): Promise<string> {
+    let digest = this.digests.get(artifact.file);
+    if (digest === undefined) {
+      digest = await zipContentDigest(artifact.file);
+      this.digests.set(artifact.file, digest);
+    }
+    return digest;
+  }
+
+  /**
+   * The deployed zip's SHA-256 when the function's record (CODE_TAG) says that zip holds the same files as this
+   * package although its bytes differ (made by another serverless version); else undefined. The record is believed
+   * only while the deployed code is the zip it names: code changed since by any other means makes it void.
+   */
+  private async sameFiles(artifact: Artifact, info: FunctionInfo, deployedSha256: string): Promise<string | undefined> {
+    const deployed = sha256Hex(deployedSha256);
+    if (!deployed || deployed === sha256Hex(artifact.sha256)) return undefined;
+    const [zip, files] = (info.tags[CODE_TAG] ?? '').split(':');
+    if (zip !== deployed || !files) return undefined;
+    return (await this.digest(artifact)) === files ? deployedSha256 : undefined;
   }
 
   private line(key: string, raw: string): void {

@@ -124,6 +124,6 @@ export class RollbackCommand {
       new Map(moving.map((s) => [s.key, aliasName])),
     );
     const failed = results.filter((r) => !r.passed);
-    if (failed.length) throw new ScfError('Plugin.SmokeFailed', `After the rollback, ${failed.length} of ${results.length} smoke check(s) failed: ${failed.map((r) => r.key).join(', ')}`);
+    if (failed.length) throw new ScfError('Plugin.SmokeFailed', `After the rollback, ${failed.length} of ${results.length} smoke check${results.length === 1 ? '' : 's'} failed: ${failed.map((r) => r.key).join(', ')}`);
   }
 }

@@ -9,6 +9,30 @@ import { formatTable } from '../render/table';
 import { parseCst } from '../time/cst';
 import { formatLocal } from '../time/parse';
 import { deployedFunction, deployedOfService, existingNamespaces } from './deploy';
+import type { Clients } from '../cloud/clients';
+
+interface Releases {
+  /** Published version numbers, oldest first ($LATEST left out). */
+  versions: string[];
+  /** Aliases and the version each points at ($DEFAULT left out when it is on $LATEST, as every function has it so). */
+  aliases: Array<{ name: string; version: string }>;
+}
+
+async function releasesOf(clients: Clients, target: { functionName: string; namespace: string }): Promise<Releases> {
+  const [versions, aliases] = await Promise.all([clients.scf.listVersions(target), clients.scf.listAliases(target)]);
+  return {
+    versions: versions.map((v) => v.version).filter((v) => v !== '$LATEST'),
+    aliases: aliases.filter((a) => !(a.name === '$DEFAULT' && a.functionVersion === '$LATEST')).map((a) => ({ name: a.name, version: a.functionVersion })),
+  };
+}
+
+/** `versions 1, 2, 3; alias live → 3` */
+export function releasesText(versions: readonly string[], aliases: ReadonlyArray<{ name: string; version: string }>): string {
+  const parts: string[] = [];
+  if (versions.length) parts.push(`${versions.length === 1 ? 'version' : 'versions'} ${versions.join(', ')}`);
+  for (const alias of aliases) parts.push(`alias ${alias.name} → ${alias.version}`);
+  return parts.join('; ');
+}
 
 export interface InfoOptions {
   json?: boolean;
@@ -54,8 +78,12 @@ export class InfoCommand {
     const keys = provider.functionKeys();
     const namespaces = await existingNamespaces(clients);
     const infos = new Map<string, FunctionInfo | undefined>();
+    const releases = new Map<string, Releases>();
     await eachLimited(keys, 10, async (key) => {
-      infos.set(key, await deployedFunction(clients, provider.functionTarget(key), namespaces, { triggers: true }));
+      const target = provider.functionTarget(key);
+      const info = await deployedFunction(clients, target, namespaces, { triggers: true });
+      infos.set(key, info);
+      if (info) releases.set(key, await releasesOf(clients, target));
     });
     const listed = new Set(keys.map((key) => `${provider.functionTarget(key).namespace}/${provider.functionTarget(key).functionName}`));
     const strays = (await deployedOfService(clients, service, stage, namespaces)).filter((f) => !listed.has(`${f.namespace}/${f.functionName}`));
@@ -75,6 +103,8 @@ export class InfoCommand {
         modTime: info?.modTime ? isoTime(info.modTime) : null,
         triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier })),
         environment: info ? Object.fromEntries(Object.entries(info.environment ?? {}).map(([k, v]) => [k, this.options.conceal ? '<concealed>' : v])) : null,
+        versions: releases.get(key)?.versions ?? [],
+        aliases: releases.get(key)?.aliases ?? [],
       };
     });
     if (this.options.json) {
@@ -93,6 +123,11 @@ export class InfoCommand {
       f.triggers.map((t) => t.summary).join('; ') || '-',
     ]);
     const lines = [`service: ${service}`, `stage: ${stage}`, `region: ${region}`, '', formatTable(['FUNCTION', 'SCF NAME', 'NAMESPACE', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'STATUS', 'LAST CHANGE', 'TRIGGERS'], rows)];
+    const released = functions.filter((f) => f.versions.length || f.aliases.length);
+    if (released.length) {
+      lines.push('', 'Versions and aliases:');
+      for (const f of released) lines.push(plainText(`  ${f.key}: ${releasesText(f.versions, f.aliases)}`));
+    }
     const withEnv = functions.filter((f) => f.environment && Object.keys(f.environment).length);
     if (withEnv.length) {
       lines.push('', 'Environment:');

@@ -92,10 +92,22 @@ export class InvokeLocalCommand {
     Object.assign(extraEnv, parseEnvOptions(options.env));
 
     const requestId = randomUUID();
-    log.notice(`START RequestId: ${requestId}`);
-    const running = runFunction(spec, { requestId, event, extraEnv, context, onLine: (line) => log.notice(line.text) });
+    // Warnings about the run (the interpreter found) come before its log, START first, as SCF writes it.
+    let started = false;
+    const start = () => {
+      if (!started) log.notice(`START RequestId: ${requestId}`);
+      started = true;
+    };
+    const shown = new Set<string>();
+    const onStarting = (warnings: readonly string[]) => {
+      for (const warning of warnings) log.warning(warning);
+      warnings.forEach((w) => shown.add(w));
+      start();
+    };
+    const running = runFunction(spec, { requestId, event, extraEnv, context, onStarting, onLine: (line) => (start(), log.notice(line.text)) });
     const result = await running.done;
-    this.report(requestId, result);
+    start();
+    this.report(requestId, { ...result, warnings: result.warnings.filter((w) => !shown.has(w)) });
     if (result.status !== 'succeeded') {
       if (result.statusCode === 500) throw new ScfError('Plugin.RuntimeUnavailable', result.errorMessage);
       throw new ScfError('Plugin.FunctionFailed', functionFailed(spec.functionName, `${result.errorType}: ${result.errorMessage}`, requestId));

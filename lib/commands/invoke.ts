@@ -133,7 +133,8 @@ export class InvokeCommand {
       note: (message, why) => log.verbose(`${message} (${why})`),
     });
     if (request) {
-      log.notice(plainText(request.lines.join('\n')));
+      const { omittedText } = require('../render/logs') as typeof import('../render/logs');
+      log.notice(plainText([...(request.omitted ? [omittedText(request.omitted)] : []), ...request.lines].join('\n')));
       return;
     }
     log.warning(`The log of ${plainText(requestId)} is not available yet: try \`sls logs -f ${this.options.function} --requestId ${plainText(requestId)}\`.`);

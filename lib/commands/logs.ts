@@ -7,7 +7,7 @@ import type { TencentProvider } from '../provider';
 import type { RequestLog, RequestOutcome } from '../logs/model';
 import { pollUntilAborted } from '../logs/poll-loop';
 import { history, type LogTarget, resolveSources, tails } from '../logs/sources';
-import { formatRequest, requestJson } from '../render/logs';
+import { formatRequest, omittedText, requestJson } from '../render/logs';
 import { parseTimeExpression } from '../time/parse';
 
 export interface LogsOptions {
@@ -84,6 +84,24 @@ export function logsRange(options: LogsOptions, now: number): LogsRange {
   return { startMs, endMs };
 }
 
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Refuses what cannot be an SCF request id (a UUID: 8-4-4-4-12 hex digits), naming the option. */
+export function checkRequestId(value: unknown, option: string): string {
+  const id = String(value ?? '');
+  if (!REQUEST_ID.test(id)) throw inputError(`${option} "${id.slice(0, 60)}" is not an SCF request id: those are UUIDs like 5b33b5c8-4d4f-4c3b-9a0e-6f1d2c3b4a5e.`);
+  return id;
+}
+
+/** What to say when nothing was found: for one request id, that the request was not found, and where it was looked for. */
+export function noLogsText(targets: ReadonlyArray<{ functionName: string }>, options: Pick<LogsOptions, 'requestId' | 'startTime' | 'endTime' | 'filter' | 'grep'>): string {
+  const names = targets.map((t) => t.functionName).join(', ');
+  if (options.requestId === undefined) return `No logs for ${names} in that time range.`;
+  const range = options.startTime === undefined && options.endTime === undefined ? 'in the last 7 days' : 'in that time range';
+  const narrowed = options.filter !== undefined || options.grep !== undefined ? ' that matches --filter/--grep' : '';
+  return `No request ${options.requestId}${narrowed} was found in the log of ${names} ${range}: is it a request of ${targets.length === 1 ? 'this function' : 'these functions'} (another function's id finds nothing here)?`;
+}
+
 export class LogsCommand {
   private readonly noted = new Set<string>();
 
@@ -104,10 +122,21 @@ export class LogsCommand {
     if (options.grep !== undefined && !tokenize(String(options.grep)).length) {
       throw inputError(`--grep needs words to search for: logs are searched by whole words, and "${options.grep}" holds none.`);
     }
+    if (options.requestId !== undefined) checkRequestId(options.requestId, '--requestId');
     const filters = { qualifier: options.qualifier, requestId: options.requestId, grep: options.grep === undefined ? undefined : String(options.grep), outcomes };
     const several = targets.length > 1;
-    const print = (request: RequestLog) =>
-      provider.io.writeText(options.json ? requestJson(request) : formatRequest(request, several && request.functionKey ? `${request.functionKey} | ` : '').replace(/\n$/, ''));
+    // Several functions: every line starts with its function's key, padded so that the lines line up.
+    const width = Math.max(...keys.map((key) => key.length));
+    const prefixOf = (request: RequestLog) => (several && request.functionKey ? `${request.functionKey.padEnd(width)} | ` : '');
+    const colour = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
+    let printed = 0;
+    const print = (request: RequestLog) => {
+      // A blank line between requests, for people; one object a line for pipelines.
+      if (!options.json && printed++) provider.io.writeText('');
+      provider.io.writeText(options.json ? requestJson(request) : formatRequest(request, prefixOf(request), colour).replace(/\n$/, ''));
+      // In JSON the count is a field a pipeline may not look at: stderr says it too.
+      if (options.json && request.omitted) provider.io.log.warning(`${request.requestId}: ${omittedText(request.omitted)}`);
+    };
 
     const clients = provider.clients();
     const note = (message: string, why: string) => {
@@ -132,7 +161,7 @@ export class LogsCommand {
         for (const request of requests) print(request);
         count += requests.length;
       }
-      if (!count) provider.io.log.notice(`No logs for ${targets.map((t) => t.functionName).join(', ')} in that time range.`);
+      if (!count) provider.io.log.notice(noLogsText(targets, options));
       return;
     }
 
@@ -141,7 +170,7 @@ export class LogsCommand {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      provider.io.log.notice(`Tailing ${targets.map((t) => `${t.functionName} (namespace ${t.namespace})`).join(', ')}; Ctrl-C to stop.`);
+      provider.io.log.notice(tailingHeader(targets, process.stderr.columns));
       const poll = tails(
         clients,
         sources,
@@ -151,7 +180,7 @@ export class LogsCommand {
           clock: systemClock,
           onRequest: print,
           onLateLine: (request, line) => {
-            const prefix = several && request.functionKey ? `${request.functionKey} | ` : '';
+            const prefix = prefixOf(request);
             if (options.json) provider.io.writeText(JSON.stringify({ requestId: request.requestId, function: request.functionKey ?? null, functionName: request.functionName, lateLine: line }));
             else provider.io.writeText(`${prefix}(late line of ${request.requestId}) ${plainText(line)}`);
           },
@@ -172,4 +201,18 @@ export class LogsCommand {
     const seconds = keys.map((key) => Number(this.provider.functionConfig(key).timeout ?? provider.timeout ?? 3));
     return Math.min(900, Math.max(3, ...seconds.filter(Number.isFinite))) * 1000;
   }
+}
+
+/**
+ * The line a tail starts with: the functions (by SCF name, with their namespaces), or, when that would not fit on
+ * one line of the terminal, how many there are.
+ */
+export function tailingHeader(targets: ReadonlyArray<{ functionName: string; namespace: string }>, columns = 80): string {
+  const byNamespace = new Map<string, string[]>();
+  for (const t of targets) byNamespace.set(t.namespace, [...(byNamespace.get(t.namespace) ?? []), t.functionName]);
+  const groups = [...byNamespace].map(([ns, names]) => `${names.join(', ')} (namespace ${ns})`);
+  const full = `Tailing ${groups.join('; ')}. Ctrl-C stops.`;
+  if (full.length < columns) return full;
+  const namespaces = [...byNamespace.keys()];
+  return `Tailing ${targets.length === 1 ? targets[0].functionName : `${targets.length} functions`} (namespace${namespaces.length === 1 ? '' : 's'} ${namespaces.join(', ')}). Ctrl-C stops.`;
 }

@@ -6,7 +6,9 @@ import { ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import type { TencentProvider } from '../provider';
 import { eachLimited, PlanRunner } from '../deploy/apply';
-import { deployedOfService, existingNamespaces, notOwnedText, readBackOwned } from './deploy';
+import type { Clients } from '../cloud/clients';
+import { counted, duration } from '../render/units';
+import { deployedOfService, existingNamespaces, namespaceMark, notOwnedText, readBackOwned } from './deploy';
 
 const FUNCTIONS_AT_ONCE = 5;
 /** Statuses that settle by themselves: wait before DeleteFunction (SCF refuses it meanwhile). */
@@ -15,7 +17,11 @@ const BUSY = ['Creating', 'Updating', 'Publishing'];
 const WAIT_MS = 300_000;
 
 export class RemoveCommand {
-  constructor(private readonly provider: TencentProvider) {}
+  constructor(
+    private readonly provider: TencentProvider,
+    /** When the command started, for the closing line. */
+    private readonly startedAt = Date.now(),
+  ) {}
 
   async run(): Promise<void> {
     const { provider } = this;
@@ -37,8 +43,12 @@ export class RemoveCommand {
     }
     const targets = new Map<string, { functionName: string; namespace: string; status: string }>();
     for (const fn of owned) targets.set(`${fn.namespace}/${fn.functionName}`, { functionName: fn.functionName, namespace: fn.namespace, status: String(fn.status) });
+    // The namespaces this service's functions live in (serverless.yml's, and those of its functions found).
+    const homes = new Set([...named.map((fn) => fn.namespace), ...[...candidates.values()].map((fn) => fn.namespace)].filter((ns) => namespaces.has(ns)));
     if (!targets.size) {
-      log.notice(`Nothing to remove: no function of ${service} (stage ${stage}) is deployed in ${provider.getRegion()}.`);
+      const freed = await this.deleteEmptyNamespaces(clients, homes, service);
+      const also = freed.length ? `; deleted its empty ${counted(freed.length, 'namespace')} ${freed.join(', ')}` : '';
+      log.notice(`Nothing to remove: no function of ${service} (stage ${stage}) is deployed in ${provider.getRegion()}${also}.`);
       return;
     }
     const runner = new PlanRunner({
@@ -51,7 +61,7 @@ export class RemoveCommand {
         throw new Error('remove sends no code');
       },
     });
-    const progress = provider.io.progress.create({ message: `Removing ${targets.size} function(s)` });
+    const progress = provider.io.progress.create({ message: `Removing ${counted(targets.size, 'function')}` });
     const removed: string[] = [];
     const failures: ScfError[] = [];
     try {
@@ -72,15 +82,42 @@ export class RemoveCommand {
           return;
         }
         removed.push(fn.namespace === 'default' ? fn.functionName : `${fn.functionName} (namespace ${fn.namespace})`);
-        progress.update(`Removed ${removed.length} of ${targets.size} function(s)`);
+        progress.update(`Removed ${removed.length} of ${counted(targets.size, 'function')}`);
       });
     } finally {
       progress.remove();
     }
-    if (removed.length) log.notice([`Removed${failures.length ? ' only in part' : ''} ${service} (stage ${stage}, region ${provider.getRegion()}):`, ...removed.sort().map((name) => `  ${name}`)].join('\n'));
+    // Only once every function went: a namespace of a function that failed to go still holds it.
+    const freed = failures.length ? [] : await this.deleteEmptyNamespaces(clients, homes, service);
+    const lines = [...removed.sort(), ...freed.map((ns) => `namespace ${ns} (it held nothing else)`)].map((name) => `  ${name}`);
+    const what = [counted(removed.length, 'function'), ...(freed.length ? [counted(freed.length, 'namespace')] : [])].join(' and ');
+    const took = failures.length ? '' : ` in ${duration(Date.now() - this.startedAt)}`;
+    if (removed.length) log.notice([`Removed${failures.length ? ' only in part' : ''} ${service} (stage ${stage}, region ${provider.getRegion()}): ${what}${took}`, ...lines].join('\n'));
     if (failures.length) {
       const lines = failures.map((f) => f.message);
       throw new ScfError(failures[0].code, failures.length === 1 ? lines[0] : `${failures.length} functions could not be removed:\n${lines.join('\n')}`, failures[0].context);
     }
+  }
+
+  /**
+   * Deletes the namespaces of `candidates` that this service's deploys created (their description says so) and that
+   * hold no function at all now, of any service; never `default`. Returns those deleted.
+   */
+  private async deleteEmptyNamespaces(clients: Clients, candidates: Set<string>, service: string): Promise<string[]> {
+    const ours = (await clients.scf.listNamespaces()).filter((ns) => candidates.has(ns.name) && ns.name !== 'default' && ns.description === namespaceMark(service));
+    const deleted: string[] = [];
+    for (const ns of ours) {
+      // Every function, not only this service's: a namespace holding another's function stays.
+      if ((await clients.scf.listFunctions(ns.name)).length) continue;
+      try {
+        await clients.scf.deleteNamespace(ns.name);
+        deleted.push(ns.name);
+      } catch (error) {
+        // Another deploy put a function there meanwhile, or it is gone already: it is not ours to insist.
+        if (error instanceof ScfError && (error.code === 'ResourceInUse.Namespace' || error.code === 'ResourceNotFound.Namespace' || error.code.startsWith('FailedOperation'))) continue;
+        throw error;
+      }
+    }
+    return deleted;
   }
 }

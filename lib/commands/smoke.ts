@@ -9,6 +9,7 @@ import { readSmokeCheck, readSmokeSettings, type SmokeCheck, type SmokeSettings 
 import { runSmokeChecks, type SmokeResult, type SmokeState } from '../smoke/run';
 import { onInterrupt } from './interrupt';
 import { formatSmokeSummary, junitReport } from '../render/smoke';
+import { counted } from '../render/units';
 
 /**
  * The smoke settings and the checks of `keys` (every function when undefined), read and checked: one line per
@@ -49,7 +50,7 @@ export class SmokeCommand {
     const results = await this.runChecks(checks, settings);
     const failed = results.filter((r) => !r.passed);
     if (!failed.length) return;
-    const message = `${failed.length} of ${results.length} smoke check(s) failed: ${failed.map((r) => r.key).join(', ')}`;
+    const message = `${failed.length} of ${counted(results.length, 'smoke check')} failed: ${failed.map((r) => r.key).join(', ')}`;
     if (trigger === 'deploy' && !settings.failDeploy) {
       log.warning(`${message} (custom.scf.smoke.failDeploy is false: the deploy stands)`);
       return;
@@ -74,7 +75,7 @@ export class SmokeCommand {
     const { provider } = this;
     const { log, progress } = provider.io;
 
-    log.notice(`Smoke checks: ${checks.length} function(s), ${settings.concurrency} at a time`);
+    log.notice(`Smoke checks: ${counted(checks.length, 'function')}, ${settings.concurrency} at a time`);
     const lines = new Map<string, Progress>();
     const label: Record<SmokeState, string> = { waiting: 'waiting', invoking: 'invoking', running: 'running', passed: 'passed', failed: 'failed' };
     const client = provider.client();
@@ -122,7 +123,7 @@ export class SmokeCommand {
     this.writeJunit(settings.junit, results);
     provider.recorder?.smoked(results, new Map(checks.filter((c) => c.target.qualifier).map((c) => [c.key, c.target.qualifier!])));
     const failed = results.filter((r) => !r.passed);
-    if (!failed.length) log.notice(`All ${results.length} smoke check(s) passed`);
+    if (!failed.length) log.notice(results.length === 1 ? 'The smoke check passed' : `All ${results.length} smoke checks passed`);
     else await this.showLogs(failed, checks, started);
     return results;
   }

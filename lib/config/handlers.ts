@@ -39,3 +39,27 @@ export function handlerProblems(functions: Record<string, unknown>, providerRunt
   }
   return problems;
 }
+
+/** The files a handler may name in its package: Node.js `.js`, `.mjs`, `.cjs`; Python `.py`; none for other runtimes. */
+export function handlerFiles(handler: string, runtime: string): string[] {
+  const dot = handler.lastIndexOf('.');
+  if (dot <= 0) return [];
+  const file = handler.slice(0, dot);
+  if (/^\s*nodejs/i.test(runtime)) return ['.js', '.mjs', '.cjs'].map((ext) => `${file}${ext}`);
+  if (/^\s*python/i.test(runtime)) return [`${file}.py`];
+  return [];
+}
+
+/** One sentence when none of the handler's files is among a package's entries, else undefined. */
+export function missingHandlerFile(key: string, handler: string, runtime: string, entries: ReadonlySet<string>, packageName: string): string | undefined {
+  const files = handlerFiles(handler, runtime);
+  if (!files.length || files.some((file) => entries.has(file))) return undefined;
+  const looked = files.length === 1 ? files[0] : `${files.slice(0, -1).join(', ')} or ${files[files.length - 1]}`;
+  // The same file in another folder of the package is most likely the one meant.
+  const base = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+  const wanted = new Set(files.map(base));
+  const elsewhere = [...entries].find((entry) => wanted.has(base(entry)) && !entry.startsWith('node_modules/'));
+  const method = handler.slice(handler.lastIndexOf('.') + 1);
+  const hint = elsewhere ? ` (it holds ${elsewhere}: did you mean "${elsewhere.replace(/\.[^./]+$/, '')}.${method}"?)` : '';
+  return `functions.${key}.handler "${handler}" names ${looked}, which the package ${packageName} does not hold${hint}: fix the handler's path (relative to the service directory) or package.patterns.`;
+}

@@ -2,6 +2,7 @@
 // environment. Pure: the caller hands in what serverless (or the emulator) read.
 import { ScfError, inputError } from '../cloud/errors';
 import type { FunctionTarget } from '../cloud/types';
+import { didYouMean } from './suggest';
 
 export const DEFAULT_REGION = 'ap-guangzhou';
 export const DEFAULT_STAGE = 'dev';
@@ -76,6 +77,12 @@ export function resolveStage(options: CommonOptions, provider: ProviderConfig): 
   return stage;
 }
 
+/** `Function "gret" is not defined in serverless.yml. Did you mean "greet"? Known functions: ...` */
+export function unknownFunctionText(key: string, known: readonly string[]): string {
+  if (!known.length) return `Function "${key}" is not defined in serverless.yml. The service defines no functions.`;
+  return `Function "${key}" is not defined in serverless.yml.${didYouMean(key, known)} Known functions: ${known.join(', ')}.`;
+}
+
 /** The function's deployed name and namespace; an unknown key is an error that lists the known ones. */
 export function resolveFunction(service: ServiceConfig, key: string, stage: string, options: CommonOptions = {}): FunctionTarget {
   const functions = service.functions ?? {};
@@ -84,7 +91,7 @@ export function resolveFunction(service: ServiceConfig, key: string, stage: stri
     const known = Object.keys(functions);
     throw new ScfError(
       'Plugin.UnknownFunction',
-      `Function "${key}" is not defined in serverless.yml. ${known.length ? `Known functions: ${known.join(', ')}.` : 'The service defines no functions.'}`,
+      unknownFunctionText(key, known),
     );
   }
   const namespace =

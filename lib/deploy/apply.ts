@@ -20,6 +20,8 @@ export interface ApplyContext {
   timeoutMs: number;
   /** The code of a function (inline or COS), by its serverless.yml key. */
   code(key: string): FunctionCode;
+  /** The tags that record what a function's package holds (CODE_TAG), written with its code; none when unknown. */
+  codeRecord?(key: string): Record<string, string>;
   /** What is going on now, for the function's progress line. */
   onProgress?(key: string, text: string): void;
   /** The description of the versions this deploy publishes (its deployment and commit). */
@@ -134,17 +136,23 @@ export class PlanRunner {
         return;
       case 'recreate':
         await this.delete(key, target);
-        await scf.createFunction(target, step.configuration, this.ctx.code(key), step.tags);
+        await scf.createFunction(target, step.configuration, this.ctx.code(key), { ...step.tags, ...this.ctx.codeRecord?.(key) });
         await this.active(key, target, 'CreateFunction');
         return;
       case 'create':
-        await scf.createFunction(target, step.configuration, this.ctx.code(key), step.tags);
+        await scf.createFunction(target, step.configuration, this.ctx.code(key), { ...step.tags, ...this.ctx.codeRecord?.(key) });
         await this.active(key, target, 'CreateFunction');
         return;
-      case 'updateCode':
+      case 'updateCode': {
         await scf.updateFunctionCode(target, step.handler, this.ctx.code(key), step.installDependency);
-        await this.active(key, target, 'UpdateFunctionCode');
+        const info = await this.active(key, target, 'UpdateFunctionCode');
+        // Only now that the code is in: a record never names code that is not deployed.
+        const record = this.ctx.codeRecord?.(key) ?? {};
+        if (Object.keys(record).length && Object.entries(record).some(([k, v]) => info.tags[k] !== v)) {
+          await this.ctx.tag.modifyResourceTags(TagClient.functionResource(this.ctx.region, target.namespace, target.functionName), record, [], target);
+        }
         return;
+      }
       case 'updateConfiguration':
         await scf.updateFunctionConfiguration(target, step.configuration, { environment: step.clearEnvironment, layers: step.clearLayers, vpcConfig: step.clearVpcConfig });
         await this.active(key, target, 'UpdateFunctionConfiguration');
@@ -163,6 +171,7 @@ export class PlanRunner {
       case 'publish': {
         // A version found already holding what is wanted is only waited for (it may still be Publishing).
         const version = step.version ?? (await scf.publishVersion(target, this.ctx.versionDescription ?? 'published by sls deploy'));
+        if (!step.version) step.publishedVersion = version;
         await this.active(key, target, step.version ? `version ${version}` : `PublishVersion ${version}`, version);
         this.published.set(key, version);
         if (step.release) return;

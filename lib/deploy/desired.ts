@@ -8,6 +8,7 @@ import { booleanValue, has, isPlainObject, Problems, show, wholeNumber } from '.
 import { PIPELINE_DEPLOY_KEYS } from './pipeline-settings';
 import { keepVersionsOf, type Strategy, strategyOf } from './strategy';
 import { triggersFromEvents } from './triggers';
+import { closest } from '../config/suggest';
 
 export interface DeployInput {
   service: string;
@@ -19,6 +20,8 @@ export interface DeployInput {
   functions?: unknown;
   /** serverless.yml `custom.scf.deploy`. */
   deploy?: unknown;
+  /** `--namespace`: every function goes there, whatever serverless.yml says. */
+  namespace?: unknown;
 }
 
 export interface DeploySettings {
@@ -96,6 +99,12 @@ export const LIMITS = {
 export const PLUGIN_TAG_PREFIX = 'sls-tencent-scf.';
 export const SERVICE_TAG = `${PLUGIN_TAG_PREFIX}service`;
 export const STAGE_TAG = `${PLUGIN_TAG_PREFIX}stage`;
+/**
+ * What the deployed package holds: `<zip SHA-256>:<content digest>` (lib/deploy/package-contents), written with
+ * the code. The next deploy believes it only while the deployed code's CodeSha256 is that zip's: a package made by
+ * another tool (the same files, other bytes) is then known to hold the same files and is not sent again.
+ */
+export const CODE_TAG = `${PLUGIN_TAG_PREFIX}code`;
 
 export function pluginTags(service: string, stage: string): Record<string, string> {
   return { [SERVICE_TAG]: service, [STAGE_TAG]: stage };
@@ -149,7 +158,8 @@ type Check<T> = (value: unknown, where: string, problems: Problems) => T | undef
 
 const runtimeCheck: Check<string> = (value, where, problems) => {
   const runtime = typeof value === 'string' ? normaliseRuntime(value) : undefined;
-  if (!runtime) problems.add(where, `must be one of SCF's runtimes (${RUNTIMES.join(', ')}), not ${show(value)}`);
+  const near = typeof value === 'string' ? closest(value, RUNTIMES) : undefined;
+  if (!runtime) problems.add(where, `must be one of SCF's runtimes (${RUNTIMES.join(', ')}), not ${show(value)}${near ? ` (did you mean ${near}?)` : ''}`);
   return runtime;
 };
 
@@ -410,7 +420,12 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
   const before = problems.lines.length;
 
   // A namespace key that is there but not a name (`namespace:` left empty, a list, a number) is refused, not skipped.
-  const namespace = given(fn, 'namespace') ? namespaceCheck(fn.namespace, `${where}.namespace`, problems) : (providerNamespace ?? DEFAULT_NAMESPACE);
+  const namespace =
+    input.namespace !== undefined
+      ? (typeof input.namespace === 'string' && NAMESPACE.test(input.namespace) ? input.namespace : undefined)
+      : given(fn, 'namespace')
+        ? namespaceCheck(fn.namespace, `${where}.namespace`, problems)
+        : (providerNamespace ?? DEFAULT_NAMESPACE);
 
   let functionName: string | undefined = `${input.service}-${input.stage}-${key}`;
   const nameWhere = has(fn, 'name') ? `${where}.name` : where;
@@ -462,7 +477,7 @@ function desiredFunction(key: string, raw: unknown, input: DeployInput, defaults
   const tags = new Map(providerTags);
   for (const [name, value] of tagsOf(fn.tags, `${where}.tags`, problems)) tags.set(name, value);
   for (const [name, value] of Object.entries(pluginTags(input.service, input.stage))) tags.set(name, value);
-  if (tags.size > LIMITS.tagsPerFunction) problems.add(`${where}.tags`, `makes ${tags.size} tags with the plugin's 2 marks: Tencent Cloud allows ${LIMITS.tagsPerFunction} per resource`);
+  if (tags.size + 1 > LIMITS.tagsPerFunction) problems.add(`${where}.tags`, `makes ${tags.size + 1} tags with the plugin's 3 marks: Tencent Cloud allows ${LIMITS.tagsPerFunction} per resource`);
 
   const triggers = triggersFromEvents(fn.events, `${where}.events`, input.region, problems);
   const strategy = strategyOf(fn.strategy, `${where}.strategy`, problems);
@@ -538,6 +553,9 @@ export function desiredState(input: DeployInput): DesiredState {
   const providerEnv = environmentOf(provider.environment, 'provider.environment', problems);
   const providerTags = tagsOf(provider.tags, 'provider.tags', problems);
   const providerNamespace = given(provider, 'namespace') ? namespaceCheck(provider.namespace, 'provider.namespace', problems) : undefined;
+  if (input.namespace !== undefined && !(typeof input.namespace === 'string' && NAMESPACE.test(input.namespace))) {
+    problems.add('--namespace', `must be 1 to ${LIMITS.namespaceChars} letters, digits, - or _, not ${show(input.namespace)}`);
+  }
 
   const desired: DesiredFunction[] = [];
   if (!isPlainObject(functions)) problems.add('functions', `must be a map of function keys to their settings, not ${show(functions)}`);

@@ -7,7 +7,7 @@
 import { inputError, isScfError, plainText } from '../cloud/errors';
 import { SYSTEM_TAG_KEY } from '../cloud/scf-rules';
 import type { AliasInfo, DeployedTrigger, FunctionConfiguration, FunctionInfo, FunctionSummary, TriggerSpec } from '../cloud/types';
-import { type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from './desired';
+import { CODE_TAG, type DeploySettings, type DesiredFunction, type DesiredState, normaliseRuntime, RELEASE_ALIAS, SERVICE_TAG, STAGE_TAG } from './desired';
 import { describeTrigger, isManagedTrigger, sameTrigger, triggerDifferences, triggerIdentity, updatableInPlace } from './triggers';
 
 /** The package of one function and what GetFunctionAddress said of the deployed one. */
@@ -18,6 +18,11 @@ export interface CodeState {
   deployedSha256?: string;
   /** Send the code even when it matches (deploy --force). */
   force?: boolean;
+  /**
+   * The SHA-256 of a zip known to hold the same files as this package (the deployed one, by its CODE_TAG record):
+   * deployed code of that SHA-256 counts as unchanged.
+   */
+  sameFilesSha256?: string;
   /**
    * With publishing on: the version publishing keeps current (the alias's, else the newest), as it was read;
    * null when there is none (no version yet, or the alias does not exist). Undefined: not read.
@@ -82,6 +87,10 @@ export interface WaitStep {
 export interface UpdateCodeStep {
   action: 'updateCode';
   handler: string;
+  /** The package differs from what is deployed (or is sent anyway: forced, unknown, a failed update). */
+  codeChanged: boolean;
+  /** The handler differs from the deployed one. */
+  handlerChanged: boolean;
   installDependency?: boolean;
   reason: string;
 }
@@ -117,6 +126,8 @@ export interface UpdateTagsStep {
 export interface PublishStep {
   action: 'publish';
   alias?: string;
+  /** The version PublishVersion made, once it ran (for the summary). */
+  publishedVersion?: string;
   release?: boolean;
   version?: string;
   reason: string;
@@ -305,7 +316,8 @@ export function planTriggers(desired: readonly TriggerSpec[], deployed: readonly
 }
 
 function tagStep(desired: DesiredFunction, deployed: FunctionInfo): UpdateTagsStep | undefined {
-  const have = Object.fromEntries(Object.entries(deployed.tags).filter(([key]) => !SYSTEM_TAG_KEY.test(key)));
+  // The code record is the deploy's own, written with the code: not a tag serverless.yml speaks of.
+  const have = Object.fromEntries(Object.entries(deployed.tags).filter(([key]) => !SYSTEM_TAG_KEY.test(key) && key !== CODE_TAG));
   const changes = mapChanges(desired.tags, have);
   if (!changes.length) return undefined;
   const replace = Object.fromEntries(Object.entries(desired.tags).filter(([key, value]) => have[key] !== value));
@@ -319,10 +331,16 @@ function createTriggers(desired: DesiredFunction): CreateTriggerStep[] {
 }
 
 /** Whether a published version holds serverless.yml's code and configuration (its description is its own). */
-export function holdsDesired(desired: DesiredFunction, codeSha256: string, version: PublishedVersion): boolean {
-  const sameCode = sha256Hex(version.codeSha256) !== undefined && sha256Hex(version.codeSha256) === sha256Hex(codeSha256);
+export function holdsDesired(desired: DesiredFunction, code: Pick<CodeState, 'sha256' | 'sameFilesSha256'>, version: PublishedVersion): boolean {
+  const sameCode = holdsCode(code, version.codeSha256);
   const changed = configurationChanges(desired.configuration, version.info).changed.filter((key) => key !== 'description');
   return sameCode && changed.length === 0 && version.info.handler === desired.configuration.handler;
+}
+
+/** A version's code is the package's: the same zip, or (another CLI's zip of) the same files. */
+function holdsCode(code: Pick<CodeState, 'sha256' | 'sameFilesSha256'>, versionSha256: string | undefined): boolean {
+  const have = sha256Hex(versionSha256);
+  return have !== undefined && (have === sha256Hex(code.sha256) || have === sha256Hex(code.sameFilesSha256));
 }
 
 /** The alias a function's release moves. */
@@ -341,8 +359,8 @@ function releasePublish(desired: DesiredFunction, code: CodeState, settings: Dep
   if (status === 'PublishFailed') return step('found PublishFailed');
   const read = code.release;
   if (!read) return [];
-  if (read.weighted && holdsDesired(desired, code.sha256, read.weighted)) return [];
-  if (read.newest && holdsDesired(desired, code.sha256, read.newest)) return [];
+  if (read.weighted && holdsDesired(desired, code, read.weighted)) return [];
+  if (read.newest && holdsDesired(desired, code, read.newest)) return [];
   return step(read.newest ? `version ${read.newest.version} does not hold serverless.yml's code and configuration` : 'no version is published yet');
 }
 
@@ -357,7 +375,7 @@ export function pendingRelease(desired: DesiredFunction, code: CodeState): { ver
   const alias = read.alias;
   const servesAlone = (version: string) => alias !== null && alias.functionVersion === version && !alias.weights.some((w) => w.weight > 0);
   for (const candidate of [read.weighted, read.newest]) {
-    if (candidate && holdsDesired(desired, code.sha256, candidate)) return servesAlone(candidate.version) ? undefined : { version: candidate.version };
+    if (candidate && holdsDesired(desired, code, candidate)) return servesAlone(candidate.version) ? undefined : { version: candidate.version };
   }
   return alias?.weights.some((w) => w.weight > 0) ? { clearWeights: true } : undefined;
 }
@@ -372,7 +390,7 @@ function publishedBehind(desired: DesiredFunction, code: CodeState, settings: De
   if (!settings?.publish || code.published === undefined) return undefined;
   const alias = settings.alias ? ` (alias ${settings.alias})` : '';
   const { published, newest } = code;
-  if (published && published.version !== '$LATEST' && holdsDesired(desired, code.sha256, published)) return undefined;
+  if (published && published.version !== '$LATEST' && holdsDesired(desired, code, published)) return undefined;
   const behind =
     published === null
       ? settings.alias
@@ -380,8 +398,8 @@ function publishedBehind(desired: DesiredFunction, code: CodeState, settings: De
         : 'no version is published yet'
       : published.version === '$LATEST'
         ? `alias ${settings.alias} is on $LATEST, not on a version`
-        : `version ${published.version}${alias} does not hold serverless.yml's ${sha256Hex(published.codeSha256) === sha256Hex(code.sha256) ? 'configuration' : 'code'}`;
-  if (settings.alias && newest && newest.version !== '$LATEST' && holdsDesired(desired, code.sha256, newest)) {
+        : `version ${published.version}${alias} does not hold serverless.yml's ${holdsCode(code, published.codeSha256) ? 'configuration' : 'code'}`;
+  if (settings.alias && newest && newest.version !== '$LATEST' && holdsDesired(desired, code, newest)) {
     return { why: `${behind}, and version ${newest.version} (published by a deploy that stopped before the alias moved) does`, version: newest.version };
   }
   return { why: behind };
@@ -481,11 +499,13 @@ export function planFunction(desired: DesiredFunction, deployed: FunctionInfo | 
   const have = sha256Hex(code.deployedSha256);
   if (code.force) codeReasons.push('forced');
   else if (!have) codeReasons.push("the deployed code's SHA-256 is unknown");
-  else if (want !== have) codeReasons.push(`code changed (SHA-256 ${short(have)}… → ${want ? `${short(want)}…` : code.sha256})`);
-  if (deployed.handler !== desired.configuration.handler) codeReasons.push(`handler ${deployed.handler || '(none)'} → ${desired.configuration.handler}`);
+  else if (want !== have && sha256Hex(code.sameFilesSha256) !== have) codeReasons.push(`code changed (SHA-256 ${short(have)}… → ${want ? `${short(want)}…` : code.sha256})`);
+  const codeChanged = codeReasons.length > 0;
+  const handlerChanged = deployed.handler !== desired.configuration.handler;
+  if (handlerChanged) codeReasons.push(`handler ${deployed.handler || '(none)'} → ${desired.configuration.handler}`);
   if (failedUpdate && !codeReasons.length) codeReasons.push(failedNote!);
   if (codeReasons.length) {
-    const step: UpdateCodeStep = { action: 'updateCode', handler: desired.configuration.handler, reason: codeReasons.join('; ') };
+    const step: UpdateCodeStep = { action: 'updateCode', handler: desired.configuration.handler, codeChanged: codeChanged || failedUpdate, handlerChanged, reason: codeReasons.join('; ') };
     if (desired.configuration.installDependency !== undefined) step.installDependency = desired.configuration.installDependency;
     steps.push(step);
   }

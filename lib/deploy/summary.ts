@@ -1,6 +1,7 @@
 // A plan in words: one line per function for the deploy's summary ("api (shop-dev-api): code updated,
 // configuration updated (memorySize, environment), 1 trigger removed"), and every step with its reason for
 // --verbose. Pure: the command prints the lines.
+import { counted } from '../render/units';
 import type { FunctionPlan, PlanStep, RemovalStep } from './plan';
 
 function count(n: number, what: string, done: string): string {
@@ -21,7 +22,9 @@ export function describeSteps(steps: readonly PlanStep[]): string[] {
         parts.push('re-created (was CreateFailed)');
         break;
       case 'updateCode':
-        parts.push('code updated');
+        // A handler is set with the code (UpdateFunctionCode): say which of the two changed.
+        if (step.handlerChanged && !step.codeChanged) parts.push('handler changed');
+        else parts.push(step.handlerChanged ? 'code updated, handler changed' : 'code updated');
         break;
       case 'updateConfiguration':
         parts.push(step.changed.length ? `configuration updated (${step.changed.join(', ')})` : 'configuration sent again');
@@ -31,7 +34,12 @@ export function describeSteps(steps: readonly PlanStep[]): string[] {
         break;
       case 'publish':
         if (step.version) parts.push(`alias ${step.alias} moved to version ${step.version} (published by an earlier deploy)`);
-        else parts.push(step.release ? 'version published' : step.alias ? `version published (alias ${step.alias})` : 'version published');
+        else {
+          // A release's version is published now and reaches its alias later (the release says how).
+          const moved = step.alias && !step.release;
+          const version = step.publishedVersion ? `version ${step.publishedVersion}` : 'version';
+          parts.push(moved ? `${version} published (alias ${step.alias}${step.publishedVersion ? ` → ${step.publishedVersion}` : ''})` : `${version} published`);
+        }
         break;
       case 'pin':
         parts.push(`alias ${step.alias} moved off $LATEST to a version of it`);
@@ -99,7 +107,24 @@ export function stepLines(plans: readonly FunctionPlan[], removals: readonly Rem
  */
 export function failureText(failures: readonly string[], changedOthers: number, removalsLeft: readonly string[]): string {
   const lines = failures.length === 1 ? [failures[0]] : [`${failures.length} functions failed to deploy:`, ...failures];
-  if (changedOthers) lines.push(`The other ${changedOthers} function(s) to change were deployed (listed above).`);
+  if (changedOthers) lines.push(changedOthers === 1 ? 'The other function to change was deployed (listed above).' : `The other ${changedOthers} functions to change were deployed (listed above).`);
   if (removalsLeft.length) lines.push(`Not removed, as a function failed: ${removalsLeft.join(', ')} (no longer in serverless.yml; the next successful sls deploy removes them).`);
   return lines.join('\n');
+}
+
+/** What a deploy did, in a few words, for the line that ends it: `1 function created, 2 updated, 1 unchanged`. */
+export function closingCounts(plans: readonly FunctionPlan[], removals: readonly RemovalStep[], createdNamespaces: readonly string[] = []): string {
+  const created = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate')).length;
+  const unchanged = plans.filter((p) => !p.steps.length).length;
+  const updated = plans.length - created - unchanged;
+  const parts: string[] = [];
+  if (created) parts.push(`${created} created`);
+  if (updated) parts.push(`${updated} updated`);
+  if (unchanged) parts.push(`${unchanged} unchanged`);
+  if (removals.length) parts.push(`${removals.length} removed`);
+  // The first count names what is counted: `2 functions created, 1 unchanged`.
+  if (parts.length) parts[0] = parts[0].replace(/^(\d+)/, (n) => counted(Number(n), 'function'));
+  else parts.push('no function');
+  if (createdNamespaces.length) parts.push(`${counted(createdNamespaces.length, 'namespace')} created (${createdNamespaces.join(', ')})`);
+  return parts.join(', ');
 }

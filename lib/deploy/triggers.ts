@@ -435,10 +435,21 @@ function corsConfig(source: Source | undefined, problems: Problems): Record<stri
   return cors;
 }
 
+/** The keys of AWS's API Gateway `http` event, which an SCF function URL has no use for. */
+const AWS_HTTP_KEYS = ['path', 'method'];
+
 function http(value: unknown, where: string, problems: Problems): TriggerSpec[] {
   let options: Options;
   if (value === true) options = new Map();
-  else if (isPlainObject(value)) options = collect('http', value, where, problems);
+  else if (isPlainObject(value) && AWS_HTTP_KEYS.some((key) => has(value, key))) {
+    // Routes as serverless's AWS provider writes them: say what a function URL does instead of listing keys.
+    const given = AWS_HTTP_KEYS.filter((key) => has(value, key)).join(' and ');
+    problems.add(
+      where,
+      `has ${given}, as AWS API Gateway events do: an SCF function URL sends every path and method to the function, so routing belongs in the handler (the event's path and httpMethod), or in a web function. Drop ${given} (- http: true)`,
+    );
+    return [];
+  } else if (isPlainObject(value)) options = collect('http', value, where, problems);
   else {
     problems.add(where, `must be true or a map of ${keysOf(FORMS.http.short)}, not ${show(value)}`);
     return [];

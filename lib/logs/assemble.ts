@@ -25,6 +25,9 @@ interface Partial {
   lastMs: number;
   lines: Line[];
   bytes: number;
+  /** Lines dropped to keep the request within the cap, and their bytes. */
+  droppedLines: number;
+  droppedBytes: number;
 }
 
 /**
@@ -112,6 +115,8 @@ export class RequestAssembler {
         lastMs: record.time,
         lines: [],
         bytes: 0,
+        droppedLines: 0,
+        droppedBytes: 0,
       };
       this.open.set(key, partial);
     } else if (!partial.started && startMs !== undefined) {
@@ -122,7 +127,12 @@ export class RequestAssembler {
     partial.lines.push({ logTimeNs: logTimeOf(record), text: message });
     partial.bytes += message.length;
     const cap = this.options.maxLineBytes ?? 2 * 1024 * 1024;
-    while (partial.bytes > cap && partial.lines.length > 1) partial.bytes -= partial.lines.shift()!.text.length;
+    while (partial.bytes > cap && partial.lines.length > 1) {
+      const dropped = partial.lines.shift()!.text.length;
+      partial.bytes -= dropped;
+      partial.droppedLines++;
+      partial.droppedBytes += dropped;
+    }
     if (f.SCF_Type === 'Platform' && REPORT_LINE.test(message)) {
       this.open.delete(key);
       const request = this.build(partial, f, message, 'complete');
@@ -146,7 +156,7 @@ export class RequestAssembler {
 
   private remember(key: string, request: RequestLog, at: number): void {
     // Who it was is all a late line needs: its lines and outcome are not kept.
-    const { lines: _lines, error: _error, retMsg: _retMsg, ...who } = request;
+    const { lines: _lines, error: _error, retMsg: _retMsg, omitted: _omitted, ...who } = request;
     this.completed.set(key, { request: { ...who, lines: [] }, at });
     const max = this.options.rememberCompleted ?? 10_000;
     if (this.completed.size > max) this.completed.delete(this.completed.keys().next().value!);
@@ -173,6 +183,7 @@ export class RequestAssembler {
       lines,
       source: 'cls',
     };
+    if (p.droppedLines) request.omitted = { lines: p.droppedLines, bytes: p.droppedBytes };
     if (state === 'running' || !report) {
       request.statusCode = 202;
       return request;
@@ -182,6 +193,11 @@ export class RequestAssembler {
     request.outcome = outcomeOfStatusCode(request.statusCode ?? 500);
     const duration = /Duration:\s*([\d.]+)\s*ms/.exec(reportMessage ?? '')?.[1] ?? report.SCF_Duration;
     if (duration !== undefined && Number.isFinite(Number(duration))) request.durationMs = Number(duration);
+    // The Report names no billed duration: SCF bills the duration in whole milliseconds, at least one (as
+    // GetFunctionLogs' BillDuration shows). A Report that does name it is believed.
+    const billed = /Billed\s*(?:Duration)?:\s*([\d.]+)\s*ms/i.exec(reportMessage ?? '')?.[1];
+    if (billed !== undefined && Number.isFinite(Number(billed))) request.billDurationMs = Number(billed);
+    else if (request.durationMs !== undefined) request.billDurationMs = Math.max(1, Math.ceil(request.durationMs));
     const memMb = /MemUsage:\s*([\d.]+)\s*MB/.exec(reportMessage ?? '')?.[1];
     if (memMb !== undefined) request.memUsageBytes = Math.round(Number(memMb) * 1048576);
     if (request.outcome !== 'succeeded') request.error = error ?? (retMsg ? parseFunctionError(retMsg) : undefined);

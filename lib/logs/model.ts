@@ -28,6 +28,8 @@ export interface RequestLog {
   retMsg?: string;
   /** Every log line of the request, platform lines included, in order. */
   lines: string[];
+  /** Earlier lines left out (a request that logged more than is kept, its last lines kept), when any were. */
+  omitted?: { lines: number; bytes: number };
   source: 'cls' | 'scf';
 }
 

@@ -97,8 +97,10 @@ export function runFunction(spec: FunctionSpec, run: RunOptions): RunningInvocat
         return notStarted(500, 'InterpreterNotFound', `No Python interpreter for ${spec.runtime}: neither ${found.tried.join(' nor ')} runs from PATH.`);
       }
       const [preferred] = pythonCommands(spec.runtime);
+      // One warning for one fact: the interpreter found instead, and its version when it differs.
+      const differs = versionWarning(spec.runtime, found.interpreter.version) ? ` (Python ${found.interpreter.version})` : '';
       if (found.interpreter.name !== preferred) {
-        warnings.push(`${preferred} is not on PATH (or does not run): ${spec.runtime} runs with ${found.interpreter.name}.`);
+        warnings.push(`${preferred} is not on PATH (or does not run): ${spec.runtime} runs with ${found.interpreter.name}${differs}.`);
       }
       launch = {
         family,
@@ -110,7 +112,7 @@ export function runFunction(spec: FunctionSpec, run: RunOptions): RunningInvocat
       };
     }
     const mismatch = versionWarning(spec.runtime, launch.interpreter.version);
-    if (mismatch) warnings.push(mismatch);
+    if (mismatch && !warnings.some((w) => w.includes(' is not on PATH '))) warnings.push(mismatch);
 
     if (stopBeforeStart !== undefined) {
       const now = Date.now();
@@ -130,6 +132,7 @@ export function runFunction(spec: FunctionSpec, run: RunOptions): RunningInvocat
         warnings,
       });
     }
+    run.onStarting?.(warnings);
     return new Promise<RunResult>((resolve) => {
       const invocation = new HandlerProcess(spec, run, launch, env, warnings, resolve, notStarted);
       stop = (grace) => invocation.terminate(grace);

@@ -40,6 +40,8 @@ export interface RunOptions {
   context?: Record<string, unknown>;
   /** Each log line as it is produced (before the log is capped). */
   onLine?(line: LogLine): void;
+  /** Right before the handler's process starts, with the warnings of the run so far (they come before its log). */
+  onStarting?(warnings: readonly string[]): void;
   /** The log keeps its last this-many bytes (default 1 MB). */
   logCapBytes?: number;
 }

@@ -66,7 +66,7 @@ export function readSmokeCheck(input: FunctionSmokeInput, settings: Pick<SmokeSe
   if (!isObject(smoke)) throw inputError(`${where} must be true or a mapping (event, eventPath, qualifier, timeout, expect).`);
   const known = new Set(['event', 'eventPath', 'qualifier', 'timeout', 'expect']);
   const unknown = Object.keys(smoke).filter((k) => !known.has(k));
-  if (unknown.length) throw inputError(`${where} has unknown key(s) ${unknown.join(', ')}: use event, eventPath, qualifier, timeout, expect.`);
+  if (unknown.length) throw inputError(`${where} has unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.join(', ')}: use event, eventPath, qualifier, timeout, expect.`);
   if (smoke.event !== undefined && smoke.eventPath !== undefined) throw inputError(`${where}: give event or eventPath, not both.`);
   let event = '{}';
   if (smoke.event !== undefined) event = JSON.stringify(smoke.event);
@@ -90,7 +90,7 @@ export function readSmokeCheck(input: FunctionSmokeInput, settings: Pick<SmokeSe
   const expect = smoke.expect ?? {};
   if (!isObject(expect)) throw inputError(`${where}.expect must be a mapping (success, contains, equals, maxDuration).`);
   const unknownExpect = Object.keys(expect).filter((k) => !['success', 'contains', 'equals', 'maxDuration'].includes(k));
-  if (unknownExpect.length) throw inputError(`${where}.expect has unknown key(s) ${unknownExpect.join(', ')}: use success, contains, equals, maxDuration.`);
+  if (unknownExpect.length) throw inputError(`${where}.expect has unknown ${unknownExpect.length === 1 ? 'key' : 'keys'} ${unknownExpect.join(', ')}: use success, contains, equals, maxDuration.`);
   if (expect.success !== undefined && typeof expect.success !== 'boolean') throw inputError(`${where}.expect.success must be true or false.`);
   if (expect.contains !== undefined && typeof expect.contains !== 'string') throw inputError(`${where}.expect.contains must be text.`);
   if (expect.maxDuration !== undefined && !(typeof expect.maxDuration === 'number' && expect.maxDuration > 0)) throw inputError(`${where}.expect.maxDuration must be a positive number of milliseconds.`);

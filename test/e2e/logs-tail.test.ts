@@ -146,11 +146,13 @@ test('every function at once: the history interleaved in start order and the tai
   assert.equal(history.code, 0, history.stderr);
   const headers = history.stdout.split('\n').filter((line) => first.some((id) => line.includes(`  RequestId: ${id}`)));
   assert.deepEqual(
-    headers.map((h) => [h.split(' | ')[0], / {2}RequestId: (\S+)/.exec(h)![1]]),
+    headers.map((h) => [h.split(/ +\| /)[0], / {2}RequestId: (\S+)/.exec(h)![1]]),
     [['api', first[0]], ['slow', first[1]], ['old', first[2]]],
   );
-  assert.ok(history.stdout.trim().split('\n').every((line) => /^(api|slow|old) \| /.test(line)), history.stdout);
-  assert.match(history.stdout, new RegExp(`^old \\| \\S+\\t${first[2]}\\tline 2 of 2$`, 'm'));
+  // Keys padded to the longest (slow), a blank line between requests.
+  assert.ok(history.stdout.trim().split('\n').every((line) => line === '' || /^(api |slow|old ) \| /.test(line)), history.stdout);
+  assert.match(history.stdout, new RegExp(`^old  \\| \\S+\\t${first[2]}\\tline 2 of 2$`, 'm'));
+  assert.equal(history.stdout.trim().split('\n\n').length, history.stdout.split('\n').filter((line) => / {2}RequestId: /.test(line)).length, 'one blank line between requests');
   assert.match(history.stderr, /tail-dev-old has no CLS topic: reading its logs with GetFunctionLogs, which the vendor has taken offline\. To read them from CLS, set functions\.old\.cls: /);
 
   emulator.reset();
@@ -161,7 +163,7 @@ test('every function at once: the history interleaved in start order and the tai
   const code = await tail.interrupt();
   assert.equal(code, 0, tail.stderr());
   const out = tail.lines.map((l) => l.text);
-  assert.ok(out.length > 0 && out.every((line) => /^(api|slow|old) \| /.test(line)), out.join('\n'));
+  assert.ok(out.length > 0 && out.every((line) => line === '' || /^(api |slow|old ) \| /.test(line)), out.join('\n'));
   const headersSeen = out.filter((line) => / {2}RequestId: /.test(line));
   assert.deepEqual(headersSeen.map((h) => / {2}RequestId: (\S+)/.exec(h)![1]).sort(), [...later].sort(), 'each once, none from before the tail');
   assert.ok(headersSeen.every((h) => /Status: succeeded$/.test(h)));

@@ -75,7 +75,7 @@ test('sls deploy runs every check and fails on the ones that do not answer as ex
   emulator.reset();
   const result = await run(dir, ['deploy']);
   assert.notEqual(result.code, 0);
-  assert.match(result.stdout, /^Error:\n3 of 6 smoke check\(s\) failed: thrower, wrongText, tooSlow\n/);
+  assert.match(result.stdout, /^Error:\n3 of 6 smoke checks failed: thrower, wrongText, tooSlow\n/);
   const out = result.stderr;
   assert.match(out, /hello +passed/);
   assert.match(out, /echo +passed/);
@@ -109,17 +109,17 @@ test('sls smoke -f runs one check without deploying; --no-smoke skips them', asy
   emulator.reset();
   const one = await run(dir, ['smoke', '-f', 'echo']);
   assert.equal(one.code, 0, one.stdout + one.stderr);
-  assert.match(one.stderr, /All 1 smoke check\(s\) passed/);
+  assert.match(one.stderr, /The smoke check passed/);
   assert.deepEqual([...new Set(emulator.requests.map((r) => r.params.FunctionName))], ['smoky-dev-echo']);
   emulator.reset();
   const skipped = await run(dir, ['deploy', '--no-smoke']);
   assert.equal(skipped.code, 0);
-  assert.match(skipped.stderr, /No changes: 7 function\(s\) match serverless\.yml, nothing was sent\./);
+  assert.match(skipped.stderr, /No changes to \S+ \(stage \w+, region [\w-]+\) in [\d.]+ m?s: 7 functions match serverless\.yml, nothing was sent/);
   assert.match(skipped.stderr, /Smoke checks skipped/);
   assert.deepEqual(emulator.requests.filter((r) => !/^(Get|List)/.test(r.action)), [], 'a deploy with nothing to change sends reads only, and no smoke check');
   const fnDeploy = await run(dir, ['deploy', 'function', '-f', 'thrower']);
   assert.notEqual(fnDeploy.code, 0);
-  assert.match(fnDeploy.stdout, /1 of 1 smoke check\(s\) failed: thrower/);
+  assert.match(fnDeploy.stdout, /1 of 1 smoke check failed: thrower/);
   const noCheck = await run(dir, ['smoke', '-f', 'noCheck']);
   assert.notEqual(noCheck.code, 0);
   assert.match(noCheck.stdout, /Function "noCheck" has no smoke check/);
@@ -131,7 +131,7 @@ test('failDeploy: false turns a failed check into a warning', async () => {
   assert.notEqual(result.code, 0, 'sls smoke itself still fails: it is a check, not a deploy');
   const deploy = await run(lenient, ['deploy', 'function', '-f', 'thrower']);
   assert.equal(deploy.code, 0, deploy.stdout);
-  assert.match(deploy.stderr, /1 of 1 smoke check\(s\) failed: thrower \(custom\.scf\.smoke\.failDeploy is false: the deploy stands\)/);
+  assert.match(deploy.stderr, /1 of 1 smoke check failed: thrower \(custom\.scf\.smoke\.failDeploy is false: the deploy stands\)/);
 });
 
 test('bad smoke configuration is one line and nothing is sent', async () => {
@@ -139,7 +139,7 @@ test('bad smoke configuration is one line and nothing is sent', async () => {
   // serverless 3 and osls 3 only warn)]
   const cases: Array<[string, RegExp, RegExp?]> = [
     ['    smoke:\n      expect: { maxDuration: fast }', /functions\.f\.smoke\.expect\.maxDuration must be a positive number of milliseconds/, /Configuration error at 'functions\.f\.smoke\.expect\.maxDuration'/],
-    ['    smoke:\n      expect: { contain: ok }', /functions\.f\.smoke\.expect has unknown key\(s\) contain/, /Configuration error at 'functions\.f\.smoke\.expect': unrecognized property 'contain'/],
+    ['    smoke:\n      expect: { contain: ok }', /functions\.f\.smoke\.expect has unknown key contain/, /Configuration error at 'functions\.f\.smoke\.expect': unrecognized property 'contain'/],
     ['    smoke:\n      eventPath: missing.json', /functions\.f\.smoke\.eventPath missing\.json does not exist/],
     ['    smoke:\n      event: {}\n      eventPath: x.json', /give event or eventPath, not both/],
   ];
@@ -163,7 +163,7 @@ test('the example service passes its own checks', async () => {
   try {
     const result = await sls(EXAMPLE, ['deploy'], example);
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stderr, /All 3 smoke check\(s\) passed/);
+    assert.match(result.stderr, /All 3 smoke checks passed/);
   } finally {
     await example.close();
   }
@@ -177,7 +177,7 @@ test('thirty functions at once: Invokes are not held to 20 a second, GetRequestS
   try {
     const result = await sls(many, ['smoke'], strict);
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stderr, /All 30 smoke check\(s\) passed/);
+    assert.match(result.stderr, /All 30 smoke checks passed/);
     const peak = strict.peakPerSecond('GetRequestStatus');
     assert.ok(peak <= 20, `peak ${peak}`);
     assert.ok(strict.peakPerSecond('Invoke') > 20, `Invokes went out at ${strict.peakPerSecond('Invoke')} a second: the limiter held them to another action's figure`);

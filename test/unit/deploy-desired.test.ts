@@ -40,7 +40,7 @@ const rules: Array<[string, Partial<DeployInput>, string | RegExp]> = [
   ['initTimeout 301', fn({ initTimeout: 301 }), 'functions.api.initTimeout must be a whole number of seconds from 1 to 300, not 301'],
   ['description too long', fn({ description: 'x'.repeat(1001) }), 'functions.api.description must be at most 1000 characters, not 1001'],
   ['description not a string', fn({ description: 5 }), 'functions.api.description must be a string, not 5'],
-  ['unknown runtime', fn({ runtime: 'nodejs99' }), /^functions\.api\.runtime must be one of SCF's runtimes \(.*Nodejs20\.15.*Python3\.12.*\), not "nodejs99"$/],
+  ['unknown runtime', fn({ runtime: 'nodejs99' }), /^functions\.api\.runtime must be one of SCF's runtimes \(.*Nodejs20\.15.*Python3\.12.*\), not "nodejs99" \(did you mean Nodejs8\.9\?\)$/],
   ['node handler without a function', fn({ handler: 'index' }), /^functions\.api\.handler must be file\.function, .*not "index"$/],
   ['node handler with a space', fn({ handler: 'my file.main' }), /^functions\.api\.handler must be file\.function/],
   ['go handler with a dot', fn({ runtime: 'Go1', handler: 'main.go' }), /^functions\.api\.handler must be the name of the Go executable \(e\.g\. main\).*not "main\.go"$/],

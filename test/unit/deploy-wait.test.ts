@@ -90,7 +90,7 @@ test('a deploy that failed in part: every failure, what the others did, the remo
       '2 functions failed to deploy:',
       'Deploying a failed.',
       'Deploying b failed.',
-      'The other 3 function(s) to change were deployed (listed above).',
+      'The other 3 functions to change were deployed (listed above).',
       'Not removed, as a function failed: s-dev-old (no longer in serverless.yml; the next successful sls deploy removes them).',
     ].join('\n'),
   );
