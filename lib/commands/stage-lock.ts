@@ -19,6 +19,8 @@ export interface LockRecord {
   bucket: string;
   key: string;
   waitedMs: number;
+  /** When this run took it (ISO 8601, this machine's clock). */
+  takenAt: string;
   /** The run whose lock this one took over (expired, or with --force-unlock). */
   tookOverFrom?: { holder: string; reason: 'expired' | 'force-unlock' };
 }
@@ -110,7 +112,7 @@ export async function lockStage(provider: TencentProvider, command: string, opti
   }
 
   const { lock, previous } = acquired;
-  const record: LockRecord = { bucket: settings.lockBucket, key: lock.key, waitedMs: acquired.waitedMs };
+  const record: LockRecord = { bucket: settings.lockBucket, key: lock.key, waitedMs: acquired.waitedMs, takenAt: new Date().toISOString() };
   if (options.force) {
     if (previous.status === 'free') log.notice(`--force-unlock: the deploy lock of ${what} was not held${previous.holder ? ` (last taken by ${described(previous)})` : ''}; this run holds it now.`);
     else {

@@ -58,7 +58,7 @@ export interface DeployReport {
   finishedAt: string;
   durationMs: number;
   timings: { lockWaitMs: number | null; readMs: number | null; applyMs: number | null; releaseMs: number | null; smokeMs: number | null };
-  lock: { bucket: string; key: string; waitedMs: number; tookOverFrom: { holder: string; reason: string } | null } | null;
+  lock: { bucket: string; key: string; waitedMs: number; takenAt: string; tookOverFrom: { holder: string; reason: string } | null } | null;
   functions: FunctionReport[];
   removed: Array<{ functionName: string; namespace: string; outcome: 'removed' | 'failed' }>;
 }

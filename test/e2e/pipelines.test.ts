@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
-import { newCredentials, serviceDir, sls, SLS, slsEnvironment, type SlsRun, type TestCredentials } from '../helpers';
+import { assertNoSecrets, newCredentials, serviceDir, sls, SLS, slsEnvironment, type SlsRun, type TestCredentials } from '../helpers';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 import { parseSecrets } from '../../lib/emulator/ssm/room';
 import { testIssuer } from '../oidc';
@@ -66,10 +66,10 @@ ${extra}functions:
 `;
 }
 
-/** `sls deploy` as a process of its own, to be killed; its output collected. */
-function startDeploy(dir: string, env: Record<string, string>): { child: ReturnType<typeof spawn>; done: Promise<SlsRun> } {
+/** `sls deploy` as a process of its own (to be watched, or killed); its output collected. */
+function startDeploy(dir: string, env: Record<string, string>, args: string[] = []): { child: ReturnType<typeof spawn>; done: Promise<SlsRun>; stderr(): string } {
   const { home, env: clean } = slsEnvironment(emulator, env);
-  const child = spawn(process.execPath, [SLS, 'deploy', '--no-smoke'], { cwd: dir, env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SLS, 'deploy', '--no-smoke', ...args], { cwd: dir, env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -77,10 +77,12 @@ function startDeploy(dir: string, env: Record<string, string>): { child: ReturnT
   const done = new Promise<SlsRun>((resolve) =>
     child.on('close', (code) => {
       fs.rmSync(home, { recursive: true, force: true });
-      resolve({ code: code ?? 1, stdout, stderr });
+      const run = { code: code ?? 1, stdout, stderr };
+      assertNoSecrets(run, emulator.credentials);
+      resolve(run);
     }),
   );
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
 /** The generations of the stage's lock in the bucket (the number of its newest). */
@@ -88,6 +90,9 @@ function newestGeneration(): number {
   const keys = [...emulator.core.cos.buckets.get(BUCKET)!.objects.keys()].filter((k) => k.startsWith('sls-tencent-scf/shop/dev/deploy-lock/'));
   return Math.max(0, ...keys.map((k) => Number(/(\d{10})\.json$/.exec(k)?.[1] ?? 0)));
 }
+
+/** A deploy has sent its first change (and now waits for the function to be Active again). */
+const changing = () => ['UpdateFunctionCode', 'UpdateFunctionConfiguration', 'CreateFunction'].some((action) => emulator.peakPerSecond(action) > 0);
 
 async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
@@ -100,15 +105,22 @@ async function until(what: string, check: () => boolean, ms = 60_000): Promise<v
 test('two deploys of one stage started together run one after the other: nothing of one falls inside the other', async () => {
   const dir = serviceDir(shopYml());
   emulator.reset();
-  const [a, b] = await Promise.all([sls(dir, ['deploy', '--no-smoke', '--json'], emulator, { MARK: 'a' }), sls(dir, ['deploy', '--no-smoke', '--json'], emulator, { MARK: 'b' })]);
+  // The first to take the lock is held in its first status wait until the other says it is waiting: the two
+  // overlap however slowly either starts.
+  emulator.core.setTransitionMs(60_000);
+  const runs = [startDeploy(dir, { MARK: 'a' }, ['--json']), startDeploy(dir, { MARK: 'b' }, ['--json'])];
+  await until('one deploy to wait for the other', () => runs.some((r) => r.stderr().includes('is held by')));
+  emulator.core.setTransitionMs(TRANSITION_MS);
+  emulator.core.settleTransitions();
+  const [a, b] = await Promise.all(runs.map((r) => r.done));
   assert.equal(a.code, 0, output(a));
   assert.equal(b.code, 0, output(b));
-  const runs = [a, b].map((r) => ({ run: r, report: JSON.parse(r.stdout) }));
-  const [first, second] = runs.sort((x, y) => Date.parse(x.report.finishedAt) - Date.parse(y.report.finishedAt));
+  const reports = [a, b].map((r) => ({ run: r, report: JSON.parse(r.stdout) }));
+  const [first, second] = reports.sort((x, y) => Date.parse(x.report.finishedAt) - Date.parse(y.report.finishedAt));
   assert.match(second.run.stderr, /The deploy lock of shop \(stage dev\) is held by \S+ on \S+ \(sls deploy, since [^)]*\): waiting up to 600 s for it/);
   assert.doesNotMatch(first.run.stderr, /is held by/);
   // The second took the lock only after the first had finished (its report written, its lock let go).
-  const secondLocked = Date.parse(second.report.startedAt) + second.report.lock.waitedMs;
+  const secondLocked = Date.parse(second.report.lock.takenAt);
   assert.ok(secondLocked >= Date.parse(first.report.finishedAt), `${new Date(secondLocked).toISOString()} is after ${first.report.finishedAt}`);
   // The emulator's request log: every request carrying a run's mark lies inside that run's window, and the marks
   // come in one block each.
@@ -120,7 +132,7 @@ test('two deploys of one stage started together run one after the other: nothing
   const firstMark = order[0];
   for (const r of marked) {
     const own = mark(r) === firstMark ? first : second;
-    const from = Date.parse(own.report.startedAt) + own.report.lock.waitedMs;
+    const from = Date.parse(own.report.lock.takenAt);
     assert.ok(r.at >= from - 5 && r.at <= Date.parse(own.report.finishedAt) + 5, `${r.action} of run ${mark(r)} at ${new Date(r.at).toISOString()} lies in its own window`);
   }
   const fn = await client.GetFunction({ FunctionName: 'shop-dev-api' });
@@ -137,7 +149,7 @@ test("a killed deploy's lock: --force-unlock takes it at once saying whose it wa
     const { child, done } = startDeploy(dir, { MARK: who, USER: who });
     await until('the deploy to take the lock', () => newestGeneration() > before);
     // A request is logged when it is answered; its arrival is counted at once.
-    await until('the deploy to reach UpdateFunctionConfiguration', () => emulator.peakPerSecond('UpdateFunctionConfiguration') > 0);
+    await until('the deploy to change a function', changing);
     child.kill('SIGKILL');
     await done;
     emulator.core.setTransitionMs(TRANSITION_MS);
@@ -176,7 +188,7 @@ test('the lock is let go when a deploy fails and when it is interrupted (Ctrl-C)
   emulator.reset();
   const { child, done } = startDeploy(dir, { MARK: 'interrupted' });
   await until('the deploy to take the lock', () => newestGeneration() > before);
-  await until('the deploy to reach UpdateFunctionConfiguration', () => emulator.peakPerSecond('UpdateFunctionConfiguration') > 0);
+  await until('the deploy to change a function', changing);
   child.kill('SIGINT');
   const interrupted = await done;
   emulator.core.setTransitionMs(TRANSITION_MS);

@@ -99,7 +99,7 @@ test('temporary keys sign for every service (SCF, Secrets Manager, STS itself, C
 test("our client acts as the role with nothing but a token, and asks STS again before the keys expire (a long deploy outlives them)", async () => {
   const endpoint = parseEndpoint(emulator.url);
   let token = issuer.token();
-  const spec = roleSpec(undefined, { TENCENTCLOUD_ROLE_ARN: role, TENCENTCLOUD_WEB_IDENTITY_TOKEN_FILE: '/token', TENCENTCLOUD_PROVIDER_ID: 'GitHub', TENCENTCLOUD_ROLE_SESSION_DURATION: '3' }, { sessionName: 'ci-run' })!;
+  const spec = roleSpec(undefined, { TENCENTCLOUD_ROLE_ARN: role, TENCENTCLOUD_WEB_IDENTITY_TOKEN_FILE: '/token', TENCENTCLOUD_PROVIDER_ID: 'GitHub', TENCENTCLOUD_ROLE_SESSION_DURATION: '4' }, { sessionName: 'ci-run' })!;
   const noKeys = () => {
     throw new Error('no keys here');
   };
@@ -108,8 +108,9 @@ test("our client acts as the role with nothing but a token, and asks STS again b
   emulator.reset();
   await clients.scf.listFunctions('default');
   token = issuer.token({ jti: 'second' });
-  // 2.5 s into a 3 s session: less than a fifth of its life left, so the next request asks again first.
-  await new Promise((r) => setTimeout(r, 2500));
+  // STS gives the expiry in whole seconds: the keys last 3 to 4 s, and they are asked for again once less than a
+  // fifth of that is left (0.6 to 0.8 s). 3.6 s in, that is so however the seconds fell.
+  await new Promise((r) => setTimeout(r, 3600));
   await clients.scf.listFunctions('default');
   assert.deepEqual(
     emulator.requests.map((r) => r.action),
