@@ -6,6 +6,8 @@ import { handlerProblems } from './config/handlers';
 import { type PluginIo, TencentProvider } from './provider';
 import { adjustCoreCommandSchema } from './cli-schema';
 import { configSchema } from './schema';
+import { Redactor, redactingIo } from './config/redact';
+import type { PipelineRun } from './commands/pipeline';
 import { duration as formatDuration } from './render/units';
 
 const namespaceOption = { usage: 'SCF namespace (default: from serverless.yml, else "default")', shortcut: 'n', type: 'string' };
@@ -17,11 +19,18 @@ const webOptions = {
   'http-path': { usage: 'Web functions: the path (and query) requested, e.g. /users?page=2 (default /)', type: 'string' },
   header: { usage: 'Web functions: a request header "Name: value" (repeatable)', type: 'multiple' },
 };
+const forceUnlockOption = { usage: "Take the stage's deploy lock over whoever holds it (it says whose it was)", type: 'boolean' };
+const concealOption = { usage: 'Hide function environment values (and resolved secrets, always hidden) in the output', type: 'boolean' };
+const jsonReportOption = { usage: 'Write the deploy report (per function: name, version, alias, code, triggers, URLs, smoke outcome, timings) as JSON on stdout', type: 'boolean' };
 
 class TencentScfPlugin {
   readonly provider: TencentProvider;
   readonly commands: Record<string, unknown>;
   readonly hooks: Record<string, () => Promise<void>>;
+  readonly configurationVariablesSources: Record<string, { resolve(variable: any): Promise<{ value: string | null }> }>;
+  /** Secrets resolved (and with --conceal environment values): nothing the plugin writes shows them. */
+  private readonly redactor = new Redactor();
+  private pipeline?: PipelineRun;
   /** When the command started: deploy, package and remove end with how long they took. */
   private readonly startedAt = Date.now();
   /** What the deploy did, for the line that ends it (after the smoke checks). */
@@ -32,9 +41,11 @@ class TencentScfPlugin {
   constructor(
     private readonly serverless: any,
     private readonly options: Record<string, any>,
-    io: PluginIo,
+    rawIo: PluginIo,
   ) {
+    const io = redactingIo(rawIo, this.redactor);
     this.provider = new TencentProvider(serverless, options, io);
+    this.configurationVariablesSources = { 'tencent-ssm': { resolve: (variable) => this.resolveSecret(variable) } };
     serverless.setProvider(TencentProvider.getProviderName(), this.provider);
     adjustCoreCommandSchema(serverless);
     // Core serverless keeps a service's `layers:` (and so packages them) for AWS only: for SCF too.
@@ -109,15 +120,20 @@ class TencentScfPlugin {
           namespace: namespaceOption,
           region: regionOption,
           json: { usage: 'The service as deployed, as one JSON document', type: 'boolean' },
+          conceal: concealOption,
         },
       },
-      remove: { options: { namespace: namespaceOption, region: regionOption } },
+      remove: { options: { namespace: namespaceOption, region: regionOption, 'force-unlock': forceUnlockOption } },
+      print: { options: { 'show-secrets': { usage: 'Show the values of ${tencent-ssm:...} secrets (hidden by default)', type: 'boolean' } } },
       package: { options: { region: regionOption } },
       deploy: {
         options: {
           smoke: { usage: 'Run the smoke checks after the deploy (default: on; --no-smoke skips them)', type: 'boolean' },
           namespace: { ...namespaceOption, usage: 'Deploy every function into this SCF namespace (wins over serverless.yml)' },
           region: regionOption,
+          'force-unlock': forceUnlockOption,
+          json: jsonReportOption,
+          conceal: concealOption,
         },
         commands: {
           function: {
@@ -125,6 +141,9 @@ class TencentScfPlugin {
               smoke: { usage: 'Run the function\'s smoke check after the deploy (default: on; --no-smoke skips it)', type: 'boolean' },
               namespace: { ...namespaceOption, usage: 'Deploy the function into this SCF namespace (wins over serverless.yml)' },
               region: regionOption,
+              'force-unlock': forceUnlockOption,
+              json: jsonReportOption,
+              conceal: concealOption,
             },
           },
           list: {
@@ -155,6 +174,7 @@ class TencentScfPlugin {
         options: {
           deployment: { usage: 'The deployment to go back to (sls deploy list shows them)', type: 'string' },
           region: regionOption,
+          'force-unlock': forceUnlockOption,
         },
       },
     };
@@ -211,8 +231,11 @@ class TencentScfPlugin {
       'deploy:deploy': () =>
         this.run(async () => {
           this.validateForDeploy();
-          const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
-          this.closing = await new DeployCommand(this.provider, this.options).deployService();
+          this.conceal();
+          await this.locked('sls deploy', this.provider.functionKeys(), async () => {
+            const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
+            this.closing = await new DeployCommand(this.provider, this.options).deployService();
+          });
         }),
       'deploy:function:packageFunction': () =>
         this.run(async () => {
@@ -229,8 +252,11 @@ class TencentScfPlugin {
         }),
       'deploy:function:deploy': () =>
         this.run(async () => {
-          const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
-          this.closing = await new DeployCommand(this.provider, this.options).deployFunction();
+          this.conceal();
+          await this.locked(`sls deploy function -f ${this.options.function}`, this.functionOption(), async () => {
+            const { DeployCommand } = require('./commands/deploy') as typeof import('./commands/deploy');
+            this.closing = await new DeployCommand(this.provider, this.options).deployFunction();
+          });
         }),
       'deploy:list:log': () =>
         this.run(async () => {
@@ -243,25 +269,97 @@ class TencentScfPlugin {
           await new MetricsCommand(this.provider, this.options as import('./commands/metrics').MetricsOptions).run();
         }),
       'rollback:rollback': () =>
-        this.run(async () => {
-          const { RollbackCommand } = require('./commands/deployments') as typeof import('./commands/deployments');
-          await new RollbackCommand(this.provider, this.options as { deployment?: string }).run();
-        }),
+        this.run(() =>
+          this.locked('sls rollback', undefined, async () => {
+            const { RollbackCommand } = require('./commands/deployments') as typeof import('./commands/deployments');
+            await new RollbackCommand(this.provider, this.options as { deployment?: string }).run();
+          }, true),
+        ),
       'remove:remove': () =>
-        this.run(() => {
-          const { RemoveCommand } = require('./commands/remove') as typeof import('./commands/remove');
-          return new RemoveCommand(this.provider, this.startedAt).run();
-        }),
+        this.run(() =>
+          this.locked('sls remove', undefined, () => {
+            const { RemoveCommand } = require('./commands/remove') as typeof import('./commands/remove');
+            return new RemoveCommand(this.provider, this.startedAt).run();
+          }, true),
+        ),
+      'before:print:print': async () => {
+        // serverless prints the resolved configuration: the secrets in it are shown as their variables, unless asked.
+        if (this.options['show-secrets'] || !this.redactor.size) return;
+        this.redactor.applyDeep(this.serverless.configurationInput);
+      },
       'info:info': () =>
         this.run(() => {
+          this.conceal();
           const { InfoCommand } = require('./commands/info') as typeof import('./commands/info');
           return new InfoCommand(this.provider, this.options).run();
         }),
       'smoke:smoke': () => this.smoke(this.functionOption(), 'command'),
-      'after:deploy:deploy': () => this.smoke(undefined, 'deploy').then(() => this.close()),
-      'after:deploy:function:deploy': () => this.smoke(this.functionOption(), 'deploy').then(() => this.close()),
+      'after:deploy:deploy': () => this.finishPipeline(() => this.smoke(undefined, 'deploy').then(() => this.close())),
+      'after:deploy:function:deploy': () => this.finishPipeline(() => this.smoke(this.functionOption(), 'deploy').then(() => this.close())),
     };
   }
+
+  /**
+   * Runs a command that changes the stage inside its pipeline run: the deploy lock taken first, the report
+   * recorded for `reportOn` functions. A failure ends the run at once (the report written, the lock let go); a
+   * success ends it here when `endHere`, else after the smoke checks (after:deploy:*).
+   */
+  private async locked(command: string, reportOn: string[] | undefined, body: () => Promise<void>, endHere = false): Promise<void> {
+    const { PipelineRun } = require('./commands/pipeline') as typeof import('./commands/pipeline');
+    this.pipeline = new PipelineRun(this.provider, this.options, this.redactor, command, reportOn);
+    try {
+      await this.pipeline.begin();
+      await body();
+    } catch (error) {
+      await this.pipeline.end(error);
+      throw error;
+    }
+    if (endHere) await this.pipeline.end();
+  }
+
+  /** The post-deploy step (smoke checks), then the end of the pipeline run the deploy began. */
+  private async finishPipeline(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      await this.pipeline?.end(error);
+      throw error;
+    }
+    await this.run(async () => this.pipeline?.end());
+  }
+
+  /** --conceal: every environment value of serverless.yml is hidden from the output from now on. */
+  private conceal(): void {
+    if (!this.options.conceal) return;
+    const service = this.serverless.service ?? {};
+    const envs = [service.provider?.environment, ...Object.values(service.functions ?? {}).map((fn: any) => fn?.environment)];
+    for (const env of envs) {
+      if (!env || typeof env !== 'object') continue;
+      for (const value of Object.values(env)) if (typeof value === 'string') this.redactor.add(value, '<concealed>');
+    }
+  }
+
+  /** `${tencent-ssm:NAME}`: the secret, read when serverless resolves the variable; its value hidden from every output. */
+  private async resolveSecret(variable: any): Promise<{ value: string | null }> {
+    const { ssmVariableSource, escapeVariableSyntax } = require('./config/ssm-variables') as typeof import('./config/ssm-variables');
+    this.secrets ??= ssmVariableSource({
+      redactor: this.redactor,
+      env: this.provider.env,
+      serviceDir: () => this.provider.serviceDir,
+      warn: (message) => this.provider.io.log.warning(message),
+      verbose: (message) => this.provider.io.log.verbose(message),
+    });
+    try {
+      const { value } = await this.secrets.resolve(variable);
+      // serverless reads variables in what a source gives back: `${` in a secret is escaped to stay as it is.
+      return { value: value === null ? null : escapeVariableSyntax(value) };
+    } catch (error) {
+      if (!isScfError(error)) throw error;
+      throw new this.serverless.classes.Error(this.redactor.apply(plainText(error.message)), 'TENCENT_SSM_VARIABLE');
+    }
+  }
+
+  private secrets?: ReturnType<typeof import('./config/ssm-variables').ssmVariableSource>;
 
   /** The line that ends a deploy: what it did and how long the whole command took (`Deployed x (…) in 4.1 s: …`). */
   private close(): void {
@@ -378,10 +476,10 @@ class TencentScfPlugin {
       if (isScfError(error)) {
         // serverless never shows a ServerlessError's stack: with --verbose, show where ours came from.
         const cause = error.context.cause as Error | undefined;
-        this.provider.io.log.verbose(plainText([error.stack, cause?.stack && `Caused by: ${cause.stack}`].filter(Boolean).join('\n')));
+        this.provider.io.log.verbose(this.redactor.apply(plainText([error.stack, cause?.stack && `Caused by: ${cause.stack}`].filter(Boolean).join('\n'))));
         const ServerlessError = this.serverless.classes.Error;
         // Every error quoting a server (a status, a runtime, a name read back) reaches the terminal neutralised.
-        throw new ServerlessError(plainText(error.message), error.code.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase());
+        throw new ServerlessError(this.redactor.apply(plainText(error.message)), error.code.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase());
       }
       throw error;
     }

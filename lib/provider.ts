@@ -1,8 +1,6 @@
 // The `tencent` provider serverless sees: resolves region, stage, namespaces, function names, endpoint and
 // credentials from the CLI options, serverless.yml and the environment, and hands out the one SCF client all
 // commands go through. The client module (and got) is loaded on first use, not at plugin start-up.
-import * as fs from 'fs';
-import * as os from 'os';
 import type { Credentials } from './config/credentials';
 import {
   type CommonOptions,
@@ -17,6 +15,7 @@ import {
   type ServiceConfig,
 } from './config/settings';
 import type { Clients } from './cloud/clients';
+import type { CredentialSource } from './cloud/transport';
 import type { ScfClient } from './cloud/scf';
 import type { FunctionTarget } from './cloud/types';
 
@@ -49,6 +48,8 @@ export class TencentProvider {
   private cachedClients?: Clients;
   /** Functions this run released (their new versions were smoke-checked then): the deploy's smoke checks skip them. */
   readonly released = new Set<string>();
+  /** What a deploy did, told as it goes (lib/deploy/report.ts): set when the run writes a report. */
+  recorder?: import('./deploy/report').DeployRecorder;
 
   constructor(
     readonly serverless: any,
@@ -96,23 +97,21 @@ export class TencentProvider {
   }
 
   resolveCredentials(): Credentials {
-    const { resolveCredentials } = require('./config/credentials') as typeof import('./config/credentials');
-    return resolveCredentials({
-      env: this.env,
-      homeDir: os.homedir(),
-      profile: this.providerConfig.profile,
-      legacyFile: this.providerConfig.credentials,
-      baseDir: this.serviceDir,
-      readFile: (file) => {
-        try {
-          return { text: fs.readFileSync(file, 'utf8'), mode: fs.statSync(file).mode };
-        } catch (error: any) {
-          if (error?.code === 'ENOENT' || error?.code === 'EISDIR' || error?.code === 'ENOTDIR') return undefined;
-          throw error;
-        }
-      },
-      warn: (message) => this.io.log.warning(message),
-    });
+    const { chainCredentials } = require('./config/access') as typeof import('./config/access');
+    return chainCredentials(this.providerConfig, this.access());
+  }
+
+  /**
+   * What requests are signed with: a role's temporary keys (provider.assumeRole, or a CI's role and web identity
+   * token in the environment), refreshed before they expire; else the credential chain's keys.
+   */
+  credentialSource(): Credentials | CredentialSource {
+    const { accountCredentials } = require('./config/access') as typeof import('./config/access');
+    return accountCredentials(this.providerConfig, this.access());
+  }
+
+  private access() {
+    return { env: this.env, serviceDir: this.serviceDir, region: this.getRegion(), warn: (m: string) => this.io.log.warning(m), verbose: (m: string) => this.io.log.verbose(m) };
   }
 
   /**
@@ -131,9 +130,11 @@ export class TencentProvider {
           tag: resolveServiceEndpoint('tag', this.providerConfig, this.env, scf),
           monitor: resolveServiceEndpoint('monitor', this.providerConfig, this.env, scf),
           cos: resolveServiceEndpoint('cos', this.providerConfig, this.env, scf),
+          sts: resolveServiceEndpoint('sts', this.providerConfig, this.env, scf),
+          ssm: resolveServiceEndpoint('ssm', this.providerConfig, this.env, scf),
         },
         region,
-        credentials: () => this.resolveCredentials(),
+        credentials: () => this.credentialSource(),
         legacyApi: this.providerConfig.legacyApi === true,
         debug: (message) => this.io.log.debug(message),
       });

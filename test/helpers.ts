@@ -149,6 +149,25 @@ export function sls(
   /** Another CLI than this run's (a test that compares serverless 3 with osls 4). */
   bin: string = SLS,
 ): Promise<SlsRun> {
+  const { home, env: clean } = slsEnvironment(emulator, env);
+  return new Promise((resolve) => {
+    const child = execFile(bin, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+      fs.rmSync(home, { recursive: true, force: true });
+      const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
+      const run = { code, stdout, stderr };
+      assertNoSecrets(run, { ...emulator.credentials, secretKey: clean.TENCENTCLOUD_SECRET_KEY ?? emulator.credentials.secretKey });
+      resolve(run);
+    });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
+  });
+}
+
+/**
+ * The clean, isolated environment an sls run gets (a home of its own, the emulator's endpoint and credentials,
+ * serverless's network features off), `env` on top (undefined removes a variable).
+ */
+export function slsEnvironment(emulator: { url: string; credentials: TestCredentials }, env: Record<string, string | undefined> = {}): { home: string; env: NodeJS.ProcessEnv } {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-home-'));
   const base: Record<string, string | undefined> = {
     PATH: process.env.PATH,
@@ -165,17 +184,7 @@ export function sls(
   };
   const clean = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
   linkExamples();
-  return new Promise((resolve) => {
-    const child = execFile(bin, args, { cwd, env: clean, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
-      fs.rmSync(home, { recursive: true, force: true });
-      const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
-      const run = { code, stdout, stderr };
-      assertNoSecrets(run, { ...emulator.credentials, secretKey: clean.TENCENTCLOUD_SECRET_KEY ?? emulator.credentials.secretKey });
-      resolve(run);
-    });
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(input);
-  });
+  return { home, env: clean };
 }
 
 /** Every text a run showed must be free of the secrets. */

@@ -19,7 +19,7 @@ export interface FieldSpec {
 export type Table = Record<string, FieldSpec>;
 
 export interface VendorAction {
-  service: 'scf' | 'cls' | 'tag' | 'monitor';
+  service: 'scf' | 'cls' | 'tag' | 'monitor' | 'sts' | 'ssm';
   version: string;
   action: string;
   source: { page: string; transcribedFrom: string };

@@ -19,16 +19,22 @@ export function shortBucketName(bucket: string): string {
   return bucket.replace(/-\d+$/, '');
 }
 
-/** `onProgress` is told the bytes sent so far and the total, about once a second (the SDK's own pace). */
-export async function uploadToCos(object: CosObject, file: string, credentials: Credentials, endpoint?: Endpoint, onProgress?: (loaded: number, total: number) => void): Promise<void> {
+/** The vendor's COS SDK, signing with `credentials`, pointed at `endpoint` (path-style when it is a loopback one). */
+export function cosSdk(credentials: Credentials, endpoint?: Endpoint, options: { timeoutMs?: number } = {}): import('cos-nodejs-sdk-v5') {
   const COS = require('cos-nodejs-sdk-v5') as typeof import('cos-nodejs-sdk-v5');
   const local = endpoint && isLoopback(endpoint.hostname);
-  const cos = new COS({
+  return new COS({
     SecretId: credentials.secretId,
     SecretKey: credentials.secretKey,
     SecurityToken: credentials.token,
+    ...(options.timeoutMs ? { Timeout: options.timeoutMs } : {}),
     ...(endpoint ? { Protocol: endpoint.protocol, Domain: local ? `${endpoint.host}/{Bucket}` : endpoint.host } : {}),
   });
+}
+
+/** `onProgress` is told the bytes sent so far and the total, about once a second (the SDK's own pace). */
+export async function uploadToCos(object: CosObject, file: string, credentials: Credentials, endpoint?: Endpoint, onProgress?: (loaded: number, total: number) => void): Promise<void> {
+  const cos = cosSdk(credentials, endpoint);
   const size = fs.statSync(file).size;
   await new Promise<void>((resolve, reject) => {
     const progress = onProgress ? { onProgress: (info: { loaded: number; total: number }) => onProgress(Number(info.loaded) || 0, Number(info.total) || size) } : {};

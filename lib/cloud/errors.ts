@@ -22,6 +22,8 @@ export interface ScfErrorContext {
   ambiguous?: boolean;
   /** Seconds the local clock is ahead of the server's (negative: behind), when known. */
   clockSkewSeconds?: number;
+  /** The HTTP status of a failed COS request. */
+  httpStatus?: number;
   cause?: unknown;
 }
 

@@ -2,7 +2,7 @@
 // action (the vendor's current API pages, SCF-API.md and CLS-LOGS.md §4), the search concurrency of a CLS topic,
 // and the byte limits of requests and replies.
 
-export type ServiceName = 'scf' | 'cls' | 'tag' | 'monitor';
+export type ServiceName = 'scf' | 'cls' | 'tag' | 'monitor' | 'sts' | 'ssm';
 
 /** Requests a second each action allows; an action not listed gets DEFAULT_RATE. */
 export const ACTION_RATES: Readonly<Record<ServiceName, Readonly<Record<string, number>>>> = {
@@ -37,6 +37,9 @@ export const ACTION_RATES: Readonly<Record<ServiceName, Readonly<Record<string, 
   tag: {},
   // The monitor FAQ gives 20 a second, its API page 50: the lower one.
   monitor: { GetMonitorData: 20 },
+  // STS states no figure (DEFAULT_RATE); Secrets Manager's GetSecretValue page gives 300 a second.
+  sts: {},
+  ssm: { GetSecretValue: 300 },
 };
 
 /**
@@ -80,8 +83,11 @@ export function actionRate(service: ServiceName, action: string): number {
  * (Invoke, Create*, Update*, Delete*, Publish*, Terminate*) is sent again only when it provably did not run.
  */
 export function isReadAction(action: string): boolean {
-  return /^(Get|List|Search|Describe)[A-Z]/.test(action);
+  return /^(Get|List|Search|Describe)[A-Z]/.test(action) || REPEATABLE_ACTIONS.has(action);
 }
+
+/** Actions that change nothing a second call would harm: asking STS again only issues another temporary key. */
+const REPEATABLE_ACTIONS = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity']);
 
 export const BYTE_LIMITS = {
   /** An API 3.0 request signed with TC3-HMAC-SHA256. */

@@ -33,10 +33,21 @@ export interface ServiceApi {
   endpoint: Endpoint;
 }
 
+/**
+ * Credentials that change while a command runs (a role's temporary keys, refreshed before they expire): asked
+ * for before every request.
+ */
+export interface CredentialSource {
+  get(): Promise<Credentials>;
+}
+
 export interface TransportConfig {
   region: string;
-  /** Resolved once, on the first request: a command that fails on its input never reads credentials. */
-  credentials: Credentials | (() => Credentials);
+  /**
+   * Resolved once, on the first request: a command that fails on its input never reads credentials. A
+   * CredentialSource (or a function answering one) is asked again before every request.
+   */
+  credentials: Credentials | CredentialSource | (() => Credentials | CredentialSource);
   legacySignatureMethod?: LegacySignatureMethod;
   /** Per request, unless the call says otherwise. */
   timeoutMs?: number;
@@ -60,6 +71,11 @@ export interface ApiCall {
   timeoutMs?: number;
   /** For error sentences. */
   target?: { functionName?: string; namespace?: string };
+  /**
+   * Sent with `Authorization: SKIP` and no credentials (STS AssumeRoleWithWebIdentity: the web identity token in
+   * the body is what proves who asks).
+   */
+  unsigned?: boolean;
 }
 
 export interface LegacyCall extends ApiCall {
@@ -71,7 +87,7 @@ export class Transport {
   readonly clock: Clock;
   private readonly limiter: RateLimiter;
   private readonly random: () => number;
-  private resolvedCredentials?: Credentials;
+  private resolvedCredentials?: Credentials | CredentialSource;
 
   constructor(readonly config: TransportConfig) {
     this.clock = config.clock ?? systemClock;
@@ -95,10 +111,10 @@ export class Transport {
 
   /** Rate limit, send, and retry where that is safe: any retryable failure for a read, only a provably unsent request otherwise. */
   private async execute(call: ApiCall, send: (credentials: Credentials) => Promise<Json>): Promise<Json> {
-    const credentials = this.getCredentials();
     const maxAttempts = this.config.maxAttempts ?? 5;
     const read = isReadAction(call.action);
     for (let attempt = 1; ; attempt++) {
+      const credentials = call.unsigned ? UNSIGNED : await this.credentials();
       const release = await this.limiter.acquire(`${call.api.service}:${call.action}`);
       const started = this.clock.now();
       let reply: Json;
@@ -119,17 +135,14 @@ export class Transport {
     }
   }
 
-  /** The credentials every call signs with (for the COS upload, which the vendor's COS SDK signs). */
-  credentials(): Credentials {
-    return this.getCredentials();
-  }
-
-  private getCredentials(): Credentials {
+  /** The credentials the next call signs with (also for COS, which the vendor's COS SDK signs). */
+  async credentials(): Promise<Credentials> {
     if (!this.resolvedCredentials) {
       const c = this.config.credentials;
       this.resolvedCredentials = typeof c === 'function' ? c() : c;
     }
-    return this.resolvedCredentials;
+    const resolved = this.resolvedCredentials;
+    return isCredentialSource(resolved) ? resolved.get() : resolved;
   }
 
   /** Exponential backoff with full jitter; throttling waits at least a fraction of the limiter's window. */
@@ -158,7 +171,7 @@ export class Transport {
     const { endpoint, version } = call.api;
     const body = JSON.stringify(dropEmpty(call.params));
     const timestamp = Math.floor(this.clock.now() / 1000);
-    const { authorization } = signTc3({
+    const { authorization } = call.unsigned ? { authorization: 'SKIP' } : signTc3({
       method: 'POST',
       host: endpoint.hostname,
       contentType: JSON_CONTENT_TYPE,
@@ -178,7 +191,7 @@ export class Transport {
       'X-TC-Timestamp': String(timestamp),
       'X-TC-RequestClient': CLIENT_NAME,
     };
-    if (credentials.token) headers['X-TC-Token'] = credentials.token;
+    if (credentials.token && !call.unsigned) headers['X-TC-Token'] = credentials.token;
     const response = await this.http(call, credentials, endpoint.origin + '/', headers, body);
     const parsed = this.parseJson(call, credentials, response);
     const reply = parsed?.Response;
@@ -301,6 +314,13 @@ export class Transport {
   private debug(message: string): void {
     this.config.debug?.(message);
   }
+}
+
+/** What an unsigned call carries instead of credentials: nothing to sign with, nothing to name in an error. */
+const UNSIGNED = Object.freeze({ secretId: '', secretKey: '', token: undefined, source: undefined, fields: undefined }) as unknown as Credentials;
+
+function isCredentialSource(value: Credentials | CredentialSource): value is CredentialSource {
+  return typeof (value as CredentialSource).get === 'function';
 }
 
 /** A reply that does not have the shape its action promises: an error naming the action, never a success. */

@@ -109,7 +109,7 @@ export class LayerPhase {
       const route = codeRoute(artifact, cos);
       if (!route.inline) {
         onProgress(`uploading layer ${layer.name} to COS bucket ${cos!.bucket}`);
-        await uploadToCos({ bucket: cos!.bucket, region: cos!.region, key: route.key }, artifact.file, clients.transport.credentials(), clients.cosEndpoint);
+        await uploadToCos({ bucket: cos!.bucket, region: cos!.region, key: route.key }, artifact.file, await clients.transport.credentials(), clients.cosEndpoint);
       }
       onProgress(`publishing layer ${layer.name}`);
       const version = await clients.scf.publishLayerVersion(

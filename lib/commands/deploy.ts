@@ -321,6 +321,7 @@ export class DeployCommand {
     } finally {
       reading.remove();
     }
+    provider.recorder?.planned(plans, removals, (key) => (configOnly ? undefined : artifacts.get(key)?.sha256));
 
     const changing = plans.filter((p) => p.steps.length);
     // Releases owed although nothing is published: a release cut short, a deploy stopped before its release.
@@ -353,6 +354,7 @@ export class DeployCommand {
     const packageBytes = new ByteBudget(PACKAGE_BYTES_IN_FLIGHT);
 
     const deployment = deploymentId(Date.now());
+    if (provider.recorder) provider.recorder.deployment = deployment;
     const runner = new PlanRunner({
       versionDescription: desired.settings.publish || functions.some((f) => f.strategy) ? versionDescription(deployment, serviceCommit(this.provider.serviceDir)) : undefined,
       deployment,
@@ -401,10 +403,13 @@ export class DeployCommand {
       // Every function at once: the per-action rates pace them, the status waits share GetFunction's.
       await eachLimited(changing, changing.length, async (plan) => {
         underway.add(plan.key);
+        const started = Date.now();
         try {
           await runner.run(plan);
+          provider.recorder?.applied(plan.key, Date.now() - started);
         } catch (error) {
           if (!(error instanceof ScfError)) throw error;
+          provider.recorder?.applied(plan.key, Date.now() - started, error);
           failures.push(error);
           failed.add(plan.key);
         }
@@ -416,6 +421,7 @@ export class DeployCommand {
           this.line(removal.functionName, 'removing (no longer in serverless.yml)');
           try {
             await runner.remove(removal);
+            provider.recorder?.removed(removal.functionName, removal.namespace, true);
           } catch (error) {
             if (!(error instanceof ScfError)) throw error;
             failures.push(error);
@@ -428,6 +434,7 @@ export class DeployCommand {
       stopWatching();
       this.lines?.removeAll();
     }
+    provider.recorder?.published(runner.published, (key) => (functions.find((f) => f.key === key)?.strategy ? releaseAlias(desired.settings) : desired.settings.alias));
     const heading = `${failures.length ? 'Deployed only in part' : 'Deployed'} ${desired.service} (stage ${desired.stage}, region ${desired.region}):`;
     const succeeded = plans.filter((p) => !failed.has(p.key));
     const removed = removals.filter((r) => !failed.has(r.functionName));
@@ -522,7 +529,7 @@ export class DeployCommand {
       if (!tty) log.notice(`Uploading ${what}`);
       const started = Date.now();
       try {
-        await uploadToCos({ bucket: cos!.bucket, region: cos!.region, key: route.key }, file, clients.transport.credentials(), clients.cosEndpoint, (loaded, total) =>
+        await uploadToCos({ bucket: cos!.bucket, region: cos!.region, key: route.key }, file, await clients.transport.credentials(), clients.cosEndpoint, (loaded, total) =>
           progress?.update(`Uploading ${key}'s package to COS bucket ${cos!.bucket}: ${byteSize(loaded)} of ${byteSize(total)}, ${rate(loaded, Date.now() - started)}`),
         );
       } finally {

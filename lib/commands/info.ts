@@ -37,6 +37,8 @@ export function releasesText(versions: readonly string[], aliases: ReadonlyArray
 
 export interface InfoOptions {
   json?: boolean;
+  /** Environment values shown as <concealed> (resolved secrets are hidden always). */
+  conceal?: boolean;
 }
 
 /**
@@ -101,6 +103,7 @@ export class InfoCommand {
         timeout: info?.timeout ?? null,
         modTime: info?.modTime ? isoTime(info.modTime) : null,
         triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier, ...(t.type === 'http' ? { url: functionUrl(t.desc) ?? null } : {}) })),
+        environment: info ? Object.fromEntries(Object.entries(info.environment ?? {}).map(([k, v]) => [k, this.options.conceal ? '<concealed>' : v])) : null,
         versions: releases.get(key)?.versions ?? [],
         aliases: releases.get(key)?.aliases ?? [],
       };
@@ -125,6 +128,11 @@ export class InfoCommand {
     if (released.length) {
       lines.push('', 'Versions and aliases:');
       for (const f of released) lines.push(plainText(`  ${f.key}: ${releasesText(f.versions, f.aliases)}`));
+    }
+    const withEnv = functions.filter((f) => f.environment && Object.keys(f.environment).length);
+    if (withEnv.length) {
+      lines.push('', 'Environment:');
+      for (const f of withEnv) lines.push(plainText(`  ${f.key}: ${Object.entries(f.environment!).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(', ')}`).replace(/[\r\n]+/g, ' '));
     }
     if (strays.length) lines.push('', `Deployed by this service and stage but no longer in serverless.yml (the next sls deploy removes them): ${strays.map((f) => plainText(f.functionName)).join(', ')}`);
     provider.io.writeText(lines.join('\n'));

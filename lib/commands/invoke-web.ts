@@ -93,7 +93,7 @@ export async function invokeWebFunction(provider: TencentProvider, options: WebI
   } catch {
     // no auth known: sent unsigned
   }
-  const headers = desc.AuthType === 'CAM' ? { ...request.headers, ...signRequest(request, url.host, clients.transport.credentials()) } : request.headers;
+  const headers = desc.AuthType === 'CAM' ? { ...request.headers, ...signRequest(request, url.host, await clients.transport.credentials()) } : request.headers;
   provider.io.log.notice(`${request.method} ${url.origin}${request.path}`);
   let response: WebResponse;
   try {

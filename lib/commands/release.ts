@@ -9,6 +9,7 @@ import type { Progress, TencentProvider } from '../provider';
 import { type ReleaseOutcome, releaseAll, type ReleaseTarget } from '../deploy/release';
 import { parseAliasDescription, parseVersionDescription } from '../deploy/strategy';
 import type { SmokeResult } from '../smoke/run';
+import { exitInterrupted } from './interrupt';
 
 /** The service's git commit, when it is in a git checkout (or the CI system names it). */
 export function serviceCommit(serviceDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -70,7 +71,7 @@ export class ReleasePhase {
     const controller = new AbortController();
     let interrupts = 0;
     const onSignal = () => {
-      if (++interrupts > 1) process.exit(130);
+      if (++interrupts > 1) void exitInterrupted();
       log.warning('Interrupted: every alias goes back to the version it served before this release (Ctrl-C again to stop at once).');
       controller.abort();
     };
@@ -94,7 +95,11 @@ export class ReleasePhase {
       ...outcomes.map(outcomeLine),
     ];
     log.notice(['Released:', ...lines.map((l) => `  ${l}`)].join('\n'));
-    if (controller.signal.aborted) process.exit(130);
+    this.provider.recorder?.released(
+      outcomes,
+      entries.filter((e) => failedSmoke.has(e.key)).map((e) => ({ key: e.key, version: e.version, alias: e.alias, reason: `its smoke check failed: ${failedSmoke.get(e.key)!.reason}` })),
+    );
+    if (controller.signal.aborted) await exitInterrupted();
     const bad = outcomes.filter((o) => o.result !== 'promoted');
     if (bad.length || failedSmoke.size) {
       const names = [...failedSmoke.keys(), ...bad.map((o) => o.key)];

@@ -124,6 +124,7 @@ export class SmokeCommand {
 
     log.notice(formatSmokeSummary(results));
     this.writeJunit(settings.junit, results);
+    provider.recorder?.smoked(results, new Map(checks.filter((c) => c.target.qualifier).map((c) => [c.key, c.target.qualifier!])));
     const failed = results.filter((r) => !r.passed);
     if (!failed.length) log.notice(results.length === 1 ? 'The smoke check passed' : `All ${results.length} smoke checks passed`);
     else await this.showLogs(failed, checks, started);

@@ -21,6 +21,10 @@ export interface ProviderConfig {
   monitorEndpoint?: string;
   tagEndpoint?: string;
   cosEndpoint?: string;
+  stsEndpoint?: string;
+  ssmEndpoint?: string;
+  /** A role to act as (lib/config/assume-role.ts): its ARN, or a map with roleArn and more. */
+  assumeRole?: unknown;
   /** COS bucket (`<name>-<appid>`) for packages too large to send inline. */
   deploymentBucket?: string;
   legacyApi?: boolean;
@@ -168,6 +172,8 @@ const SERVICE_ENDPOINTS = {
   tag: { setting: 'tagEndpoint', env: 'TENCENTCLOUD_TAG_ENDPOINT', host: 'https://tag.tencentcloudapi.com' },
   monitor: { setting: 'monitorEndpoint', env: 'TENCENTCLOUD_MONITOR_ENDPOINT', host: 'https://monitor.tencentcloudapi.com' },
   cos: { setting: 'cosEndpoint', env: 'TENCENTCLOUD_COS_ENDPOINT', host: undefined },
+  sts: { setting: 'stsEndpoint', env: 'TENCENTCLOUD_STS_ENDPOINT', host: 'https://sts.tencentcloudapi.com' },
+  ssm: { setting: 'ssmEndpoint', env: 'TENCENTCLOUD_SSM_ENDPOINT', host: 'https://ssm.tencentcloudapi.com' },
 } as const;
 
 /**

@@ -5,6 +5,7 @@
 import { RESERVED_ENV_PREFIXES, SCF_RUNTIMES, SYSTEM_TAG_KEY } from '../cloud/scf-rules';
 import type { FunctionConfiguration, LayerRef, TriggerSpec, VpcConfig } from '../cloud/types';
 import { booleanValue, has, isPlainObject, Problems, show, wholeNumber } from './problems';
+import { PIPELINE_DEPLOY_KEYS } from './pipeline-settings';
 import { keepVersionsOf, type Strategy, strategyOf } from './strategy';
 import { type DesiredLayer, desiredLayers, type LayerBinding, layerBindings } from './layers';
 import { type FunctionSettings, functionSettings, webSocketOf } from './settings';
@@ -515,8 +516,9 @@ function deploySettings(value: unknown, problems: Problems): DeploySettings {
     problems.add(where, `must be a map of timeout, publish and alias, not ${show(value)}`);
     return settings;
   }
+  const known = ['timeout', 'publish', 'alias', 'strategy', 'keepVersions', ...PIPELINE_DEPLOY_KEYS];
   for (const key of Object.keys(value)) {
-    if (!['timeout', 'publish', 'alias', 'strategy', 'keepVersions'].includes(key)) problems.add(`${where}.${key}`, 'is not a deploy setting: use timeout, publish, alias, strategy and keepVersions');
+    if (!known.includes(key)) problems.add(`${where}.${key}`, `is not a deploy setting: use ${known.slice(0, -1).join(', ')} and ${known[known.length - 1]}`);
   }
   if (has(value, 'timeout')) {
     const timeout = typeof value.timeout === 'number' ? value.timeout : wholeNumber(value.timeout);

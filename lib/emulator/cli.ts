@@ -12,12 +12,16 @@ import { loadService } from './service-file';
 import { SERVER_ERROR_CODE, THROTTLE_CODE } from './http/faults';
 import { type Faults, startEmulator } from './http/server';
 import { resetStateDir } from './store/state-dir';
+import { readSecretsFile } from './ssm/room';
+import type { StsOptions } from './sts/room';
+import { type IdentityProvider, readJwks } from './sts/jwt';
 
 const USAGE = `Usage: scf-emulator [options]       serve a local Tencent Cloud account on 127.0.0.1
        scf-emulator --reset DIR     delete an emulator's state directory (its code is read-only)
        scf-emulator --help | --version
   A local Tencent Cloud account: SCF (functions, invocations, logs, async events, deployments, timer
-  triggers, weighted aliases), CLS (SearchLog), Cloud Monitor metrics and COS objects, as strict as the cloud.
+  triggers, weighted aliases), CLS (SearchLog), Cloud Monitor metrics, COS objects, STS (temporary keys for
+  roles) and Secrets Manager, as strict as the cloud.
 Options:
   --service DIR          start with this service's functions and their timer triggers (its serverless.yml,
                          or .yaml, .json, .js, .ts as serverless finds them)    default: an empty account
@@ -44,7 +48,16 @@ Options:
   --fail-deploy GLOB     creates and updates of functions named GLOB (* and ?) land in CreateFailed or
                          UpdateFailed (repeatable)
   --cos-bucket NAME      start with this COS bucket, <name>-<appid> (repeatable): the bucket a service's
-                         provider.deploymentBucket names, for packages too large to send inline
+                         provider.deploymentBucket names, for packages too large to send inline (and the deploy lock)
+  --secrets-file FILE    Secrets Manager serves these secrets (GetSecretValue): a JSON object of
+                         "name": "value" or "name": {"versions": {"v1": "...", "v2": "..."}}; only its owner may read it
+STS (temporary keys for roles; they sign requests to every service here until they expire):
+  --oidc-provider NAME=ISSUER   AssumeRoleWithWebIdentity accepts tokens issued by ISSUER under ProviderId NAME
+                         (repeatable), e.g. OIDC=https://token.actions.githubusercontent.com
+  --oidc-audience AUD    tokens must be for this audience (repeatable)              default: any
+  --oidc-jwks FILE       the issuer's public keys ({"keys": [JWK...]}): signatures are checked against them
+                         (without it they are not: the emulator cannot fetch an issuer's keys)
+  --role NAME            only these role names exist (repeatable)                 default: every role of the account
 Fault injection (rates are shares, 0 to 1):
   --throttle-rate R      answer RequestLimitExceeded (--throttle-code: or one of its kinds, e.g.
                          RequestLimitExceeded.UinLimitExceeded)
@@ -129,6 +142,11 @@ const OPTIONS = {
   'transition-ms': { type: 'string' },
   'fail-deploy': { type: 'string', multiple: true },
   'cos-bucket': { type: 'string', multiple: true },
+  'secrets-file': { type: 'string' },
+  'oidc-provider': { type: 'string', multiple: true },
+  'oidc-audience': { type: 'string', multiple: true },
+  'oidc-jwks': { type: 'string' },
+  role: { type: 'string', multiple: true },
   stage: { type: 'string' },
   region: { type: 'string' },
   port: { type: 'string', default: '9000' },
@@ -202,6 +220,29 @@ function credentials(values: ReturnType<typeof parse>): ChosenCredentials {
   return { secretId: 'AKIDemulator' + randomBytes(12).toString('hex'), secretKey: randomBytes(24).toString('base64url'), source: 'new' };
 }
 
+/** STS's identity providers and roles, from --oidc-provider, --oidc-audience, --oidc-jwks and --role. */
+function stsOptions(values: ReturnType<typeof parse>): StsOptions {
+  const providers = (values['oidc-provider'] ?? []).map((spec) => {
+    const eq = spec.indexOf('=');
+    const name = spec.slice(0, eq).trim();
+    const issuer = spec.slice(eq + 1).trim();
+    if (eq <= 0 || !/^[\w.-]{1,128}$/.test(name) || !/^https:\/\/\S+$/.test(issuer)) throw new UsageError(`--oidc-provider must be NAME=ISSUER (an https URL), like OIDC=https://token.actions.githubusercontent.com, not "${spec}"`);
+    return { name, issuer, audiences: values['oidc-audience'] ?? [], keys: new Map() } as IdentityProvider;
+  });
+  if (values['oidc-jwks'] !== undefined) {
+    if (!providers.length) throw new UsageError('--oidc-jwks goes with --oidc-provider');
+    let keys;
+    try {
+      keys = readJwks(values['oidc-jwks']);
+    } catch (error) {
+      throw new UsageError(`--oidc-jwks: ${(error as Error).message}`);
+    }
+    for (const provider of providers) provider.keys = keys;
+  }
+  if (values['oidc-audience'] && !providers.length) throw new UsageError('--oidc-audience goes with --oidc-provider');
+  return { providers, roles: values.role };
+}
+
 /** A path as one shell word. */
 function shellQuote(text: string): string {
   return /^[A-Za-z0-9_./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
@@ -247,6 +288,13 @@ async function main(): Promise<void> {
     seed: count(values.seed, 'seed'),
   };
   const chosen = credentials(values);
+  const sts = stsOptions(values);
+  let secrets;
+  try {
+    secrets = values['secrets-file'] === undefined ? undefined : readSecretsFile(values['secrets-file']);
+  } catch (error) {
+    throw new UsageError(`--secrets-file: ${(error as Error).message}`);
+  }
   const region = resolveRegion({ region: values.region }, { region: service?.region }, {});
   const listenPort = port(values.port ?? '9000');
   const trace = values.verbose ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
@@ -255,6 +303,8 @@ async function main(): Promise<void> {
     emulator = await startEmulator({
       service,
       credentials: { secretId: chosen.secretId, secretKey: chosen.secretKey, token: chosen.token },
+      sts,
+      secrets,
       port: listenPort,
       urlPort: values['url-port'] === undefined ? 0 : port(values['url-port']),
       region,
@@ -299,6 +349,10 @@ async function main(): Promise<void> {
   const { appId, uin } = core.account.identity;
   process.stdout.write(`SCF emulator listening on ${emulator.url} (${what}, region ${region}, appid ${appId}, uin ${uin}: ${names || 'no functions'})\n`);
   if (core.armedTimers) process.stdout.write(`Timer triggers armed: ${core.armedTimers}\n`);
+  for (const provider of sts.providers ?? []) {
+    process.stdout.write(`STS: identity provider ${provider.name} (issuer ${provider.issuer}${provider.audiences.length ? `, audience ${provider.audiences.join(' or ')}` : ''}; ${provider.keys.size ? 'signatures checked' : 'signatures NOT checked: give --oidc-jwks'})\n`);
+  }
+  if (secrets) process.stdout.write(`Secrets Manager: ${secrets.length} secret(s)\n`);
   // A kept account's URLs are served again a moment after start (each says so on stderr as it opens).
   process.stdout.write(`Point the plugin (or any Tencent Cloud SDK) at it, in the shell you run sls in:\n`);
   process.stdout.write(`  export TENCENTCLOUD_SCF_ENDPOINT=${emulator.url}\n`);

@@ -13,7 +13,7 @@ export function formatSmokeSummary(results: SmokeResult[]): string {
   return lines.join('\n');
 }
 
-function xml(text: string): string {
+export function xml(text: string): string {
   return text
     .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/g, '')
     .replace(/&/g, '&amp;')

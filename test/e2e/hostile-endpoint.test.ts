@@ -8,6 +8,7 @@ import type { AddressInfo } from 'net';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { newCredentials, serviceDir, sls, type SlsRun, type TestCredentials } from '../helpers';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
+import { parseSecrets } from '../../lib/emulator/ssm/room';
 
 const ScfSdkClient = (scf as any).v20180416.Client;
 /** A window title, a screen clear, a colour, a bell and a carriage return. */
@@ -15,6 +16,8 @@ const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u001b[31m\u0007\r';
 /** Control characters a terminal acts on (newline and tab are text). */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 /** Reply fields whose strings the proxy poisons. */
+/** A secret (a quote in it: it also appears JSON-escaped) the proxy quotes back in the error of a CreateFunction. */
+const LEAKED = 'leak"me-7f3a9c';
 const POISONED = new Set(['Runtime', 'ModTime', 'AddTime', 'Status', 'FunctionRequestId', 'InvokeRequestId', 'StartTime', 'EndTime', 'InvokeType', 'RequestId', 'Handler']);
 
 let emulator: RunningEmulator & { credentials: TestCredentials };
@@ -39,11 +42,18 @@ function poison(value: unknown, key: string, action: string): unknown {
 
 before(async () => {
   const credentials = newCredentials();
-  emulator = Object.assign(await startEmulator({ credentials, behaviour: { transitionMs: 0 } }), { credentials });
+  emulator = Object.assign(await startEmulator({ credentials, behaviour: { transitionMs: 0 }, secrets: parseSecrets({ 'hostile-key': LEAKED }, 'the test') }), { credentials });
   proxy = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
+      const sent = Buffer.concat(chunks).toString('utf8');
+      if (req.headers['x-tc-action'] === 'CreateFunction' && sent.includes('LEAKY')) {
+        // An endpoint that quotes the request back in its error: environment values and all.
+        const refusal = Buffer.from(JSON.stringify({ Response: { Error: { Code: 'InvalidParameterValue.Environment', Message: `refused ${sent.slice(0, 2000)}` }, RequestId: 'r-1' } }));
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': refusal.length });
+        return void res.end(refusal);
+      }
       const forward = http.request({ host: '127.0.0.1', port: emulator.port, method: req.method, path: req.url, headers: req.headers }, (reply) => {
         const parts: Buffer[] = [];
         reply.on('data', (c) => parts.push(c));
@@ -126,4 +136,17 @@ test('sls events: the table carries no control sequences; --json keeps them esca
   clean(json);
   const event = JSON.parse(json.stdout.trim().split('\n')[0]);
   assert.ok(Object.values(event).some((v) => typeof v === 'string' && v.endsWith(EVIL)), json.stdout);
+});
+
+test('an endpoint that quotes a ${tencent-ssm:} secret back in an error: the error, its verbose stack and the report show it hidden', async () => {
+  const leaky = serviceDir(
+    `service: leaky\nprovider:\n  name: tencent\n  environment:\n    LEAKY: \${tencent-ssm:hostile-key}\nplugins:\n  - __PLUGIN__\ncustom:\n  scf:\n    deploy:\n      lock: false\nfunctions:\n  hello:\n    handler: index.hello\n`,
+  );
+  const deployed = await sls(leaky, ['deploy', '--no-smoke', '--json', '--verbose'], hostile);
+  assert.notEqual(deployed.code, 0, output(deployed));
+  assert.match(deployed.stderr, /refused .*<secret \$\{tencent-ssm:hostile-key\}>/, 'the error is shown, the secret in it hidden');
+  const escaped = JSON.stringify(LEAKED).slice(1, -1);
+  for (const text of [deployed.stdout, deployed.stderr]) assert.ok(!text.includes(LEAKED) && !text.includes(escaped), output(deployed));
+  // The report is the first line of stdout: serverless writes its error after it.
+  assert.equal(JSON.parse(deployed.stdout.split('\n')[0]).outcome, 'failed');
 });

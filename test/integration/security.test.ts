@@ -524,3 +524,19 @@ test('terminal control sequences from the server are stripped from error message
     await server.close();
   }
 });
+
+test('Authorization: SKIP opens STS AssumeRoleWithWebIdentity alone; its body names no prototype, keeps its time window, and the log keeps no token', async () => {
+  const unsigned = (action: string, version: string, body: string, timestamp = Math.floor(Date.now() / 1000)) =>
+    raw({ method: 'POST', headers: { 'Content-Type': JSON_CONTENT_TYPE, Authorization: 'SKIP', 'X-TC-Action': action, 'X-TC-Version': version, 'X-TC-Region': 'ap-guangzhou', 'X-TC-Timestamp': timestamp }, body });
+  assert.equal(apiError(await unsigned('Invoke', '2018-04-16', '{"FunctionName":"hello-dev-hello"}')), 'AuthFailure.InvalidAuthorization');
+  assert.equal(apiError(await unsigned('AssumeRole', '2018-08-13', '{}')), 'AuthFailure.InvalidAuthorization');
+  assert.equal(apiError(await unsigned('ModifyResourceTags', '2018-08-13', '{}')), 'AuthFailure.InvalidAuthorization', 'the Tag API shares the version');
+  assert.equal(apiError(await unsigned('AssumeRoleWithWebIdentity', '2018-08-13', '{"__proto__":{"RoleArn":"x"}}')), 'InvalidParameter');
+  assert.equal(apiError(await unsigned('AssumeRoleWithWebIdentity', '2018-08-13', '{}', Math.floor(Date.now() / 1000) - 3600)), 'AuthFailure.SignatureExpire');
+  const token = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2VjcmV0LXNpZ25hdHVyZQ';
+  const reply = await unsigned('AssumeRoleWithWebIdentity', '2018-08-13', JSON.stringify({ ProviderId: 'OIDC', WebIdentityToken: token, RoleArn: 'qcs::cam::uin/1:roleName/r', RoleSessionName: 'ci' }));
+  assert.equal(apiError(reply), 'InvalidParameter.ParamError', 'this emulator has no identity provider');
+  const logged = await raw({ path: '/__emulator/requests', headers: { 'X-Emulator-Token': emulator.controlToken } });
+  assert.ok(!logged.body.includes(token), 'the request log keeps no web identity token');
+  assert.match(logged.body, /"WebIdentityToken":"<token: \d+ characters>"/);
+});

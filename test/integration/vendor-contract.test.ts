@@ -17,6 +17,8 @@ import { parseEndpoint } from '../../lib/config/settings';
 import { TagClient } from '../../lib/cloud/tag';
 import { listPageSize } from '../../lib/cloud/limits';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
+import { parseSecrets } from '../../lib/emulator/ssm/room';
+import { testIssuer } from '../oidc';
 
 const ACTIONS = vendorActions();
 const CREDENTIALS = new Credentials('AKIDcontract', 'contract-secret', undefined, 'the test');
@@ -89,6 +91,24 @@ const READERS: Record<string, (c: Clients, reply: any) => Promise<void>> = {
   DeleteProvisionedConcurrencyConfig: (c) => c.scf.deleteProvisionedConcurrency(FN, '1'),
   UpdateFunctionEventInvokeConfig: (c) => c.scf.updateAsyncInvokeConfig(FN, { retries: 1, msgTtl: 3600 }),
   GetFunctionEventInvokeConfig: async (c, r) => assert.deepEqual(await c.scf.getAsyncInvokeConfig(FN), { retries: r.AsyncTriggerConfig.RetryConfig[0].RetryNum, msgTtl: r.AsyncTriggerConfig.MsgTTL }),
+  AssumeRoleWithWebIdentity: async (c, r) => {
+    const keys = await c.sts.assumeRoleWithWebIdentity({ providerId: 'OIDC', webIdentityToken: 'x.y.z', roleArn: 'qcs::cam::uin/1:roleName/r', sessionName: 'ci' }, 'the test');
+    assert.deepEqual([keys.credentials.secretId, keys.credentials.secretKey, keys.credentials.token, keys.expiresAt], [r.Credentials.TmpSecretId, r.Credentials.TmpSecretKey, r.Credentials.Token, r.ExpiredTime * 1000]);
+  },
+  AssumeRole: async (c, r) => {
+    const keys = await c.sts.assumeRole({ roleArn: 'qcs::cam::uin/1:roleName/r', sessionName: 'ci' }, 'the test');
+    assert.deepEqual([keys.credentials.secretId, keys.credentials.token, keys.expiresAt], [r.Credentials.TmpSecretId, r.Credentials.Token, r.ExpiredTime * 1000]);
+  },
+  GetCallerIdentity: async (c, r) => assert.deepEqual(await c.sts.getCallerIdentity(), { arn: r.Arn, accountId: r.AccountId, userId: r.UserId, principalId: r.PrincipalId, type: r.Type }),
+  GetSecretValue: async (c, r) => {
+    const secret = await c.ssm.getSecretValue(r.SecretName, r.VersionId);
+    assert.deepEqual([secret.name, secret.versionId, secret.value, secret.binary], [r.SecretName, r.VersionId, r.SecretString || r.SecretBinary, !r.SecretString]);
+  },
+  ListSecretVersionIds: async (c, r) => {
+    const versions = await c.ssm.listSecretVersionIds(r.SecretName);
+    assert.deepEqual(new Set(versions.map((v) => v.versionId)), new Set(r.Versions.map((v: any) => v.VersionId)));
+    assert.deepEqual(versions.map((v) => v.createTime), [...r.Versions.map((v: any) => v.CreateTime)].sort((a, b) => a - b), 'oldest first');
+  },
 };
 /** Actions the emulator answers (and the tests send) that the plugin does not: no facade to read them. */
 const NOT_SENT_BY_THE_PLUGIN = new Set(['DeleteAlias', 'DeleteNamespace']);
@@ -165,7 +185,8 @@ test("every example reply is read by our facades as what it says", async () => {
 
 let emulator: RunningEmulator;
 let credentials: TestCredentials;
-const sdk = (service: 'scf' | 'cls' | 'tag' | 'monitor') =>
+const issuer = testIssuer();
+const sdk = (service: 'scf' | 'cls' | 'tag' | 'monitor' | 'sts' | 'ssm') =>
   new CommonClient(`127.0.0.1:${emulator.port}`, ACTIONS.find((a) => a.service === service)!.version, {
     credential: credentials,
     region: 'ap-guangzhou',
@@ -237,11 +258,26 @@ const ADAPT: Array<[string, (request: Record<string, any>) => Record<string, any
   ['DeleteProvisionedConcurrencyConfig', (r) => ({ ...r, FunctionName: 'fn', Namespace: 'default' })],
   ['UpdateFunctionEventInvokeConfig', (r) => ({ ...r, FunctionName: 'fn' })],
   ['GetFunctionEventInvokeConfig', (r) => ({ ...r, FunctionName: 'fn' })],
+  // The example's account and token made this account's: its role, a token of the provider the emulator knows.
+  ['AssumeRoleWithWebIdentity', (r) => ({ ...r, RoleArn: r.RoleArn.replace(/uin\/[^:]+/, `uin/${emulator.core.account.identity.uin}`), WebIdentityToken: issuer.token() })],
+  ['AssumeRole', (r) => ({ ...r, RoleArn: r.RoleArn.replace(/uin\/[^:]+/, `uin/${emulator.core.account.identity.uin}`) })],
+  ['GetCallerIdentity', (r) => r],
+  ['GetSecretValue', (r) => r],
+  ['ListSecretVersionIds', (r) => r],
 ];
+/** Sent unsigned, as their page says (`Authorization: SKIP`). */
+const UNSIGNED = new Set(['AssumeRoleWithWebIdentity']);
 
 before(async () => {
   credentials = newCredentials();
-  emulator = await startEmulator({ service: { dir: process.cwd(), service: '', stage: '', functions: [] }, credentials, behaviour: { transitionMs: 0 } });
+  emulator = await startEmulator({
+    service: { dir: process.cwd(), service: '', stage: '', functions: [] },
+    credentials,
+    behaviour: { transitionMs: 0 },
+    sts: { providers: [issuer.provider('OIDC')] },
+    // The secret the examples of GetSecretValue and ListSecretVersionIds ask for, with their versions.
+    secrets: parseSecrets({ 'test3-secret': { versions: { v1: 'value1', v2: 'value2', v3: '凭据value3' } } }, 'the test'),
+  });
   const scf = sdk('scf');
   const zip = await handlerZip();
   state.bucket = `code-${emulator.core.account.identity.appId}`;
@@ -276,7 +312,7 @@ test("the emulator answers every example request, sent by the vendor's SDK, in t
       const label = `${action} example ${i + 1}`;
       let reply: any;
       try {
-        reply = await sdk(spec.service).request(action, adapt(example.request));
+        reply = await sdk(spec.service).request(action, adapt(example.request), UNSIGNED.has(action) ? { skipSign: true } : {});
       } catch (error: any) {
         problems.push(`${label}: refused ${error.code}: ${error.message}`);
         continue;
@@ -376,8 +412,14 @@ test('every parameter the plugin sends, on every path of the facades, is in the 
   await c.scf.deleteFunction(web);
   await c.scf.deleteFunction(target);
   await c.scf.deleteLayerVersion('all-fields-layer', layer);
+  const role = `qcs::cam::uin/${emulator.core.account.identity.uin}:roleName/deployer`;
+  await c.sts.assumeRoleWithWebIdentity({ providerId: 'OIDC', webIdentityToken: issuer.token(), roleArn: role, sessionName: 'ci-1', durationSeconds: 900 }, 'the test');
+  await c.sts.assumeRole({ roleArn: role, sessionName: 'ci-2', durationSeconds: 900, externalId: 'ext-1' }, 'the test');
+  await c.sts.getCallerIdentity();
+  await c.ssm.currentValue('test3-secret');
+  await c.ssm.getSecretValue('test3-secret', 'v1');
   const actions = new Set(emulator.requests.map((r) => r.action));
-  assert.ok(actions.size >= 40, [...actions].join(' '));
+  assert.ok(actions.size >= 45, [...actions].join(' '));
   assert.deepEqual(requestProblems(emulator.requests), []);
 });
 

@@ -76,7 +76,7 @@ const rules: Array<[string, Partial<DeployInput>, string | RegExp]> = [
   ['deploy publish', { deploy: { publish: 'x' }, functions: {} }, 'custom.scf.deploy.publish must be true or false, not "x"'],
   ['deploy alias', { deploy: { alias: '1bad' }, functions: {} }, 'custom.scf.deploy.alias must be an alias name (a letter, then up to 63 letters, digits, - or _), not "1bad"'],
   ['alias without publish', { deploy: { alias: 'live', publish: false }, functions: {} }, 'custom.scf.deploy.alias needs a published version to point at: drop publish: false, or the alias'],
-  ['deploy key unknown', { deploy: { timout: 3 }, functions: {} }, 'custom.scf.deploy.timout is not a deploy setting: use timeout, publish, alias, strategy and keepVersions'],
+  ['deploy key unknown', { deploy: { timout: 3 }, functions: {} }, 'custom.scf.deploy.timout is not a deploy setting: use timeout, publish, alias, strategy, keepVersions, lock, lockBucket, lockTimeout, lockExpiry, report and junit'],
   ['a function that is a list', { functions: { api: ['x'] } }, 'functions.api must be a map of the function\'s settings, not ["x"]'],
 ];
 

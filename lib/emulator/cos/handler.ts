@@ -1,5 +1,6 @@
-// The COS XML API as far as deploying needs it: PUT, GET, HEAD and DELETE of objects, PUT and HEAD of buckets,
-// signed as COS signs (verified with the emulator's credentials), answered with COS's XML errors.
+// The COS XML API as far as deploying needs it: PUT (with x-cos-forbid-overwrite), GET, HEAD and DELETE of
+// objects, PUT and HEAD of buckets, GET Bucket and its versioning (bucket-api.ts), signed as COS signs (verified
+// with the emulator's credentials or a temporary key its STS issued), answered with COS's XML errors.
 //
 // Addressing. cos-nodejs-sdk-v5 speaks virtual-host style only (`ForcePathStyle` throws). Two ways point it at
 // the emulator, and both are served:
@@ -13,6 +14,7 @@ import type * as http from 'http';
 import { createHash, randomBytes } from 'crypto';
 import { type BucketRecord, type CosStore, normaliseKey, parseBucketName } from './store';
 import { cosSignature, type CosAuthorization, parseCosAuthorization, sameCosSignature } from './signature';
+import { BucketApiError, LIST_PARAMETERS, listObjects, putVersioning, refusesOverwrite, versioningXml } from './bucket-api';
 
 export interface CosCredentials {
   secretId: string;
@@ -20,6 +22,9 @@ export interface CosCredentials {
   /** When set, requests must carry it as `x-cos-security-token`. */
   token?: string;
 }
+
+/** The keys a SecretId stands for ('expired': a temporary key past its time), undefined for one not known. */
+export type CosKeys = (secretId: string) => CosCredentials | 'expired' | undefined;
 
 /**
  * Serves one COS request. The body is read (through `readBody`, which answers undefined past the size limit)
@@ -74,7 +79,7 @@ function target(req: http.IncomingMessage, url: URL): Target {
   return { bucket, region: '', key: normaliseKey(rest), signedPaths: [rest, pathname] };
 }
 
-function authorize(req: http.IncomingMessage, url: URL, where: Target, credentials: CosCredentials, nowS: number): void {
+function authorize(req: http.IncomingMessage, url: URL, where: Target, keys: CosKeys, nowS: number): void {
   const header = req.headers.authorization;
   let auth: CosAuthorization | undefined;
   if (header) auth = parseCosAuthorization(header);
@@ -83,7 +88,9 @@ function authorize(req: http.IncomingMessage, url: URL, where: Target, credentia
     auth = parseCosAuthorization(fields.join('&'));
   } else throw new CosError(403, 'AccessDenied', 'Access Denied: the request is not signed.');
   if (!auth) throw new CosError(403, 'AccessDenied', 'The Authorization is malformed.');
-  if (auth.accessKeyId !== credentials.secretId) throw new CosError(403, 'InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
+  const credentials = keys(auth.accessKeyId);
+  if (credentials === 'expired') throw new CosError(400, 'ExpiredToken', 'The provided token has expired.');
+  if (!credentials) throw new CosError(403, 'InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
   if (nowS > auth.signEnd || nowS + CLOCK_SKEW_S < auth.signStart) throw new CosError(403, 'AccessDenied', 'Request has expired');
   const headerValue = (name: string) => {
     const value = req.headers[name];
@@ -115,7 +122,8 @@ export function noSuchBucket(bucket: string): CosError {
   return new CosError(404, 'NoSuchBucket', `The bucket ${bucket.slice(0, 70)} does not exist: start the emulator with --cos-bucket ${bucket.slice(0, 70)} (a bucket is named <name>-<appid>), or create it with PUT Bucket.`);
 }
 
-export function createCosHandler(store: CosStore, credentials: CosCredentials, now: () => number = Date.now): CosRequestHandler {
+export function createCosHandler(store: CosStore, credentials: CosCredentials | CosKeys, now: () => number = Date.now): CosRequestHandler {
+  const keys: CosKeys = typeof credentials === 'function' ? credentials : (id) => (id === credentials.secretId ? credentials : undefined);
   return async (req, res, readBody) => {
     const requestId = randomBytes(16).toString('base64url');
     let bodyRead = false;
@@ -134,7 +142,7 @@ export function createCosHandler(store: CosStore, credentials: CosCredentials, n
     try {
       url = new URL(req.url ?? '/', 'http://cos');
       where = target(req, url);
-      authorize(req, url, where, credentials, Math.floor(now() / 1000));
+      authorize(req, url, where, keys, Math.floor(now() / 1000));
       const body = await readBody();
       bodyRead = true;
       if (body === undefined) {
@@ -142,7 +150,7 @@ export function createCosHandler(store: CosStore, credentials: CosCredentials, n
       }
       await serve(req, url, where, body, store, send);
     } catch (error) {
-      const fault = error instanceof CosError ? error : new CosError(500, 'InternalError', `The emulator failed: ${(error as Error).message}`);
+      const fault = error instanceof CosError || error instanceof BucketApiError ? error : new CosError(500, 'InternalError', `The emulator failed: ${(error as Error).message}`);
       const resource = where ? `${where.bucket}/${where.key}` : '';
       const xml =
         `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>${xmlEscape(fault.message)}</Message>` +
@@ -157,13 +165,25 @@ type Send = (status: number, headers: http.OutgoingHttpHeaders, payload?: Buffer
 async function serve(req: http.IncomingMessage, url: URL, where: Target, body: Buffer, store: CosStore, send: Send): Promise<void> {
   const method = req.method ?? 'GET';
   // Sub-resources (?acl, ?uploads, ?tagging, ...) are more COS than a deploy needs.
-  const subResources = [...url.searchParams.keys()].filter((name) => !name.startsWith('q-') && name !== 'x-cos-security-token' && !name.startsWith('response-'));
+  // GET Bucket takes listing parameters, and the bucket's ?versioning is served (a deploy lock looks at it).
+  const served = (name: string) => !where.key && (name === 'versioning' || (method === 'GET' && LIST_PARAMETERS.has(name)));
+  const subResources = [...url.searchParams.keys()].filter((name) => !name.startsWith('q-') && name !== 'x-cos-security-token' && !name.startsWith('response-') && !served(name));
   if (subResources.length) throw new CosError(501, 'NotImplemented', `This emulator does not serve ?${subResources[0]}.`);
   const parsed = parseBucketName(where.bucket);
   if (!parsed) throw new CosError(400, 'InvalidBucketName', 'The specified bucket is not valid.');
   if (parsed.appId !== store.appId) throw new CosError(403, 'AccessDenied', `The bucket belongs to APPID ${parsed.appId}, not to this account (${store.appId}).`);
 
   if (!where.key) {
+    if (url.searchParams.has('versioning')) {
+      const existing = store.buckets.get(where.bucket);
+      if (!existing) throw noSuchBucket(where.bucket);
+      if (method === 'GET') return send(200, { 'Content-Type': 'application/xml' }, versioningXml(existing));
+      if (method === 'PUT') {
+        putVersioning(existing, body);
+        store.updated();
+        return send(200, {});
+      }
+    }
     if (method === 'PUT') {
       if (store.buckets.has(where.bucket)) throw new CosError(409, 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.');
       store.createBucket(where.bucket, where.region);
@@ -172,6 +192,11 @@ async function serve(req: http.IncomingMessage, url: URL, where: Target, body: B
     if (method === 'HEAD') {
       if (!store.buckets.has(where.bucket)) throw noSuchBucket(where.bucket);
       return send(200, {});
+    }
+    if (method === 'GET') {
+      const existing = store.buckets.get(where.bucket);
+      if (!existing) throw noSuchBucket(where.bucket);
+      return send(200, { 'Content-Type': 'application/xml' }, listObjects(existing, url.searchParams, store.appId));
     }
     throw new CosError(405, 'MethodNotAllowed', `${method} on a bucket is not served by this emulator.`);
   }
@@ -184,6 +209,8 @@ async function serve(req: http.IncomingMessage, url: URL, where: Target, body: B
     if (typeof md5 === 'string' && md5 !== createHash('md5').update(body).digest('base64')) {
       throw new CosError(400, 'BadDigest', 'The Content-MD5 you specified did not match what was received.');
     }
+    const refused = refusesOverwrite(bucket, where.key, req.headers['x-cos-forbid-overwrite']);
+    if (refused) throw refused;
     const meta = store.put(bucket, where.key, body, String(req.headers['content-type'] ?? 'application/octet-stream'));
     return send(200, { ETag: `"${meta.md5}"` });
   }

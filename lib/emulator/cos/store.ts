@@ -23,6 +23,8 @@ export interface BucketRecord {
   region: string;
   addTime: number;
   objects: Map<string, CosObjectMeta>;
+  /** Set once versioning was ever turned on (it can be suspended, never turned off): x-cos-forbid-overwrite no longer holds. */
+  versioning?: 'Enabled' | 'Suspended';
 }
 
 export interface BucketJson {
@@ -30,6 +32,7 @@ export interface BucketJson {
   region: string;
   addTime: number;
   objects: CosObjectMeta[];
+  versioning?: 'Enabled' | 'Suspended';
 }
 
 /** `<name>-<appid>`: lower-case letters, digits and `-`, not starting or ending with `-`, 60 characters at most. */
@@ -100,13 +103,18 @@ export class CosStore {
     this.changed();
   }
 
+  /** A bucket's settings changed (its versioning): kept with the account. */
+  updated(): void {
+    this.changed();
+  }
+
   snapshot(): BucketJson[] {
-    return [...this.buckets.values()].map((b) => ({ name: b.name, region: b.region, addTime: b.addTime, objects: [...b.objects.values()] }));
+    return [...this.buckets.values()].map((b) => ({ name: b.name, region: b.region, addTime: b.addTime, objects: [...b.objects.values()], ...(b.versioning ? { versioning: b.versioning } : {}) }));
   }
 
   restore(buckets: BucketJson[]): void {
     for (const b of buckets) {
-      this.buckets.set(b.name, { name: b.name, region: b.region, addTime: b.addTime, objects: new Map(b.objects.map((o) => [o.key, { ...o }])) });
+      this.buckets.set(b.name, { name: b.name, region: b.region, addTime: b.addTime, objects: new Map(b.objects.map((o) => [o.key, { ...o }])), ...(b.versioning ? { versioning: b.versioning } : {}) });
     }
   }
 }

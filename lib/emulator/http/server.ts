@@ -11,9 +11,14 @@ import { BYTE_LIMITS, type ServiceName } from '../../cloud/limits';
 import { API_VERSION, CLS_API_VERSION, MONITOR_API_VERSION } from '../../cloud/types';
 import { ApiFault } from '../api-fault';
 import { COS_MAX_OBJECT_BYTES } from '../cos/handler';
+import { STS_API_VERSION } from '../../cloud/sts';
+import { SSM_API_VERSION } from '../../cloud/ssm';
+import { type Caller, STS_ACTIONS, StsRoom, type StsOptions, UNSIGNED_ACTIONS } from '../sts/room';
+import { type SecretRecord, SsmRoom } from '../ssm/room';
 import { clockTime, type EmulatorBehaviour, EmulatorCore, TAG_API_VERSION } from '../scf/actions';
 import type { EmulatedService } from '../service-file';
 import { type EmulatorCredentials, NonceCache, preflightTc3, SIGNATURE_WINDOW_SECONDS, verifyTc3, verifyV1 } from './auth';
+import { parseTc3Authorization } from '../../cloud/signing';
 import { type Faults, FaultPlan, SERVER_ERROR_CODE, THROTTLE_CODE } from './faults';
 import { flatParams, jsonParams, unflatten } from './params';
 
@@ -42,6 +47,10 @@ export interface EmulatorOptions {
   trace?: (line: string) => void;
   /** The first port function URLs are served on (each takes the next free one); 0 or absent: any free port. */
   urlPort?: number;
+  /** STS: the identity providers and roles AssumeRole* accept. */
+  sts?: StsOptions;
+  /** Secrets Manager: the secrets GetSecretValue serves. */
+  secrets?: SecretRecord[];
 }
 
 export interface RecordedRequest {
@@ -58,6 +67,8 @@ export interface RunningEmulator {
   url: string;
   port: number;
   core: EmulatorCore;
+  /** STS: the temporary keys it issued. */
+  sts: StsRoom;
   faults: Faults;
   /** What the control API (`/__emulator/*`) wants in the `X-Emulator-Token` header. */
   controlToken: string;
@@ -73,7 +84,7 @@ export interface RunningEmulator {
 /** What an API version answers to: the service it is, and the dispatcher of its actions. */
 interface ServiceRoute {
   service: ServiceName;
-  handle(action: string, params: Record<string, any>): Promise<Record<string, any>>;
+  handle(action: string, params: Record<string, any>, caller: Caller): Promise<Record<string, any>>;
 }
 
 const LEGACY_PATH = '/v2/index.php';
@@ -208,13 +219,34 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const nonces = new NonceCache();
   const controlToken = options.controlToken ?? randomBytes(18).toString('base64url');
   const requests: RecordedRequest[] = [];
+  const sts = new StsRoom(core.account.identity, options.sts);
+  const ssm = new SsmRoom(options.secrets);
+  /**
+   * The keys a SecretId stands for: the account's own, or a temporary key STS issued (refused once it has
+   * expired, as the cloud refuses it); undefined for one this account does not know.
+   */
+  const keysFor = (secretId: string): { credentials: EmulatorCredentials; caller: Caller } | ApiFault | undefined => {
+    if (secretId === options.credentials.secretId) return { credentials: options.credentials, caller: { kind: 'account' } };
+    const key = sts.key(secretId);
+    if (!key) return undefined;
+    if (key.expiresAt <= Date.now()) return new ApiFault('AuthFailure.TokenFailure', 'The temporary key has expired: ask STS for a new one.');
+    return { credentials: { secretId: key.secretId, secretKey: key.secretKey, token: key.token }, caller: { kind: 'role', key } };
+  };
   const routes = new Map<string, ServiceRoute>([
     [API_VERSION, { service: 'scf', handle: (action, params) => core.handle(action, params) }],
     [TAG_API_VERSION, { service: 'tag', handle: (action, params) => core.handleTag(action, params) }],
     [CLS_API_VERSION, { service: 'cls', handle: (action, params) => core.handleCls(action, params) }],
     [MONITOR_API_VERSION, { service: 'monitor', handle: (action, params) => core.handleMonitor(action, params) }],
+    [SSM_API_VERSION, { service: 'ssm', handle: (action, params) => ssm.handle(action, params) }],
   ]);
-  const cos = core.cosHandler(options.credentials);
+  const stsRoute: ServiceRoute = { service: 'sts', handle: (action, params, caller) => sts.handle(action, params, caller) };
+  /** STS and the Tag API share version 2018-08-13: the action tells them apart. */
+  const routeFor = (version: string, action: string): ServiceRoute | undefined => (version === STS_API_VERSION && STS_ACTIONS.has(action) ? stsRoute : routes.get(version));
+  const cos = core.cosHandler((secretId) => {
+    const found = keysFor(secretId);
+    if (found instanceof ApiFault) return 'expired';
+    return found?.credentials;
+  });
   const unverified = new BodyBudget(options.limits?.unverifiedBytes ?? UNVERIFIED_BYTES);
   const recordedLimit = options.limits?.recordedBytes ?? RECORDED_BYTES;
   /** The bytes of each recorded entry, oldest first, and their sum: the log is bounded in bytes, not only entries. */
@@ -300,6 +332,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   async function api(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const legacyPath = url.pathname === LEGACY_PATH;
     const protocol: RecordedRequest['protocol'] = legacyPath ? 'legacy' : req.headers.authorization ? 'tc3' : 'v1';
+    let caller: Caller = { kind: 'account' };
     const apiRequestId = randomUUID();
     const startedMs = Date.now();
     let service: ServiceName = 'scf';
@@ -323,20 +356,49 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
     // Who is asking, and for what: checked before anything is parsed.
     let route: ServiceRoute | undefined;
-    if (protocol === 'tc3') {
+    if (protocol === 'tc3' && req.headers.authorization === 'SKIP') {
+      // Only the actions whose page says so are sent unsigned; their body proves who asks (a web identity token).
       action = String(req.headers['x-tc-action'] ?? '');
       region = String(req.headers['x-tc-region'] ?? '');
-      const auth = preflightTc3(req.headers, options.credentials, Math.floor(Date.now() / 1000));
+      const version = String(req.headers['x-tc-version'] ?? '');
+      if (!UNSIGNED_ACTIONS.has(action) || version !== STS_API_VERSION) return refuseUnread(new ApiFault('AuthFailure.InvalidAuthorization', 'Only STS AssumeRoleWithWebIdentity may be sent with Authorization: SKIP.'));
+      const timestamp = Number(req.headers['x-tc-timestamp']);
+      if (!Number.isInteger(timestamp) || Math.abs(timestamp - Math.floor(Date.now() / 1000)) > SIGNATURE_WINDOW_SECONDS) {
+        return refuseUnread(new ApiFault('AuthFailure.SignatureExpire', 'The request has no X-TC-Timestamp within 5 minutes of the server time.'));
+      }
+      const read = await readBody(req, { limit: BYTE_LIMITS.tc3RequestBody, budget: unverified });
+      try {
+        if (!('body' in read)) return fail(bodyFault(read, BYTE_LIMITS.tc3RequestBody), true);
+        route = stsRoute;
+        service = route.service;
+        caller = { kind: 'anonymous' };
+        try {
+          params = req.method === 'GET' ? unflatten(flatParams(url.searchParams)) : jsonParams(read.body);
+        } catch (error) {
+          if (error instanceof ApiFault) return fail(error);
+          throw error;
+        }
+      } finally {
+        unverified.give(read.held);
+      }
+    } else if (protocol === 'tc3') {
+      action = String(req.headers['x-tc-action'] ?? '');
+      region = String(req.headers['x-tc-region'] ?? '');
+      const found = keysFor(parseTc3Authorization(String(req.headers.authorization))?.secretId ?? '');
+      if (found instanceof ApiFault) return refuseUnread(found);
+      const keys = found?.credentials ?? options.credentials;
+      caller = found?.caller ?? caller;
+      const auth = preflightTc3(req.headers, keys, Math.floor(Date.now() / 1000));
       if (auth instanceof ApiFault) return refuseUnread(auth);
       const read = await readBody(req, { limit: BYTE_LIMITS.tc3RequestBody, budget: unverified });
       try {
         if (!('body' in read)) return fail(bodyFault(read, BYTE_LIMITS.tc3RequestBody), true);
         const { body } = read;
         const query = req.method === 'GET' ? url.search.slice(1) : '';
-        const fault = verifyTc3(auth, { method: req.method === 'GET' ? 'GET' : 'POST', headers: req.headers, query, body }, options.credentials);
+        const fault = verifyTc3(auth, { method: req.method === 'GET' ? 'GET' : 'POST', headers: req.headers, query, body }, keys);
         if (fault) return fail(fault);
         const version = String(req.headers['x-tc-version'] ?? '');
-        route = routes.get(version);
+        route = routeFor(version, action);
         if (!route) return fail(new ApiFault('NoSuchVersion', `The API version \`${version.slice(0, 40)}\` is not served here: use ${[...routes.keys()].join(' or ')}.`));
         service = route.service;
         try {
@@ -351,7 +413,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     } else {
       // The signature covers parameters in the body: what is checkable early (a SecretId, a Timestamp in the query
       // or the body's first part) is checked before more is read, and the body counts against the budget.
-      const early = (head: Buffer) => v1Preflight(url.searchParams, head, options.credentials, Date.now());
+      const early = (head: Buffer) => v1Preflight(url.searchParams, head, (id) => keysFor(id) !== undefined, Date.now());
       const queryFault = early(Buffer.alloc(0));
       if (queryFault) return refuseUnread(queryFault);
       const read = await readBody(req, { limit: BYTE_LIMITS.v1RequestBody, budget: unverified, prefix: { bytes: V1_PREFIX_BYTES, check: early } });
@@ -363,7 +425,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         const flat = flatParams(url.searchParams, form);
         action = flat.Action ?? '';
         region = flat.Region ?? '';
-        const fault = verifyV1({ method: req.method, host: req.headers.host ?? '', path: url.pathname, params: flat }, options.credentials, nonces, Date.now());
+        const found = keysFor(flat.SecretId ?? '');
+        if (found instanceof ApiFault) return fail(found);
+        caller = found?.caller ?? caller;
+        const fault = verifyV1({ method: req.method, host: req.headers.host ?? '', path: url.pathname, params: flat }, found?.credentials ?? options.credentials, nonces, Date.now());
         if (fault) return fail(fault);
         const rest: Record<string, string> = Object.create(null);
         for (const key of Object.keys(flat)) if (!V1_RESERVED.has(key)) rest[key] = flat[key];
@@ -371,7 +436,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
           route = routes.get(API_VERSION)!;
           params = rest;
         } else {
-          route = routes.get(flat.Version ?? '');
+          route = routeFor(flat.Version ?? '', action);
           if (!route) return fail(new ApiFault('NoSuchVersion', `Use Version ${[...routes.keys()].join(' or ')}.`));
           service = route.service;
           try {
@@ -408,7 +473,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (plan.faults.ignoreListFilters && apiAction === 'ListFunctions') params = Object.assign(Object.create(null), params, { Filters: undefined });
     let result: Record<string, any>;
     try {
-      result = await route.handle(apiAction, params);
+      result = await route.handle(apiAction, params, caller);
     } catch (error) {
       if (error instanceof ApiFault) return fail(error);
       return fail(new ApiFault('InternalError', `The emulator failed: ${(error as Error).message}`));
@@ -494,6 +559,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     url: `http://127.0.0.1:${port}`,
     port,
     core,
+    sts,
     faults: plan.faults,
     controlToken,
     requests,
@@ -536,13 +602,13 @@ function bodyFault(read: { refused: 'size' | 'busy' | 'prefix' }, limit: number,
  * What of a HmacSHA* request can be checked before all of its body is read: a SecretId or Timestamp in the query
  * string or in the body's first part (a parameter cut by the end of that part is not read).
  */
-function v1Preflight(query: URLSearchParams, head: Buffer, credentials: { secretId: string }, nowMs: number): ApiFault | undefined {
+function v1Preflight(query: URLSearchParams, head: Buffer, known: (secretId: string) => boolean, nowMs: number): ApiFault | undefined {
   const seen = new URLSearchParams(query);
   const text = head.toString('latin1');
   const whole = text.lastIndexOf('&') >= 0 ? text.slice(0, text.lastIndexOf('&')) : '';
   for (const [key, value] of new URLSearchParams(whole)) seen.append(key, value);
   const secretIds = seen.getAll('SecretId');
-  if (secretIds.some((id) => id !== credentials.secretId)) return new ApiFault('AuthFailure.SecretIdNotFound', 'The SecretId is not found.');
+  if (secretIds.some((id) => !known(id))) return new ApiFault('AuthFailure.SecretIdNotFound', 'The SecretId is not found.');
   const timestamp = seen.get('Timestamp');
   if (timestamp !== null) {
     const skew = Number(timestamp) - Math.floor(nowMs / 1000);
@@ -607,6 +673,8 @@ function recordedParams(params: Record<string, any>): Record<string, any> {
   };
   const kept: Record<string, any> = { ...params };
   if (kept.ZipFile !== undefined) kept.ZipFile = zip(kept.ZipFile);
+  // A web identity token is a credential: the log keeps that there was one, not what it was.
+  if (typeof kept.WebIdentityToken === 'string') kept.WebIdentityToken = `<token: ${kept.WebIdentityToken.length} characters>`;
   if (kept.Code?.ZipFile !== undefined) kept.Code = { ...kept.Code, ZipFile: zip(kept.Code.ZipFile) };
   return summarise(kept, 0) as Record<string, any>;
 }

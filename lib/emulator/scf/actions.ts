@@ -5,7 +5,7 @@
 import type * as http from 'http';
 import { randomUUID } from 'crypto';
 import { ApiFault } from '../api-fault';
-import { type CosCredentials, createCosHandler, type CosRequestHandler, isCosRequest } from '../cos/handler';
+import { type CosCredentials, type CosKeys, createCosHandler, type CosRequestHandler, isCosRequest } from '../cos/handler';
 import { CosStore } from '../cos/store';
 import type { EmulatedService } from '../service-file';
 import type { EmulatorCredentials } from '../http/auth';
@@ -233,7 +233,7 @@ export class EmulatorCore {
   }
 
   /** The handler for requests `isCosRequest` picks out, verifying COS signatures with `credentials`. */
-  cosHandler(credentials: CosCredentials): CosRequestHandler {
+  cosHandler(credentials: CosCredentials | CosKeys): CosRequestHandler {
     return createCosHandler(this.cos, credentials, this.ctx.now);
   }
 
