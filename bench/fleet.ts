@@ -30,8 +30,8 @@ const LOG_SEARCHES = 4;
 /** The namespace of function i: `default` and ns1…ns4, 50 each (the region's 5 namespaces count `default`). */
 export const fleetNamespace = (i: number) => (i < PER_NAMESPACE ? 'default' : `ns${Math.floor(i / PER_NAMESPACE)}`);
 
-/** serverless.yml of the fleet: f0…f(n-1) in fleetNamespace(i), a timer each, a smoke check each. */
-export function fleetYml(functions: number, plugin = REPO): string {
+/** serverless.yml of the fleet: f0…f(n-1) in fleetNamespace(i), a timer each, a smoke check each (its handler runs `smokeMs`). */
+export function fleetYml(functions: number, plugin = REPO, smokeMs = SMOKE_RUN_MS): string {
   const lines = Array.from({ length: functions }, (_, i) =>
     [
       `  f${i}:`,
@@ -40,7 +40,7 @@ export function fleetYml(functions: number, plugin = REPO): string {
       `    package: { patterns: ['f${i}.js'] }`,
       `    events:`,
       `      - timer: { name: nightly, cron: '0 0 3 * * * *' }`,
-      `    smoke: { event: { ms: ${SMOKE_RUN_MS} }, expect: { contains: '"fn":${i}' } }`,
+      `    smoke: { event: { ms: ${smokeMs} }, expect: { contains: '"fn":${i}' } }`,
     ].join('\n'),
   );
   return `service: fleet\nprovider:\n  name: tencent\n  runtime: Nodejs18.15\nplugins:\n  - ${plugin}\npackage:\n  individually: true\n  patterns: ['!**']\nfunctions:\n${lines.join('\n')}\n`;
