@@ -29,7 +29,7 @@ class TencentScfPlugin {
   readonly hooks: Record<string, () => Promise<void>>;
   readonly configurationVariablesSources: Record<string, { resolve(variable: any): Promise<{ value: string | null }> }>;
   /** Secrets resolved (and with --conceal environment values): nothing the plugin writes shows them. */
-  private readonly redactor = new Redactor();
+  private readonly redactor: Redactor;
   private pipeline?: PipelineRun;
   /** When the command started: deploy, package and remove end with how long they took. */
   private readonly startedAt = Date.now();
@@ -43,8 +43,9 @@ class TencentScfPlugin {
     private readonly options: Record<string, any>,
     rawIo: PluginIo,
   ) {
-    const io = redactingIo(rawIo, this.redactor);
-    this.provider = new TencentProvider(serverless, options, io);
+    this.redactor = new Redactor();
+    this.provider = new TencentProvider(serverless, options, redactingIo(rawIo, this.redactor));
+    this.provider.redactor = this.redactor;
     this.configurationVariablesSources = { 'tencent-ssm': { resolve: (variable) => this.resolveSecret(variable) } };
     serverless.setProvider(TencentProvider.getProviderName(), this.provider);
     adjustCoreCommandSchema(serverless);
@@ -306,7 +307,7 @@ class TencentScfPlugin {
    */
   private async locked(command: string, reportOn: string[] | undefined, body: () => Promise<void>, endHere = false): Promise<void> {
     const { PipelineRun } = require('./commands/pipeline') as typeof import('./commands/pipeline');
-    this.pipeline = new PipelineRun(this.provider, this.options, this.redactor, command, reportOn);
+    this.pipeline = new PipelineRun(this.provider, this.options, command, reportOn);
     try {
       await this.pipeline.begin();
       await body();

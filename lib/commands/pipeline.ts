@@ -5,7 +5,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { plainText, ScfError } from '../cloud/errors';
 import type { DeployedTrigger } from '../cloud/types';
-import type { Redactor } from '../config/redact';
 import type { TencentProvider } from '../provider';
 import { ciRun } from '../deploy/ci';
 import { pipelineSettings } from '../deploy/pipeline-settings';
@@ -26,7 +25,6 @@ export class PipelineRun {
   constructor(
     private readonly provider: TencentProvider,
     private readonly options: PipelineOptions,
-    private readonly redactor: Redactor,
     /** `sls deploy`, `sls deploy function -f api`, `sls remove`, `sls rollback`. */
     readonly command: string,
     /** The functions a report covers (deploys only; none: no report). */
@@ -72,8 +70,10 @@ export class PipelineRun {
     const githubSummary = env.GITHUB_ACTIONS === 'true' ? env.GITHUB_STEP_SUMMARY : undefined;
     const githubOutput = env.GITHUB_ACTIONS === 'true' ? env.GITHUB_OUTPUT : undefined;
     if (!this.options.json && !settings.report && !settings.junit && !githubSummary && !githubOutput) return;
-    const report = await this.build(error);
-    const safe = (text: string) => this.redactor.apply(text);
+    // Hidden in the data, before each format escapes it (`_` in Markdown, `&` in XML, `"` in JSON would hide a
+    // secret a reason quotes from the redactor), and once more in the text.
+    const report = provider.redactor.applyDeep(await this.build(error));
+    const safe = (text: string) => provider.redactor.apply(text);
     // One line: when the run fails, serverless writes its error to stdout after it, and `head -n 1` still finds it.
     if (this.options.json) provider.io.writeText(JSON.stringify(report));
     const write = (setting: string, file: string, text: string) => {

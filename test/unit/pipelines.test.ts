@@ -10,7 +10,7 @@ import { generationKey, type Holder, lockStatus, LockTimeout, readLock, StageLoc
 import { defaultSessionName, roleSpec, tokenFromFile } from '../../lib/config/assume-role';
 import { RoleCredentials } from '../../lib/cloud/role-credentials';
 import { Credentials } from '../../lib/config/credentials';
-import { ScfError } from '../../lib/cloud/errors';
+import { plainText, ScfError } from '../../lib/cloud/errors';
 import type { StsClient } from '../../lib/cloud/sts';
 import { Redactor, redactingIo } from '../../lib/config/redact';
 import { escapeVariableSyntax, parseSecretAddress } from '../../lib/config/ssm-variables';
@@ -252,6 +252,14 @@ test('the redactor: every occurrence (JSON-escaped ones too), longest first, in 
   io.writeText(['s3cr"et']);
   io.progress.create({ message: 's3cr"et' }).update('s3cr"et!');
   assert.deepEqual(seen, ['warning:got <secret A>', 'debug:<secret A> and x', 'text:<secret A>', 'progress:<secret A>', 'update:<secret A>!']);
+});
+
+test('the redactor: a secret with control characters is hidden also where text was neutralised before it (errors, smoke reasons)', () => {
+  const redactor = new Redactor();
+  assert.ok(redactor.add('pa55\rw0rd\u001b[2K-tail', '<secret A>'));
+  // plainText drops \r and escape sequences: what an API error or a smoke reason shows of the value.
+  assert.equal(redactor.apply(plainText('refused: pa55\rw0rd\u001b[2K-tail.')), 'refused: <secret A>.');
+  assert.equal(redactor.apply('raw: pa55\rw0rd\u001b[2K-tail'), 'raw: <secret A>');
 });
 
 test('secret addresses: NAME and NAME:VERSION, checked; ${ escaped so that serverless gives back the value as it is', () => {
