@@ -399,13 +399,16 @@ class TencentScfPlugin {
     if (found.length) throw inputError(found.join('\n'));
   }
 
-  /** The deploy's desired state and the smoke checks, read and checked (one line per mistake); nothing is sent. */
+  /** The deploy's desired state, the smoke checks and the pipeline settings, read and checked (one line per mistake); nothing is sent. */
   private validateForDeploy(keys?: string[]): void {
     this.requireHandlers(keys);
     const { readDesiredState } = require('./commands/deploy') as typeof import('./commands/deploy');
     const { readSmokeChecks } = require('./commands/smoke') as typeof import('./commands/smoke');
     readDesiredState(this.provider);
     readSmokeChecks(this.provider, keys, 'deploy');
+    // The lock's and the report's settings too: a mistake there is found before packaging, not at the lock.
+    const { pipelineSettings } = require('./deploy/pipeline-settings') as typeof import('./deploy/pipeline-settings');
+    pipelineSettings(this.serverless.service.custom?.scf?.deploy, this.provider.providerConfig.deploymentBucket);
   }
 
   /**

@@ -304,3 +304,17 @@ test('a secret a failed smoke check quotes (a result, an error) reaches no repor
   const shown = [deployed.stdout, deployed.stderr, ...files, fs.readFileSync(github.summary, 'utf8'), fs.readFileSync(github.output, 'utf8')];
   for (const text of shown) assert.ok(!/zq9|kq7/.test(text), `the secret reached an output:\n${text}`);
 });
+
+test('a pipeline setting that is wrong (lockTimeout: -1) stops deploy and deploy function before packaging, in one line said once', async () => {
+  const dir = serviceDir(shopYml().replace('      lockExpiry: 5\n', '      lockExpiry: 5\n      lockTimeout: -1\n'));
+  emulator.reset();
+  for (const args of [['deploy', '--json'], ['deploy', 'function', '-f', 'api']]) {
+    const run = await sls(dir, args, emulator);
+    assert.notEqual(run.code, 0, output(run));
+    const both = run.stdout + run.stderr;
+    assert.equal(both.split('custom.scf.deploy.lockTimeout must be a whole number of seconds from 0 to 86400, not -1').length - 1, 1, output(run));
+    assert.doesNotMatch(both, /Packag|could not be written/, output(run));
+    assert.ok(!fs.existsSync(path.join(dir, '.serverless')), 'nothing packaged');
+  }
+  assert.deepEqual(emulator.requests.map((r) => r.action), [], 'nothing sent');
+});
