@@ -217,6 +217,7 @@ class TencentScfPlugin {
           this.validateForDeploy();
           this.leaveOutStateDirs();
           (require('./commands/deploy-web') as typeof import('./commands/deploy-web')).checkWebSources(this.provider);
+          (require('./commands/deploy-layers') as typeof import('./commands/deploy-layers')).checkLayerSources(this.provider);
         }),
       // serverless zips in silence: a progress line while it does, a line with what it made when it is done.
       'before:package:createDeploymentArtifacts': async () => {

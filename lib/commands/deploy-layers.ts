@@ -14,6 +14,21 @@ import { type DesiredFunction, type DesiredState, pluginTags } from '../deploy/d
 import { decideLayer, type DeployedLayer, type DesiredLayer, LAYER_LIMITS, type LayerDecision, layerQuotaProblems, prunableLayerVersions, unpackedBytes } from '../deploy/layers';
 import { sha256Hex } from '../deploy/plan';
 
+/**
+ * Before serverless packages: each layer of the service that serverless would zip from a `path` has that
+ * directory (serverless itself says only "No file matches include / exclude patterns", naming no layer).
+ */
+export function checkLayerSources(provider: TencentProvider): void {
+  const layers = (provider.serverless.service.layers ?? {}) as Record<string, { path?: unknown; package?: { artifact?: string } } | null>;
+  const lines: string[] = [];
+  for (const [key, layer] of Object.entries(layers)) {
+    if (!layer || layer.package?.artifact || typeof layer.path !== 'string') continue;
+    const dir = path.resolve(provider.serviceDir, layer.path);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) lines.push(`layers.${key}.path: ${layer.path} is not a directory of the service (${dir}): the layer is packaged from it.`);
+  }
+  if (lines.length) throw inputError(lines.join('\n'));
+}
+
 export class LayerPhase {
   private readonly artifacts = new Map<string, Artifact>();
   private readonly deployed = new Map<string, DeployedLayer>();

@@ -123,6 +123,15 @@ test('a function bound to a layer version that does not exist is refused before 
   assert.deepEqual(emulator.requests.filter((r) => !/^(Get|List)/.test(r.action)).map((r) => r.action), [], 'nothing was sent but reads');
 });
 
+test('a layer whose path is not there is named before packaging, nothing sent', async () => {
+  const dir = copyExample('layers', (yml) => yml.replace('service: layered', 'service: pathless').replace('    path: layers/python ', '    path: layers/pyhton '));
+  const result = await run(dir, ['deploy', '--no-smoke']);
+  assert.notEqual(result.code, 0, output(result));
+  assert.match(result.stdout + result.stderr, /layers\.pyDeps\.path: layers\/pyhton is not a directory of the service/);
+  assert.doesNotMatch(result.stdout + result.stderr, /Packag/);
+  assert.deepEqual(emulator.requests.map((r) => r.action), [], 'nothing was sent');
+});
+
 test('reserved concurrency is MB on SCF (a count times memory) and throttles the excess; async retries happen as set', async () => {
   assert.equal((await client.GetReservedConcurrencyConfig({ FunctionName: 'layered-dev-node' })).ReservedMem, 256, '2 instances of 128 MB');
   assert.equal((await client.GetReservedConcurrencyConfig({ FunctionName: 'layered-dev-throttled' })).ReservedMem, 128);
