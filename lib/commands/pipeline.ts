@@ -76,16 +76,28 @@ export class PipelineRun {
     const safe = (text: string) => provider.redactor.apply(text);
     // One line: when the run fails, serverless writes its error to stdout after it, and `head -n 1` still finds it.
     if (this.options.json) provider.io.writeText(JSON.stringify(report));
+    // A file that cannot be written (a missing directory, no permission) is one line naming it, not a stack.
+    const writing = (what: string, target: string, act: () => void) => {
+      try {
+        act();
+      } catch (failure) {
+        const code = (failure as NodeJS.ErrnoException)?.code;
+        if (typeof code !== 'string') throw failure;
+        throw new ScfError('Plugin.ReportWrite', `${what} could not be written to ${target} (${code}): the ${this.command} itself ${error ? 'failed before' : 'finished'}.`);
+      }
+    };
     const write = (setting: string, file: string, text: string) => {
       const target = path.resolve(provider.serviceDir, file);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, safe(text));
+      writing(setting, target, () => {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, safe(text));
+      });
       provider.io.log.notice(`${setting}: ${target}`);
     };
     if (settings.report) write('Deploy report', settings.report, reportJson(report) + '\n');
     if (settings.junit) write('Deploy JUnit report', settings.junit, deployJunit(report));
-    if (githubSummary) fs.appendFileSync(githubSummary, safe(markdownSummary(report)) + '\n');
-    if (githubOutput) fs.appendFileSync(githubOutput, safe(githubOutputs(report)));
+    if (githubSummary) writing('The GitHub step summary (GITHUB_STEP_SUMMARY)', githubSummary, () => fs.appendFileSync(githubSummary, safe(markdownSummary(report)) + '\n'));
+    if (githubOutput) writing('The GitHub step outputs (GITHUB_OUTPUT)', githubOutput, () => fs.appendFileSync(githubOutput, safe(githubOutputs(report))));
   }
 
   private async build(error: Error | undefined): Promise<DeployReport> {

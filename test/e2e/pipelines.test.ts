@@ -318,3 +318,12 @@ test('a pipeline setting that is wrong (lockTimeout: -1) stops deploy and deploy
   }
   assert.deepEqual(emulator.requests.map((r) => r.action), [], 'nothing sent');
 });
+
+test('a GitHub step summary that cannot be written (its directory is gone) is one line after the deploy, not a stack', async () => {
+  const dir = serviceDir(shopYml().replace('      lockExpiry: 5\n', '      lockExpiry: 5\n      lock: false\n'));
+  const missing = path.join(os.tmpdir(), `scf-gone-${process.pid}`, 'summary.md');
+  const run = await sls(dir, ['deploy', '--no-smoke'], emulator, { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: missing });
+  assert.notEqual(run.code, 0, output(run));
+  assert.match(run.stdout + run.stderr, /The GitHub step summary \(GITHUB_STEP_SUMMARY\) could not be written to \S+summary\.md \(ENOENT\): the sls deploy itself finished\./);
+  assert.doesNotMatch(run.stdout + run.stderr, /^\s+at /m, output(run));
+});
