@@ -43,7 +43,7 @@ export function fleetYml(functions: number, plugin = REPO, smokeMs = SMOKE_RUN_M
       `    smoke: { event: { ms: ${smokeMs} }, expect: { contains: '"fn":${i}' } }`,
     ].join('\n'),
   );
-  return `service: fleet\nprovider:\n  name: tencent\n  runtime: Nodejs18.15\nplugins:\n  - ${plugin}\npackage:\n  individually: true\n  patterns: ['!**']\nfunctions:\n${lines.join('\n')}\n`;
+  return `service: fleet\nprovider:\n  name: tencent\n  runtime: Nodejs18.15\n  timeout: 30\nplugins:\n  - ${plugin}\npackage:\n  individually: true\n  patterns: ['!**']\nfunctions:\n${lines.join('\n')}\n`;
 }
 
 export const fleetHandler = (i: number, label: string) =>
@@ -117,7 +117,12 @@ export async function benchFleet(rows: BenchRow[]): Promise<void> {
 
     const smoke = await step(['smoke']);
     const passed = /All (\d+) smoke checks passed/.exec(smoke.run.stdout + smoke.run.stderr)?.[1];
-    row(`smoke checks of ${n} (handlers of ${SMOKE_RUN_MS} ms)`, apiSpan(smoke.requests), smokeFloorMs(n, SMOKE_RUN_MS), 1.3, `${passed ?? '?'} passed; ${tally(smoke.requests)}, peak ${emulator.peakPerSecond('GetRequestStatus')}/${actionRate('scf', 'GetRequestStatus')} GetRequestStatus a second`);
+    // When the last result existed at the emulator: what n cold handler processes on this machine add to the floor's
+    // SMOKE_RUN_MS, which no client can poll away.
+    const firstRequest = smoke.requests[0]?.at ?? 0;
+    const ended = [...emulator.core.account.functions.values()].flatMap((f) => emulator.core.store.of(f.functionName, f.namespace).map((i) => i.endMs ?? 0));
+    const lastResult = Math.max(0, ...ended) - firstRequest;
+    row(`smoke checks of ${n} (handlers of ${SMOKE_RUN_MS} ms)`, apiSpan(smoke.requests), smokeFloorMs(n, SMOKE_RUN_MS), 1.3, `${passed ?? '?'} passed; last result existed at ${lastResult} ms; ${tally(smoke.requests)}, peak ${emulator.peakPerSecond('GetRequestStatus')}/${actionRate('scf', 'GetRequestStatus')} GetRequestStatus a second`, passed === String(n));
 
     // An hour of history: REQUESTS_PER_FUNCTION requests of each function, in the one topic SCF logs them to.
     const now = Date.now();

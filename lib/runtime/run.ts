@@ -116,6 +116,7 @@ export function runFunction(spec: FunctionSpec, run: RunOptions): RunningInvocat
     const mismatch = versionWarning(spec.runtime, launch.interpreter.version);
     if (mismatch && !warnings.some((w) => w.includes(' is not on PATH '))) warnings.push(mismatch);
 
+    await spawnTurn();
     if (stopBeforeStart !== undefined) {
       const now = Date.now();
       return runResult({
@@ -148,6 +149,19 @@ export function runFunction(spec: FunctionSpec, run: RunOptions): RunningInvocat
       else stopBeforeStart ??= grace;
     },
   };
+}
+
+let spawnQueue: Promise<void> = Promise.resolve();
+
+/**
+ * Handler processes start one per turn of the event loop. A spawn forks this process, which blocks it for
+ * milliseconds (tens on a loaded machine): the emulator starting 64 at once stopped answering requests for seconds,
+ * long enough for its clients' kept-alive connections to be reset. Between two spawns the loop serves what is due.
+ */
+function spawnTurn(): Promise<void> {
+  const turn = spawnQueue.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  spawnQueue = turn;
+  return turn;
 }
 
 function isDirectory(dir: string): boolean {
