@@ -40,7 +40,7 @@ export function sls(cwd: string, args: string[], emulator: RunningEmulator, cred
   };
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/time', ['-f', 'bench-rss %M', process.execPath, SLS, ...args], { cwd, env, maxBuffer: 256 * 1024 * 1024, timeout: 900_000 }, (error, stdout, stderr) => {
+    execFile('/usr/bin/time', ['-f', 'bench-rss %M', process.execPath, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), SLS, ...args], { cwd, env, maxBuffer: 256 * 1024 * 1024, timeout: 900_000 }, (error, stdout, stderr) => {
       fs.rmSync(home, { recursive: true, force: true });
       if (error) return reject(new Error(`sls ${args.join(' ')} failed:\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`));
       const rss = /bench-rss (\d+)\s*$/.exec(stderr);

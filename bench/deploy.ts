@@ -44,7 +44,7 @@ export async function benchDeploy(rows: BenchRow[]): Promise<void> {
     const peaks = new Map(PEAK_ACTIONS.map((a) => [a, emulator.peakPerSecond(a)]));
     const active = [...emulator.core.account.functions.values()].filter((f) => f.status === 'Active').length;
     const coldMs = apiSpan(coldRequests);
-    const coldFloor = coldDeployFloorMs(FUNCTIONS, TRANSITION_MS, 0, true);
+    const coldFloor = coldDeployFloorMs(FUNCTIONS, TRANSITION_MS, 0, FUNCTIONS);
     rows.push({
       name: `deploy: cold, ${FUNCTIONS} functions (${TRANSITION_MS} ms transitions)`,
       figure: `${coldMs} ms, floor ${coldFloor} ms; ${active}/${FUNCTIONS} Active, ${count(coldRequests, (r) => r.action === 'GetFunction')} GetFunction, ${count(coldRequests, (r) => r.outcome === 'RequestLimitExceeded')} throttled; sls deploy ${cold.ms} ms`,

@@ -11,15 +11,16 @@ export function spanMs(n: number, action: string, service: ServiceName = 'scf'):
 
 /**
  * Cold deploy of n functions, each with `triggersEach` triggers: n CreateFunction, each Creating for
- * `transitionMs`; one GetFunction at least per function to see it Active; then its CreateTrigger. The three
- * actions have rates of their own and overlap: the last function is created when the CreateFunction span ends,
- * is Active a transition later, and its triggers go then (the CreateTrigger span is no longer than the
- * CreateFunction one at equal rates). In namespaces that exist, each function is read first (GetFunction finds
- * nothing), before anything is planned; in namespaces that do not (`read: false`), ListNamespaces says so.
+ * `transitionMs`, seen Active, then its CreateTrigger. The actions have rates of their own and overlap: the last
+ * function is created when the CreateFunction span ends, is Active a transition later, and its triggers go then
+ * (the CreateTrigger span is no longer than the CreateFunction one at equal rates). Seeing a namespace's functions
+ * Active takes ListFunctions listings (pages of 20, at ListFunctions' own rate), not a GetFunction each. In
+ * namespaces that exist, each function is read first (GetFunction finds nothing: `read` of them), before anything
+ * is planned; in namespaces that do not, ListNamespaces says so.
  */
-export function coldDeployFloorMs(n: number, transitionMs: number, triggersEach = 0, read = false): number {
-  const spans = [spanMs(n, 'CreateFunction'), spanMs(n, 'GetFunction'), triggersEach ? spanMs(n * triggersEach, 'CreateTrigger') : 0];
-  return (read ? spanMs(n, 'GetFunction') : 0) + Math.max(...spans) + transitionMs;
+export function coldDeployFloorMs(n: number, transitionMs: number, triggersEach = 0, read = 0): number {
+  const spans = [spanMs(n, 'CreateFunction'), triggersEach ? spanMs(n * triggersEach, 'CreateTrigger') : 0];
+  return (read ? spanMs(read, 'GetFunction') : 0) + Math.max(...spans) + transitionMs;
 }
 
 /**
@@ -37,11 +38,11 @@ export function infoFloorMs(n: number): number {
 }
 
 /**
- * `sls remove` of n functions: each read back (GetFunction: its own tags must name the service), DeleteFunction,
- * Deleting for a transition, then a GetFunction that no longer finds it: 2n GetFunction share its rate.
+ * `sls remove` of n functions: each read back (GetFunction: its own tags must name the service) and deleted as soon
+ * as it is (DeleteFunction), Deleting for a transition; seen gone in ListFunctions listings of its namespace.
  */
 export function removeFloorMs(n: number, transitionMs: number): number {
-  return Math.max(spanMs(2 * n, 'GetFunction'), spanMs(n, 'DeleteFunction')) + transitionMs;
+  return Math.max(spanMs(n, 'GetFunction'), spanMs(n, 'DeleteFunction')) + transitionMs;
 }
 
 /**

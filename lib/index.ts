@@ -29,7 +29,7 @@ class TencentScfPlugin {
   readonly hooks: Record<string, () => Promise<void>>;
   readonly configurationVariablesSources: Record<string, { resolve(variable: any): Promise<{ value: string | null }> }>;
   /** Secrets resolved (and with --conceal environment values): nothing the plugin writes shows them. */
-  private readonly redactor = new Redactor();
+  private readonly redactor: Redactor;
   private pipeline?: PipelineRun;
   /** When the command started: deploy, package and remove end with how long they took. */
   private readonly startedAt = Date.now();
@@ -43,8 +43,9 @@ class TencentScfPlugin {
     private readonly options: Record<string, any>,
     rawIo: PluginIo,
   ) {
-    const io = redactingIo(rawIo, this.redactor);
-    this.provider = new TencentProvider(serverless, options, io);
+    this.redactor = new Redactor();
+    this.provider = new TencentProvider(serverless, options, redactingIo(rawIo, this.redactor));
+    this.provider.redactor = this.redactor;
     this.configurationVariablesSources = { 'tencent-ssm': { resolve: (variable) => this.resolveSecret(variable) } };
     serverless.setProvider(TencentProvider.getProviderName(), this.provider);
     adjustCoreCommandSchema(serverless);
@@ -217,6 +218,7 @@ class TencentScfPlugin {
           this.validateForDeploy();
           this.leaveOutStateDirs();
           (require('./commands/deploy-web') as typeof import('./commands/deploy-web')).checkWebSources(this.provider);
+          (require('./commands/deploy-layers') as typeof import('./commands/deploy-layers')).checkLayerSources(this.provider);
         }),
       // serverless zips in silence: a progress line while it does, a line with what it made when it is done.
       'before:package:createDeploymentArtifacts': async () => {
@@ -307,7 +309,7 @@ class TencentScfPlugin {
    */
   private async locked(command: string, reportOn: string[] | undefined, body: () => Promise<void>, endHere = false): Promise<void> {
     const { PipelineRun } = require('./commands/pipeline') as typeof import('./commands/pipeline');
-    this.pipeline = new PipelineRun(this.provider, this.options, this.redactor, command, reportOn);
+    this.pipeline = new PipelineRun(this.provider, this.options, command, reportOn);
     try {
       await this.pipeline.begin();
       await body();
@@ -399,13 +401,16 @@ class TencentScfPlugin {
     if (found.length) throw inputError(found.join('\n'));
   }
 
-  /** The deploy's desired state and the smoke checks, read and checked (one line per mistake); nothing is sent. */
+  /** The deploy's desired state, the smoke checks and the pipeline settings, read and checked (one line per mistake); nothing is sent. */
   private validateForDeploy(keys?: string[]): void {
     this.requireHandlers(keys);
     const { readDesiredState } = require('./commands/deploy') as typeof import('./commands/deploy');
     const { readSmokeChecks } = require('./commands/smoke') as typeof import('./commands/smoke');
     readDesiredState(this.provider);
     readSmokeChecks(this.provider, keys, 'deploy');
+    // The lock's and the report's settings too: a mistake there is found before packaging, not at the lock.
+    const { pipelineSettings } = require('./deploy/pipeline-settings') as typeof import('./deploy/pipeline-settings');
+    pipelineSettings(this.serverless.service.custom?.scf?.deploy, this.provider.providerConfig.deploymentBucket);
   }
 
   /**

@@ -18,6 +18,7 @@ import type { Clients } from './cloud/clients';
 import type { CredentialSource } from './cloud/transport';
 import type { ScfClient } from './cloud/scf';
 import type { FunctionTarget } from './cloud/types';
+import { Redactor } from './config/redact';
 
 export interface Logger {
   notice(...args: unknown[]): void;
@@ -50,6 +51,12 @@ export class TencentProvider {
   readonly released = new Set<string>();
   /** What a deploy did, told as it goes (lib/deploy/report.ts): set when the run writes a report. */
   recorder?: import('./deploy/report').DeployRecorder;
+  /**
+   * Values never shown (resolved secrets; with --conceal, environment values). `io` applies it to every line; a
+   * file the plugin writes applies it to its data before rendering, since a format's escaping would hide a value
+   * from it.
+   */
+  redactor = new Redactor();
 
   constructor(
     readonly serverless: any,

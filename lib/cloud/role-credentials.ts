@@ -76,7 +76,15 @@ export class RoleCredentials implements CredentialSource {
     const { spec } = this.options;
     if (spec.kind !== 'webIdentity') throw new ScfError('Plugin.Internal', 'No web identity token for a keyed role.');
     if (spec.token !== undefined) return spec.token;
-    const text = this.options.readFile(spec.tokenFile!);
+    let text: string | undefined;
+    try {
+      text = this.options.readFile(spec.tokenFile!);
+    } catch (error) {
+      // A directory, a file this user may not read: a line naming it, not a stack.
+      const code = (error as NodeJS.ErrnoException)?.code;
+      if (typeof code !== 'string') throw error;
+      throw new ScfError('Plugin.Credentials', `The web identity token file ${spec.tokenFile} could not be read (${code}) (${spec.where}).`);
+    }
     if (text === undefined) throw new ScfError('Plugin.Credentials', `The web identity token file ${spec.tokenFile} does not exist (${spec.where}).`);
     return tokenFromFile(text, spec.tokenFile!);
   }

@@ -339,6 +339,26 @@ export class ScfClient {
     return this.listAll('ListFunctions', { Namespace: namespace, Filters: filters.length ? filters : undefined }, 'Functions', functionSummary);
   }
 
+  /**
+   * Every function of a namespace as one listing: the first page, then the rest side by side. `whole` when every
+   * page gave the same TotalCount and together that many distinct functions (see lib/poll/status-board.ts).
+   */
+  async listFunctionsListing(namespace: string): Promise<{ functions: Map<string, FunctionSummary>; whole: boolean }> {
+    const limit = listPageSize('ListFunctions');
+    const page = async (offset: number) => {
+      const reply = await this.call('ListFunctions', { Namespace: namespace, Offset: offset, Limit: limit }, { namespace });
+      this.expectList('ListFunctions', reply, 'Functions');
+      return { total: num(reply.TotalCount), items: list(reply.Functions).map(functionSummary) };
+    };
+    const first = await page(0);
+    const offsets: number[] = [];
+    for (let offset = first.items.length; first.items.length && offset < first.total; offset += limit) offsets.push(offset);
+    const pages = [first, ...(await Promise.all(offsets.map(page)))];
+    const functions = new Map<string, FunctionSummary>();
+    for (const p of pages) for (const f of p.items) functions.set(f.functionName, f);
+    return { functions, whole: pages.every((p) => p.total === first.total) && functions.size === first.total };
+  }
+
   async createNamespace(namespace: string, description: string): Promise<void> {
     await this.call('CreateNamespace', { Namespace: namespace, Description: description }, { namespace });
   }

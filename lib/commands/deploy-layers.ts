@@ -14,6 +14,21 @@ import { type DesiredFunction, type DesiredState, pluginTags } from '../deploy/d
 import { decideLayer, type DeployedLayer, type DesiredLayer, LAYER_LIMITS, type LayerDecision, layerQuotaProblems, prunableLayerVersions, unpackedBytes } from '../deploy/layers';
 import { sha256Hex } from '../deploy/plan';
 
+/**
+ * Before serverless packages: each layer of the service that serverless would zip from a `path` has that
+ * directory (serverless itself says only "No file matches include / exclude patterns", naming no layer).
+ */
+export function checkLayerSources(provider: TencentProvider): void {
+  const layers = (provider.serverless.service.layers ?? {}) as Record<string, { path?: unknown; package?: { artifact?: string } } | null>;
+  const lines: string[] = [];
+  for (const [key, layer] of Object.entries(layers)) {
+    if (!layer || layer.package?.artifact || typeof layer.path !== 'string') continue;
+    const dir = path.resolve(provider.serviceDir, layer.path);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) lines.push(`layers.${key}.path: ${layer.path} is not a directory of the service (${dir}): the layer is packaged from it.`);
+  }
+  if (lines.length) throw inputError(lines.join('\n'));
+}
+
 export class LayerPhase {
   private readonly artifacts = new Map<string, Artifact>();
   private readonly deployed = new Map<string, DeployedLayer>();
@@ -34,6 +49,7 @@ export class LayerPhase {
 
   /** Reads the packages and what is deployed, decides, checks quotas and sizes: nothing is sent but reads. */
   async read(clients: Clients, functions: readonly DesiredFunction[], functionArtifacts: ReadonlyMap<string, Artifact>, packageDir?: string): Promise<void> {
+    await this.checkBoundVersions(clients, functions);
     const layers = this.used(functions);
     if (!layers.length) return;
     const service = this.provider.serverless.service;
@@ -79,6 +95,27 @@ export class LayerPhase {
     if (problems.length === 1) throw inputError(problems[0]);
     if (problems.length) throw inputError(`The deploy cannot go ahead:\n${problems.join('\n')}`);
     for (const d of this.decisions) if (!d.publish) this.versions.set(d.layer.key, d.version);
+  }
+
+  /**
+   * Layers bound as name:version (not the service's) exist: else SCF refuses the function's configuration after
+   * other functions (and layers) were already changed. One line per missing version, before anything is sent.
+   */
+  private async checkBoundVersions(clients: Clients, functions: readonly DesiredFunction[]): Promise<void> {
+    const bound = new Map<string, { name: string; version: number; keys: string[] }>();
+    for (const fn of functions) {
+      for (const binding of fn.layerBindings ?? []) {
+        if ('key' in binding) continue;
+        const id = `${binding.name}:${binding.version}`;
+        const entry = bound.get(id) ?? { ...binding, keys: [] };
+        entry.keys.push(fn.key);
+        bound.set(id, entry);
+      }
+    }
+    const missing = await Promise.all([...bound.values()].map(async (b) => ((await clients.scf.getLayerVersion(b.name, b.version)) ? undefined : b)));
+    const region = this.provider.getRegion();
+    const problems = missing.flatMap((b) => (b ? b.keys.map((key) => `functions.${key}.layers: layer ${b.name} version ${b.version} does not exist in ${region}`) : []));
+    if (problems.length) throw inputError(problems.join('\n'));
   }
 
   /** Whether any layer is published by this deploy. */

@@ -9,6 +9,7 @@ import { shortBucketName, uploadToCos } from '../cloud/cos';
 import { ByteBudget, systemClock } from '../cloud/limiter';
 import { actionRate } from '../cloud/limits';
 import { PollPool } from '../poll/pool';
+import { StatusBoard } from '../poll/status-board';
 import { ProgressLines } from '../render/progress-lines';
 import type { FunctionCode, FunctionInfo, FunctionSummary } from '../cloud/types';
 import type { Clients } from '../cloud/clients';
@@ -112,6 +113,8 @@ export async function readBackOwned(
   candidates: ReadonlyArray<{ functionName: string; namespace: string }>,
   service: string,
   stage: string,
+  /** Told each function found ours as soon as it is read; the reads end when every one of these has. */
+  onOwned?: (info: FunctionInfo) => Promise<void>,
 ): Promise<{ owned: FunctionInfo[]; notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> }> {
   const owned: FunctionInfo[] = [];
   const notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> = [];
@@ -120,8 +123,9 @@ export async function readBackOwned(
     const info = await clients.scf.getFunction({ functionName: candidate.functionName, namespace: candidate.namespace });
     if (!info) return;
     const owner = ownerOf(info.tags, service, stage);
-    if (owner === 'ours') owned.push(info);
-    else notOwned.push({ info, owner });
+    if (owner !== 'ours') return void notOwned.push({ info, owner });
+    owned.push(info);
+    await onOwned?.(info);
   });
   return { owned, notOwned };
 }
@@ -374,6 +378,7 @@ export class DeployCommand {
         }
       },
       statusPool: new PollPool(actionRate('scf', 'GetFunction'), systemClock),
+      statusBoard: new StatusBoard(clients.scf, systemClock),
       codeRecord: (key): Record<string, string> => {
         const artifact = artifacts.get(key);
         const digest = artifact && this.digests.get(artifact.file);

@@ -5,7 +5,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { plainText, ScfError } from '../cloud/errors';
 import type { DeployedTrigger } from '../cloud/types';
-import type { Redactor } from '../config/redact';
 import type { TencentProvider } from '../provider';
 import { ciRun } from '../deploy/ci';
 import { pipelineSettings } from '../deploy/pipeline-settings';
@@ -26,7 +25,6 @@ export class PipelineRun {
   constructor(
     private readonly provider: TencentProvider,
     private readonly options: PipelineOptions,
-    private readonly redactor: Redactor,
     /** `sls deploy`, `sls deploy function -f api`, `sls remove`, `sls rollback`. */
     readonly command: string,
     /** The functions a report covers (deploys only; none: no report). */
@@ -72,20 +70,34 @@ export class PipelineRun {
     const githubSummary = env.GITHUB_ACTIONS === 'true' ? env.GITHUB_STEP_SUMMARY : undefined;
     const githubOutput = env.GITHUB_ACTIONS === 'true' ? env.GITHUB_OUTPUT : undefined;
     if (!this.options.json && !settings.report && !settings.junit && !githubSummary && !githubOutput) return;
-    const report = await this.build(error);
-    const safe = (text: string) => this.redactor.apply(text);
+    // Hidden in the data, before each format escapes it (`_` in Markdown, `&` in XML, `"` in JSON would hide a
+    // secret a reason quotes from the redactor), and once more in the text.
+    const report = provider.redactor.applyDeep(await this.build(error));
+    const safe = (text: string) => provider.redactor.apply(text);
     // One line: when the run fails, serverless writes its error to stdout after it, and `head -n 1` still finds it.
     if (this.options.json) provider.io.writeText(JSON.stringify(report));
+    // A file that cannot be written (a missing directory, no permission) is one line naming it, not a stack.
+    const writing = (what: string, target: string, act: () => void) => {
+      try {
+        act();
+      } catch (failure) {
+        const code = (failure as NodeJS.ErrnoException)?.code;
+        if (typeof code !== 'string') throw failure;
+        throw new ScfError('Plugin.ReportWrite', `${what} could not be written to ${target} (${code}): the ${this.command} itself ${error ? 'failed before' : 'finished'}.`);
+      }
+    };
     const write = (setting: string, file: string, text: string) => {
       const target = path.resolve(provider.serviceDir, file);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, safe(text));
+      writing(setting, target, () => {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, safe(text));
+      });
       provider.io.log.notice(`${setting}: ${target}`);
     };
     if (settings.report) write('Deploy report', settings.report, reportJson(report) + '\n');
     if (settings.junit) write('Deploy JUnit report', settings.junit, deployJunit(report));
-    if (githubSummary) fs.appendFileSync(githubSummary, safe(markdownSummary(report)) + '\n');
-    if (githubOutput) fs.appendFileSync(githubOutput, safe(githubOutputs(report)));
+    if (githubSummary) writing('The GitHub step summary (GITHUB_STEP_SUMMARY)', githubSummary, () => fs.appendFileSync(githubSummary, safe(markdownSummary(report)) + '\n'));
+    if (githubOutput) writing('The GitHub step outputs (GITHUB_OUTPUT)', githubOutput, () => fs.appendFileSync(githubOutput, safe(githubOutputs(report))));
   }
 
   private async build(error: Error | undefined): Promise<DeployReport> {

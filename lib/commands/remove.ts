@@ -6,8 +6,10 @@ import { ScfError } from '../cloud/errors';
 import { systemClock } from '../cloud/limiter';
 import { actionRate } from '../cloud/limits';
 import { PollPool } from '../poll/pool';
+import { StatusBoard } from '../poll/status-board';
 import type { TencentProvider } from '../provider';
-import { eachLimited, PlanRunner } from '../deploy/apply';
+import { PlanRunner } from '../deploy/apply';
+import type { FunctionInfo } from '../cloud/types';
 import type { Clients } from '../cloud/clients';
 import { counted, duration } from '../render/units';
 import { deployedOfService, existingNamespaces, namespaceMark, notOwnedText, readBackOwned } from './deploy';
@@ -50,22 +52,8 @@ export class RemoveCommand {
     const candidates = new Map<string, { functionName: string; namespace: string }>();
     for (const fn of await deployedOfService(clients, service, stage, namespaces)) candidates.set(`${fn.namespace}/${fn.functionName}`, fn);
     for (const fn of named) if (namespaces.has(fn.namespace)) candidates.set(`${fn.namespace}/${fn.functionName}`, fn);
-    const { owned, notOwned } = await readBackOwned(clients, [...candidates.values()], service, stage);
-    for (const { info, owner } of notOwned) {
-      const advice = owner === 'unmarked' ? ' (sls deploy marks it as this service\'s; or delete it yourself)' : '';
-      log.warning(`${notOwnedText(info, owner)}: left alone${advice}.`);
-    }
-    const targets = new Map<string, { functionName: string; namespace: string; status: string }>();
-    for (const fn of owned) targets.set(`${fn.namespace}/${fn.functionName}`, { functionName: fn.functionName, namespace: fn.namespace, status: String(fn.status) });
     // The namespaces this service's functions live in (serverless.yml's, and those of its functions found).
     const homes = new Set([...named.map((fn) => fn.namespace), ...[...candidates.values()].map((fn) => fn.namespace)].filter((ns) => namespaces.has(ns)));
-    if (!targets.size) {
-      await this.removeLayers();
-      const freed = await this.deleteEmptyNamespaces(clients, homes, service);
-      const also = freed.length ? `; deleted its empty ${counted(freed.length, 'namespace')} ${freed.join(', ')}` : '';
-      log.notice(`Nothing to remove: no function of ${service} (stage ${stage}) is deployed in ${provider.getRegion()}${also}.`);
-      return;
-    }
     const runner = new PlanRunner({
       scf: clients.scf,
       tag: clients.tag,
@@ -76,20 +64,25 @@ export class RemoveCommand {
         throw new Error('remove sends no code');
       },
       statusPool: new PollPool(actionRate('scf', 'GetFunction'), systemClock),
+      statusBoard: new StatusBoard(clients.scf, systemClock),
     });
-    const progress = provider.io.progress.create({ message: `Removing ${counted(targets.size, 'function')}` });
+    const progress = provider.io.progress.create({ message: `Removing the functions of ${service} (stage ${stage})` });
     const removed: string[] = [];
     const failures: ScfError[] = [];
+    let owned = 0;
+    let notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }>;
     try {
-      // A function that cannot be removed does not keep the others: every failure is reported together.
-      // Every function at once: DeleteFunction's rate paces them, the waits share GetFunction's.
-      await eachLimited([...targets.values()], targets.size, async (fn) => {
+      // Each function read back, and deleted as soon as its own tags say it is this service and stage's, while
+      // the others are still being read: DeleteFunction's rate paces them, the reads GetFunction's. A function that
+      // cannot be removed does not keep the others: every failure is reported together.
+      ({ notOwned } = await readBackOwned(clients, [...candidates.values()], service, stage, async (fn) => {
+        owned++;
         try {
           await runner.remove({
             action: 'deleteFunction',
             functionName: fn.functionName,
             namespace: fn.namespace,
-            waitFirst: BUSY.includes(fn.status),
+            waitFirst: BUSY.includes(String(fn.status)),
             deleting: fn.status === 'Deleting',
             reason: 'sls remove',
           });
@@ -99,10 +92,21 @@ export class RemoveCommand {
           return;
         }
         removed.push(fn.namespace === 'default' ? fn.functionName : `${fn.functionName} (namespace ${fn.namespace})`);
-        progress.update(`Removed ${removed.length} of ${counted(targets.size, 'function')}`);
-      });
+        progress.update(`Removed ${removed.length} of ${counted(owned, 'function')} found`);
+      }));
     } finally {
       progress.remove();
+    }
+    for (const { info, owner } of notOwned) {
+      const advice = owner === 'unmarked' ? ' (sls deploy marks it as this service\'s; or delete it yourself)' : '';
+      log.warning(`${notOwnedText(info, owner)}: left alone${advice}.`);
+    }
+    if (!owned) {
+      await this.removeLayers();
+      const freed = await this.deleteEmptyNamespaces(clients, homes, service);
+      const also = freed.length ? `; deleted its empty ${counted(freed.length, 'namespace')} ${freed.join(', ')}` : '';
+      log.notice(`Nothing to remove: no function of ${service} (stage ${stage}) is deployed in ${provider.getRegion()}${also}.`);
+      return;
     }
     // The layers go once their functions have gone (a function bound to a layer keeps it in any case).
     const layers = failures.length ? [] : await this.removeLayers(true);
@@ -125,18 +129,22 @@ export class RemoveCommand {
   private async deleteEmptyNamespaces(clients: Clients, candidates: Set<string>, service: string): Promise<string[]> {
     const ours = (await clients.scf.listNamespaces()).filter((ns) => candidates.has(ns.name) && ns.name !== 'default' && ns.description === namespaceMark(service));
     const deleted: string[] = [];
-    for (const ns of ours) {
-      // Every function, not only this service's: a namespace holding another's function stays.
-      if ((await clients.scf.listFunctions(ns.name)).length) continue;
-      try {
-        await clients.scf.deleteNamespace(ns.name);
-        deleted.push(ns.name);
-      } catch (error) {
-        // Another deploy put a function there meanwhile, or it is gone already: it is not ours to insist.
-        if (error instanceof ScfError && (error.code === 'ResourceInUse.Namespace' || error.code === 'ResourceNotFound.Namespace' || error.code.startsWith('FailedOperation'))) continue;
-        throw error;
-      }
-    }
+    // Side by side: each is its own ListFunctions and DeleteNamespace.
+    await Promise.all(
+      ours.map(async (ns) => {
+        // Every function, not only this service's: a namespace holding another's function stays.
+        if ((await clients.scf.listFunctions(ns.name)).length) return;
+        try {
+          await clients.scf.deleteNamespace(ns.name);
+          deleted.push(ns.name);
+        } catch (error) {
+          // Another deploy put a function there meanwhile, or it is gone already: it is not ours to insist.
+          if (error instanceof ScfError && (error.code === 'ResourceInUse.Namespace' || error.code === 'ResourceNotFound.Namespace' || error.code.startsWith('FailedOperation'))) return;
+          throw error;
+        }
+      }),
+    );
+    deleted.sort();
     return deleted;
   }
 }

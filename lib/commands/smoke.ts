@@ -135,7 +135,9 @@ export class SmokeCommand {
     if (!junit) return;
     const file = path.resolve(this.provider.serviceDir, junit);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, junitReport(this.provider.serverless.service.service, results, new Date()));
+    // The reasons hidden before XML escapes them (the redactor would not find a secret with & or < in it then).
+    const shown = results.map((r) => ({ ...r, reason: r.reason === undefined ? undefined : this.provider.redactor.apply(r.reason) }));
+    fs.writeFileSync(file, this.provider.redactor.apply(junitReport(this.provider.serverless.service.service, shown, new Date())));
     this.provider.io.log.notice(`JUnit report: ${file}`);
   }
 

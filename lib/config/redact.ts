@@ -2,6 +2,7 @@
 // environment value. Everything the plugin writes (log lines, command output, progress lines, errors, reports)
 // passes through `apply`, which puts a mark in place of each occurrence.
 import { format } from 'util';
+import { plainText } from '../cloud/errors';
 import type { PluginIo } from '../provider';
 
 /** Shorter values are not searched for: "1" or "yes" would be hidden all over unrelated text. */
@@ -15,16 +16,13 @@ export class Redactor {
   /** Hides `value` from now on behind `mark`; false when it is too short to hide reliably. */
   add(value: string, mark: string): boolean {
     if (typeof value !== 'string' || value.length < MIN_REDACTED_LENGTH) return false;
-    if (!this.values.has(value)) {
-      this.values.set(value, mark);
-      this.ordered = [...this.values.keys()].sort((a, b) => b.length - a.length);
-    }
-    // A value also appears JSON-escaped (in JSON output, in error messages quoting a request).
-    const escaped = JSON.stringify(value).slice(1, -1);
-    if (escaped !== value && !this.values.has(escaped)) {
-      this.values.set(escaped, mark);
-      this.ordered = [...this.values.keys()].sort((a, b) => b.length - a.length);
-    }
+    // A value also appears JSON-escaped (in JSON output, in error messages quoting a request), and without its
+    // control characters where text was neutralised before it got here (API errors, smoke reasons).
+    const neutralised = plainText(value);
+    const forms = [value, JSON.stringify(value).slice(1, -1), neutralised, JSON.stringify(neutralised).slice(1, -1)];
+    const added = forms.filter((form) => form.length >= MIN_REDACTED_LENGTH && !this.values.has(form));
+    for (const form of added) this.values.set(form, mark);
+    if (added.length) this.ordered = [...this.values.keys()].sort((a, b) => b.length - a.length);
     return true;
   }
 

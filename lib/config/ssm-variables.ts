@@ -103,7 +103,8 @@ export function ssmVariableSource(ctx: SsmSourceContext): { resolve(variable: Va
 function secretError(error: unknown, name: string, version: string | undefined): Error {
   const label = version ? `${name}:${version}` : name;
   if (!isScfError(error)) return error as Error;
-  return new ScfError(error.code, `Could not resolve \${tencent-ssm:${label}}: ${secretReason(error.code, name, version) ?? error.message}.`, error.context);
+  const reason = secretReason(error.code, name, version) ?? error.message.replace(/\.+$/, '');
+  return new ScfError(error.code, `Could not resolve \${tencent-ssm:${label}}: ${reason}.`, error.context);
 }
 
 function secretReason(code: string, name: string, version: string | undefined): string | undefined {

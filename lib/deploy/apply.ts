@@ -8,9 +8,10 @@ import type { ScfClient } from '../cloud/scf';
 import { TagClient } from '../cloud/tag';
 import type { FunctionCode, FunctionInfo } from '../cloud/types';
 import type { PollPool } from '../poll/pool';
+import type { StatusBoard } from '../poll/status-board';
 import type { FunctionPlan, PlanStep, RemovalStep } from './plan';
 import { aliasDescription, parseAliasDescription, promote } from './strategy';
-import { waitUntilActive, waitUntilGone, type WaitOptions } from './wait';
+import { waitUntilActive, waitUntilCreated, waitUntilGone, type WaitOptions } from './wait';
 import { runSettingsStep, settingsStepName } from './apply-settings';
 
 export interface ApplyContext {
@@ -27,6 +28,8 @@ export interface ApplyContext {
   withCode<T>(key: string, send: (code: FunctionCode) => Promise<T>): Promise<T>;
   /** The pool status waits share GetFunction's rate through (lib/poll/pool.ts); each its own when unset. */
   statusPool?: PollPool;
+  /** Where creations and deletions are seen a namespace listing at a time (lib/poll/status-board.ts); GetFunction when unset. */
+  statusBoard?: StatusBoard;
   /** The tags that record what a function's package holds (CODE_TAG), written with its code; none when unknown. */
   codeRecord?(key: string): Record<string, string>;
   /** What is going on now, for the function's progress line. */
@@ -97,7 +100,7 @@ export class PlanRunner {
   constructor(private readonly ctx: ApplyContext) {}
 
   private waitOptions(key: string, extra: Partial<WaitOptions> = {}): WaitOptions {
-    return { timeoutMs: this.ctx.timeoutMs, clock: this.ctx.clock, pool: this.ctx.statusPool, onStatus: (status) => this.ctx.onProgress?.(key, status), ...extra };
+    return { timeoutMs: this.ctx.timeoutMs, clock: this.ctx.clock, pool: this.ctx.statusPool, board: this.ctx.statusBoard, onStatus: (status) => this.ctx.onProgress?.(key, status), ...extra };
   }
 
   private active(key: string, target: Target, step: string, qualifier?: string): Promise<FunctionInfo> {
@@ -150,7 +153,7 @@ export class PlanRunner {
         return;
       case 'create':
         await this.ctx.withCode(key, (code) => scf.createFunction(target, step.configuration, code, { ...step.tags, ...this.ctx.codeRecord?.(key) }));
-        await this.active(key, target, 'CreateFunction');
+        await waitUntilCreated(scf, target, this.waitOptions(key));
         return;
       case 'updateCode': {
         await this.ctx.withCode(key, (code) => scf.updateFunctionCode(target, step.handler, code, step.installDependency));

@@ -5,8 +5,9 @@ import { ScfError } from '../cloud/errors';
 import type { Clock } from '../cloud/limiter';
 import { actionRate } from '../cloud/limits';
 import { PollPool } from '../poll/pool';
+import type { StatusBoard } from '../poll/status-board';
 import type { ScfClient } from '../cloud/scf';
-import { FAILED_STATUSES, type FunctionInfo, type FunctionStatus, TRANSIENT_STATUSES } from '../cloud/types';
+import { FAILED_STATUSES, type FunctionInfo, type FunctionStatus, type FunctionSummary, TRANSIENT_STATUSES } from '../cloud/types';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -19,6 +20,8 @@ export interface WaitOptions {
   maxDelayMs?: number;
   /** Shared with the other waits of a deploy, which it spends GetFunction's rate with (lib/poll/pool.ts). */
   pool?: PollPool;
+  /** Where a deploy's creations and a remove's deletions are seen, a namespace listing at a time (lib/poll/status-board.ts). */
+  board?: StatusBoard;
 }
 
 type Target = { functionName: string; namespace: string };
@@ -88,8 +91,45 @@ export function waitUntilActive(client: Pick<ScfClient, 'getFunction'>, target: 
   );
 }
 
-/** Waits until GetFunction no longer finds the function. */
-export function waitUntilGone(client: Pick<ScfClient, 'getFunction'>, target: Target, options: WaitOptions): Promise<void> {
+/**
+ * Waits on the board's listings until `decide` makes something of the function's entry; a status change is told.
+ * The entry of a failed status is read again with GetFunction for SCF's reasons, which a listing does not carry.
+ */
+async function watch(client: Pick<ScfClient, 'getFunction'>, board: StatusBoard, target: Target, options: WaitOptions, done: (entry: FunctionSummary | undefined, whole: boolean) => boolean, what: string, step: string): Promise<void> {
+  const started = options.clock.now();
+  let last: string | undefined;
+  const timeout = () =>
+    new ScfError('Plugin.DeployTimeout', `${target.functionName} was still ${last ?? 'unknown'} after ${Math.round(options.timeoutMs / 1000)} s waiting for it to be ${what} (custom.scf.deploy.timeout).`, target);
+  const entry = await board.watch(target, started, started + options.timeoutMs, (found, listing) => {
+    const status = found?.status ?? (listing.whole ? 'gone' : last);
+    if (status !== undefined && status !== last) {
+      last = status;
+      options.onStatus?.(status);
+    }
+    if (found && FAILED_STATUSES.includes(found.status as FunctionStatus)) return { failed: found };
+    return done(found, listing.whole) ? { failed: undefined } : undefined;
+  }, timeout);
+  if (!entry.failed) return;
+  const info = await client.getFunction(target);
+  throw info ? failedStatusError(info, step) : new ScfError('Plugin.FunctionFailedStatus', `${target.functionName} was ${entry.failed.status} after ${step}.`, target);
+}
+
+/** Waits until a function this deploy created is Active: on the board's listings when there is one. */
+export async function waitUntilCreated(client: Pick<ScfClient, 'getFunction'>, target: Target, options: WaitOptions): Promise<void> {
+  if (!options.board || options.qualifier) {
+    await waitUntilActive(client, target, 'CreateFunction', options);
+    return;
+  }
+  await watch(client, options.board, target, options, (entry) => {
+    if (!entry || TRANSIENT_STATUSES.includes(entry.status as FunctionStatus)) return false;
+    if (entry.status === 'Active') return true;
+    throw new ScfError('Plugin.FunctionFailedStatus', `${target.functionName} is in a status this plugin does not know, ${entry.status}, after CreateFunction.`, target);
+  }, 'Active', 'CreateFunction');
+}
+
+/** Waits until GetFunction (or a whole listing of its namespace, on the board) no longer finds the function. */
+export async function waitUntilGone(client: Pick<ScfClient, 'getFunction'>, target: Target, options: WaitOptions): Promise<void> {
+  if (options.board && !options.qualifier) return watch(client, options.board, target, options, (entry, whole) => !entry && whole, 'deleted', 'DeleteFunction');
   return poll(
     client,
     target,

@@ -114,6 +114,24 @@ test('a layer unchanged on redeploy publishes nothing; a changed one publishes a
   assert.match(reply.Result.RetMsg, /Hi, v2, from the nodeDeps layer v2/);
 });
 
+test('a function bound to a layer version that does not exist is refused before anything is published, created or changed', async () => {
+  const dir = copyExample('layers', (yml) => yml.replace('service: layered', 'service: ghostly').replace('    layers: [pyDeps]\n', '    layers: [pyDeps, ghost:3, { name: ghostly-dev-nodeDeps, version: 7 }]\n'));
+  const result = await run(dir, ['deploy', '--no-smoke']);
+  assert.notEqual(result.code, 0, output(result));
+  assert.match(result.stdout + result.stderr, /functions\.py\.layers: layer ghost version 3 does not exist in ap-guangzhou/);
+  assert.match(result.stdout + result.stderr, /functions\.py\.layers: layer ghostly-dev-nodeDeps version 7 does not exist in ap-guangzhou/);
+  assert.deepEqual(emulator.requests.filter((r) => !/^(Get|List)/.test(r.action)).map((r) => r.action), [], 'nothing was sent but reads');
+});
+
+test('a layer whose path is not there is named before packaging, nothing sent', async () => {
+  const dir = copyExample('layers', (yml) => yml.replace('service: layered', 'service: pathless').replace('    path: layers/python ', '    path: layers/pyhton '));
+  const result = await run(dir, ['deploy', '--no-smoke']);
+  assert.notEqual(result.code, 0, output(result));
+  assert.match(result.stdout + result.stderr, /layers\.pyDeps\.path: layers\/pyhton is not a directory of the service/);
+  assert.doesNotMatch(result.stdout + result.stderr, /Packag/);
+  assert.deepEqual(emulator.requests.map((r) => r.action), [], 'nothing was sent');
+});
+
 test('reserved concurrency is MB on SCF (a count times memory) and throttles the excess; async retries happen as set', async () => {
   assert.equal((await client.GetReservedConcurrencyConfig({ FunctionName: 'layered-dev-node' })).ReservedMem, 256, '2 instances of 128 MB');
   assert.equal((await client.GetReservedConcurrencyConfig({ FunctionName: 'layered-dev-throttled' })).ReservedMem, 128);

@@ -19,6 +19,8 @@ const APPID = '1250000000';
 const BUCKET = `deploy-${APPID}`;
 /** A `${` in it: serverless would read it as a variable if the plugin did not escape it. */
 const SECRET = 'pa55-${not:a-variable}-w0rd';
+/** Characters each report format escapes (Markdown, XML, JSON): between two marks no output may show, in any form. */
+const QUOTED = 'zq9_db<pass>&"x"|`y`\\_kq7';
 const issuer = testIssuer();
 const TRANSITION_MS = 150;
 
@@ -32,7 +34,7 @@ before(async () => {
     credentials,
     behaviour: { transitionMs: TRANSITION_MS },
     sts: { providers: [issuer.provider('GitHub')] },
-    secrets: parseSecrets({ 'shop-db-password': SECRET }, 'the test'),
+    secrets: parseSecrets({ 'shop-db-password': SECRET, quoted: QUOTED }, 'the test'),
   });
   emulator = Object.assign(started, { credentials });
   emulator.core.cos.createBucket(BUCKET, 'ap-guangzhou');
@@ -280,4 +282,48 @@ test('a deploy with only a role ARN and a web identity token file: keys from STS
     outputs,
   );
   for (const text of shown) for (const secret of hidden) assert.ok(!text.includes(secret), `a secret (${secret.slice(0, 4)}…) reached an output:\n${text}`);
+});
+
+test('a secret a failed smoke check quotes (a result, an error) reaches no report in any escaped form: --json, report and JUnit files, smoke JUnit, GitHub summary and outputs', async () => {
+  const dir = serviceDir(
+    shopYml(`      lock: false\n      report: reports/deploy.json\n      junit: reports/deploy.xml\n    smoke:\n      junit: reports/smoke.xml\n`, 'quoting')
+      .replace('    handler: index.echo\n', "    handler: index.echo\n    smoke: { event: { key: '${tencent-ssm:quoted}' }, expect: { contains: not-there } }\n")
+      .replace('    handler: index.hello\n', "    handler: index.fail\n    smoke: { event: { reason: '${tencent-ssm:quoted}' } }\n"),
+  );
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-quoted-'));
+  const github = { summary: path.join(work, 'summary.md'), output: path.join(work, 'output') };
+  const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: github.summary, GITHUB_OUTPUT: github.output };
+  const deployed = await sls(dir, ['deploy', '--json'], emulator, env);
+  assert.notEqual(deployed.code, 0, output(deployed));
+  const report = JSON.parse(deployed.stdout.split('\n')[0]);
+  assert.deepEqual(report.functions.map((f: any) => [f.key, f.smoke.outcome]), [['api', 'failed'], ['worker', 'failed']]);
+  // The reasons are there, with the secret's mark in its place.
+  assert.match(report.functions[0].smoke.reason, /does not contain "not-there".*<secret \$\{tencent-ssm:quoted\}>/);
+  assert.match(report.functions[1].smoke.reason, /<secret \$\{tencent-ssm:quoted\}>/);
+  const files = ['deploy.json', 'deploy.xml', 'smoke.xml'].map((f) => fs.readFileSync(path.join(dir, 'reports', f), 'utf8'));
+  const shown = [deployed.stdout, deployed.stderr, ...files, fs.readFileSync(github.summary, 'utf8'), fs.readFileSync(github.output, 'utf8')];
+  for (const text of shown) assert.ok(!/zq9|kq7/.test(text), `the secret reached an output:\n${text}`);
+});
+
+test('a pipeline setting that is wrong (lockTimeout: -1) stops deploy and deploy function before packaging, in one line said once', async () => {
+  const dir = serviceDir(shopYml().replace('      lockExpiry: 5\n', '      lockExpiry: 5\n      lockTimeout: -1\n'));
+  emulator.reset();
+  for (const args of [['deploy', '--json'], ['deploy', 'function', '-f', 'api']]) {
+    const run = await sls(dir, args, emulator);
+    assert.notEqual(run.code, 0, output(run));
+    const both = run.stdout + run.stderr;
+    assert.equal(both.split('custom.scf.deploy.lockTimeout must be a whole number of seconds from 0 to 86400, not -1').length - 1, 1, output(run));
+    assert.doesNotMatch(both, /Packag|could not be written/, output(run));
+    assert.ok(!fs.existsSync(path.join(dir, '.serverless')), 'nothing packaged');
+  }
+  assert.deepEqual(emulator.requests.map((r) => r.action), [], 'nothing sent');
+});
+
+test('a GitHub step summary that cannot be written (its directory is gone) is one line after the deploy, not a stack', async () => {
+  const dir = serviceDir(shopYml().replace('      lockExpiry: 5\n', '      lockExpiry: 5\n      lock: false\n'));
+  const missing = path.join(os.tmpdir(), `scf-gone-${process.pid}`, 'summary.md');
+  const run = await sls(dir, ['deploy', '--no-smoke'], emulator, { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: missing });
+  assert.notEqual(run.code, 0, output(run));
+  assert.match(run.stdout + run.stderr, /The GitHub step summary \(GITHUB_STEP_SUMMARY\) could not be written to \S+summary\.md \(ENOENT\): the sls deploy itself finished\./);
+  assert.doesNotMatch(run.stdout + run.stderr, /^\s+at /m, output(run));
 });

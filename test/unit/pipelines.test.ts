@@ -3,6 +3,9 @@
 // the secret addresses and their escaping for serverless, the pipeline settings, the CI run, and the report's
 // renderings (JSON, Markdown, GitHub outputs, JUnit), hostile text included.
 import { test } from 'node:test';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as assert from 'node:assert/strict';
 import type { ListedObject, ObjectStore } from '../../lib/cloud/cos-objects';
 import type { Clock } from '../../lib/cloud/limiter';
@@ -10,7 +13,7 @@ import { generationKey, type Holder, lockStatus, LockTimeout, readLock, StageLoc
 import { defaultSessionName, roleSpec, tokenFromFile } from '../../lib/config/assume-role';
 import { RoleCredentials } from '../../lib/cloud/role-credentials';
 import { Credentials } from '../../lib/config/credentials';
-import { ScfError } from '../../lib/cloud/errors';
+import { plainText, ScfError } from '../../lib/cloud/errors';
 import type { StsClient } from '../../lib/cloud/sts';
 import { Redactor, redactingIo } from '../../lib/config/redact';
 import { escapeVariableSyntax, parseSecretAddress } from '../../lib/config/ssm-variables';
@@ -232,6 +235,25 @@ test("a role's short keys refresh at four fifths of their life; a failed refresh
 
 // ---- secrets: hidden everywhere, and given to serverless as they are ----------------------------------
 
+test('a web identity token file that cannot be read (a directory) is one line naming it, not a stack', async () => {
+  const { accountCredentials } = await import('../../lib/config/access');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-token-'));
+  const env = { TENCENTCLOUD_ROLE_ARN: 'qcs::cam::uin/100000000001:roleName/deployer', TENCENTCLOUD_WEB_IDENTITY_TOKEN_FILE: dir, TENCENTCLOUD_SCF_ENDPOINT: 'http://127.0.0.1:9' };
+  const source = accountCredentials({}, { env, serviceDir: dir, region: 'ap-guangzhou', warn: () => undefined, verbose: () => undefined }) as RoleCredentials;
+  await assert.rejects(source.get(), (e: Error) => e instanceof ScfError && e.code === 'Plugin.Credentials' && e.message === `The web identity token file ${dir} could not be read (EISDIR) (TENCENTCLOUD_ROLE_ARN).`);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a secret that cannot be read for want of credentials: one sentence, one full stop', async () => {
+  const { ssmVariableSource } = await import('../../lib/config/ssm-variables');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-token-'));
+  const env = { TENCENTCLOUD_ROLE_ARN: 'qcs::cam::uin/100000000001:roleName/deployer', TENCENTCLOUD_WEB_IDENTITY_TOKEN_FILE: path.join(dir, 'missing'), TENCENTCLOUD_SCF_ENDPOINT: 'http://127.0.0.1:9' };
+  const source = ssmVariableSource({ redactor: new Redactor(), env, serviceDir: () => dir, warn: () => undefined, verbose: () => undefined });
+  const variable = { address: 'db', resolveConfigurationProperty: async () => undefined };
+  await assert.rejects(source.resolve(variable), (e: Error) => /^Could not resolve \$\{tencent-ssm:db\}: The web identity token file .*missing does not exist \(TENCENTCLOUD_ROLE_ARN\)\.$/.test(e.message));
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('the redactor: every occurrence (JSON-escaped ones too), longest first, in every io channel; short values are refused', () => {
   const redactor = new Redactor();
   assert.equal(redactor.add('abc', 'x'), false);
@@ -252,6 +274,14 @@ test('the redactor: every occurrence (JSON-escaped ones too), longest first, in 
   io.writeText(['s3cr"et']);
   io.progress.create({ message: 's3cr"et' }).update('s3cr"et!');
   assert.deepEqual(seen, ['warning:got <secret A>', 'debug:<secret A> and x', 'text:<secret A>', 'progress:<secret A>', 'update:<secret A>!']);
+});
+
+test('the redactor: a secret with control characters is hidden also where text was neutralised before it (errors, smoke reasons)', () => {
+  const redactor = new Redactor();
+  assert.ok(redactor.add('pa55\rw0rd\u001b[2K-tail', '<secret A>'));
+  // plainText drops \r and escape sequences: what an API error or a smoke reason shows of the value.
+  assert.equal(redactor.apply(plainText('refused: pa55\rw0rd\u001b[2K-tail.')), 'refused: <secret A>.');
+  assert.equal(redactor.apply('raw: pa55\rw0rd\u001b[2K-tail'), 'raw: <secret A>');
 });
 
 test('secret addresses: NAME and NAME:VERSION, checked; ${ escaped so that serverless gives back the value as it is', () => {

@@ -7,6 +7,9 @@ import { type CronSchedule, nextFire, parseCron } from './cron';
 /** The longest setTimeout Node keeps (about 24.8 days): farther fires are reached in steps. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
+/** Parsed crons kept at most (descs are few in practice; a bound keeps a hostile account from growing it). */
+const MAX_SCHEDULES = 10_000;
+
 export type TimerFire = (fn: FunctionRecord, trigger: TriggerRecord, atMs: number) => void;
 
 /** The SCF timer event (`Message` is the trigger's CustomArgument). */
@@ -45,14 +48,8 @@ export class TimerScheduler {
       if (fn.status === 'Deleting') continue;
       for (const trigger of fn.triggers) {
         if (trigger.type !== 'timer' || !trigger.enable) continue;
-        const cron = cronOf(trigger);
-        if (!cron) continue;
-        let schedule: CronSchedule;
-        try {
-          schedule = parseCron(cron);
-        } catch {
-          continue;
-        }
+        const schedule = this.scheduleOf(trigger);
+        if (!schedule) continue;
         // Everything that changes when or how it fires is in the key: a changed trigger is a new timer.
         const key = [fn.functionId, trigger.name, trigger.qualifier, trigger.desc, trigger.customArgument].join('\n');
         wanted.set(key, { fn, trigger, schedule });
@@ -67,6 +64,23 @@ export class TimerScheduler {
     for (const [key, item] of wanted) {
       if (!this.armed.has(key)) this.arm(key, item.fn, item.trigger, item.schedule, this.now());
     }
+  }
+
+  /** Parsed once per cron: sync runs after every change, over every trigger of the account. */
+  private readonly schedules = new Map<string, CronSchedule | undefined>();
+
+  private scheduleOf(trigger: TriggerRecord): CronSchedule | undefined {
+    if (this.schedules.has(trigger.desc)) return this.schedules.get(trigger.desc);
+    const cron = cronOf(trigger);
+    let schedule: CronSchedule | undefined;
+    try {
+      schedule = cron ? parseCron(cron) : undefined;
+    } catch {
+      schedule = undefined;
+    }
+    if (this.schedules.size >= MAX_SCHEDULES) this.schedules.clear();
+    this.schedules.set(trigger.desc, schedule);
+    return schedule;
   }
 
   private arm(key: string, fn: FunctionRecord, trigger: TriggerRecord, schedule: CronSchedule, afterMs: number): void {

@@ -88,7 +88,7 @@ export class PackageStore {
     const dir = record.dir;
     if (fs.existsSync(dir)) {
       if (this.isComplete(sha256)) {
-        if (!fs.existsSync(this.zipFile(sha256))) writeFileAtomic(this.zipFile(sha256), zip);
+        if (!fs.existsSync(this.zipFile(sha256))) writeFileAtomic(this.zipFile(sha256), zip, this.state.persistent);
         return record;
       }
       // Cut short (an emulator stopped mid-unpack, or a directory damaged since): unpacked again, never reused.
@@ -105,8 +105,8 @@ export class PackageStore {
       // SCF's code directory is read-only: a handler that writes there fails as it would in the cloud, and
       // cannot change what later runs (or a published version) execute.
       setWritable(temp, false);
-      writeFileAtomic(this.zipFile(sha256), zip);
-      writeFileAtomic(this.manifestFile(sha256), JSON.stringify(expected));
+      writeFileAtomic(this.zipFile(sha256), zip, this.state.persistent);
+      writeFileAtomic(this.manifestFile(sha256), JSON.stringify(expected), this.state.persistent);
       fs.renameSync(temp, dir);
     } catch (error) {
       removeTree(temp);

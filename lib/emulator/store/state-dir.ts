@@ -195,13 +195,16 @@ export class StateDir {
   }
 }
 
-/** Writes a file so that a reader (or a crash) sees the old content or the new, never a part. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
+/**
+ * Writes a file so that a reader sees the old content or the new, never a part; `durable` (a kept state
+ * directory) also so that a crash does: flushed to disk first, which blocks, so a temporary directory skips it.
+ */
+export function writeFileAtomic(file: string, data: string | Buffer, durable = true): void {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const fd = fs.openSync(temp, 'w', 0o600);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
