@@ -136,16 +136,9 @@ export async function* readRecords(cls: Search, topicId: string, query: string, 
     const fresh = page.records.filter((r) => !(r.time === segment.from && segment.seenAtStart.has(recordKey(r))));
     if (fresh.length) push(segment, fresh);
     if (page.listOver || !page.records.length) return;
-    // The rest [last, to), in as many parts as the density of this page says it holds pages (a few at most). A
-    // segment behind one still being read splits no wider than the searches other segments leave free: a page's
-    // density misleads where records come in bursts (every function's timer at once), and a part found empty
-    // costs a search other work needed. The first segment not read splits wide: everything waits for it.
-    const at = segments.indexOf(segment);
-    const first = segments.slice(head, at).every((s) => s.state === 'done');
+    // The rest [last, to), in as many parts as the density of this page says it holds pages (a few at most).
     const perMs = page.records.length / Math.max(1, last - segment.from);
-    const waiting = segments.filter((s) => s?.state === 'waiting').length;
-    const free = first ? 2 * concurrency : Math.max(1, concurrency - (inFlight - 1) - waiting);
-    const parts = Math.max(1, Math.min(2 * concurrency, free, Math.ceil((perMs * (segment.to - last)) / pageSize)));
+    const parts = Math.max(1, Math.min(2 * concurrency, Math.ceil((perMs * (segment.to - last)) / pageSize)));
     const atLast = new Set(page.records.filter((r) => r.time === last).map(recordKey));
     segments.splice(segments.indexOf(segment) + 1, 0, ...segmentsOf(last, segment.to, parts, atLast));
   };

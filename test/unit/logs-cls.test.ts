@@ -142,6 +142,56 @@ test('a range read in segments searched side by side (dense ones split), within 
   assert.ok(search.calls.length <= Math.ceil(batch.length / 1000) * 2, `${search.calls.length} searches`);
 });
 
+test('a long even history keeps its searches busy: the pages it holds take little more than pages / searches rounds of search', async () => {
+  // Rounds of search, not wall time: every search in flight answers together when the round ends, after the
+  // reader has done all it can; the floor is ceil(pages / searches) rounds. Splitting a dense segment's rest by
+  // the searches left free (instead of by the pages it holds) made chains of one search after another: 40
+  // rounds for 25 at 4 searches, 22 for 7 at 15.
+  const records = 10_000;
+  const pageSize = 100;
+  const store = new ClsStore({ recordsPerTopic: records });
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't', capacity: records, capacityBytes: records * 1024 });
+  const to = Date.now() - 3600_000;
+  const from = to - 20 * 3600_000;
+  store.append(topic.info.topicId, Array.from({ length: records }, (_, i) => ({ time: from + Math.floor((i * (to - from)) / records), fields: { SCF_Message: `line ${i}` }, pkgId: 'p', pkgLogId: String(i) })));
+  const direct = searchOver(store);
+  for (const searches of [4, 15]) {
+    const due: Array<() => void> = [];
+    let inFlight = 0;
+    let peak = 0;
+    let sent = 0;
+    const inRounds = {
+      async searchLog(req: SearchLogRequest): Promise<SearchLogResult> {
+        sent++;
+        peak = Math.max(peak, ++inFlight);
+        await new Promise<void>((resolve) => due.push(resolve));
+        inFlight--;
+        return direct.searchLog(req);
+      },
+    };
+    let read = 0;
+    let done = false;
+    const reading = (async () => {
+      for await (const page of readRecords(inRounds, topic.info.topicId, '*', from, to, { concurrency: searches, pageSize })) read += page.length;
+      done = true;
+    })();
+    let rounds = 0;
+    for (;;) {
+      for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+      if (done) break;
+      assert.ok(due.length, 'the reader waits for a search');
+      rounds++;
+      for (const answer of due.splice(0)) answer();
+    }
+    await reading;
+    assert.equal(read, records);
+    assert.ok(peak <= searches, `${peak} searches at once`);
+    const floor = Math.ceil(records / pageSize / searches);
+    assert.ok(rounds <= floor + 4, `${rounds} rounds at ${searches} searches, floor ${floor}`);
+    assert.ok(sent <= records / pageSize + 16, `${sent} searches for ${records / pageSize} pages`);
+  }
+});
+
 test('a millisecond holding more than a page is read with its Context chain; past 10,000 records the caller is told', async () => {
   const store = new ClsStore();
   const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
