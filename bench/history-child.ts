@@ -1,9 +1,10 @@
 // Child of the benchmark: reads one function's history the way `sls logs` does (GetFunction picks the source:
 // its CLS topic, or GetFunctionLogs when it has none), reports time, what it read, and memory.
-//   node history-child.js URL SECRET_ID SECRET_KEY FUNCTION FROM_MS TO_MS [--heap]
+//   node history-child.js URL SECRET_ID SECRET_KEY FUNCTION FROM_MS TO_MS [--heap] [--searches=N]
 import { Credentials } from '../lib/config/credentials';
 import { parseEndpoint } from '../lib/config/settings';
 import { createClients } from '../lib/cloud/clients';
+import { DEFAULT_SEARCHES } from '../lib/logs/cls-source';
 import { history, resolveSources } from '../lib/logs/sources';
 
 async function main(): Promise<void> {
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   let peakLiveMiB = 0;
   let lastStart = -Infinity;
   let outOfOrder = 0;
-  const range = { fromMs: Number(fromMs), toMs: Number(toMs) + 1, finishWithinMs: 70_000, nowMs: Date.now() };
+  const searches = Number(/^--searches=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--searches=')) ?? '')?.[1] ?? DEFAULT_SEARCHES);
+  const range = { fromMs: Number(fromMs), toMs: Number(toMs) + 1, finishWithinMs: 70_000, nowMs: Date.now(), searches };
   for await (const page of history(clients, sources, range, () => undefined)) {
     for (const request of page) {
       requests++;

@@ -88,6 +88,7 @@ class TencentScfPlugin {
           namespace: namespaceOption,
           region: regionOption,
           json: { usage: 'One JSON object per request per line', type: 'boolean' },
+          searches: { usage: 'CLS searches of a topic in flight at once, 1 to 15 (default: custom.scf.logs.searches, else 4)', type: 'string' },
         },
       },
       events: {

@@ -340,6 +340,13 @@ export const configSchema = {
             },
             additionalProperties: false,
           },
+          logs: {
+            type: 'object',
+            properties: {
+              searches: { type: 'integer', minimum: 1, maximum: 15 },
+            },
+            additionalProperties: false,
+          },
           deploy: {
             type: 'object',
             properties: {

@@ -6,7 +6,9 @@ import { systemClock } from '../cloud/limiter';
 import type { TencentProvider } from '../provider';
 import type { RequestLog, RequestOutcome } from '../logs/model';
 import { pollUntilAborted } from '../logs/poll-loop';
+import { DEFAULT_SEARCHES } from '../logs/cls-source';
 import { history, type LogTarget, resolveSources, tails } from '../logs/sources';
+import { CLS_TOPIC_CONCURRENCY } from '../cloud/limits';
 import { formatRequest, omittedText, requestJson } from '../render/logs';
 import { parseTimeExpression } from '../time/parse';
 
@@ -21,6 +23,7 @@ export interface LogsOptions {
   qualifier?: string;
   json?: boolean;
   grep?: string;
+  searches?: string | number;
 }
 
 type Outcome = Exclude<RequestOutcome, 'running'>;
@@ -55,6 +58,27 @@ export function parseInterval(value: string | number | undefined): number {
   if (!Number.isFinite(ms) || ms < 100) throw inputError(`--interval must be a number of milliseconds, at least 100, not "${value}".`);
   return ms;
 }
+
+/**
+ * Searches of one CLS topic kept in flight: `--searches`, else `custom.scf.logs.searches`, else DEFAULT_SEARCHES.
+ * CLS runs 15 of a topic at once and refuses more; SCF's default topic is shared by the region's functions and
+ * everyone reading them.
+ */
+export function parseSearches(option: unknown, custom: unknown): number {
+  const where = option !== undefined ? '--searches' : 'custom.scf.logs.searches';
+  const logs = isMapping(custom) && isMapping(custom.scf) ? custom.scf.logs : undefined;
+  if (option === undefined && logs !== undefined && !isMapping(logs)) throw inputError('custom.scf.logs must be a mapping (searches).');
+  const value = option !== undefined ? option : isMapping(logs) ? logs.searches : undefined;
+  if (value === undefined) return DEFAULT_SEARCHES;
+  // The option comes as text; serverless.yml holds a number.
+  const n = typeof value === 'number' ? value : option !== undefined && typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > CLS_TOPIC_CONCURRENCY) {
+    throw inputError(`${where} must be a whole number from 1 to ${CLS_TOPIC_CONCURRENCY} (CLS runs at most ${CLS_TOPIC_CONCURRENCY} searches of a topic at once), not ${JSON.stringify(value)?.slice(0, 40)}.`);
+  }
+  return n;
+}
+
+const isMapping = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** How far back a request id is looked for when no range is given: what SCF's default log topic keeps. */
 const REQUEST_LOOKBACK_MS = 7 * 86400_000;
@@ -118,6 +142,7 @@ export class LogsCommand {
     const targets: LogTarget[] = keys.map((key) => ({ key, ...provider.functionTarget(key) }));
     const outcomes = parseFilter(options.filter);
     const interval = parseInterval(options.interval);
+    const searches = parseSearches(options.searches, provider.serverless.service.custom);
     const { startMs, endMs } = logsRange(options, now);
     if (options.grep !== undefined && !tokenize(String(options.grep)).length) {
       throw inputError(`--grep needs words to search for: logs are searched by whole words, and "${options.grep}" holds none.`);
@@ -155,6 +180,7 @@ export class LogsCommand {
         toMs: endMs + 1,
         finishWithinMs: this.longestTimeoutMs(keys) + 60_000,
         nowMs: Date.now(),
+        searches,
         onTruncated: (what) => provider.io.log.warning(`Some logs cannot be read: ${what}.`),
       }, note);
       for await (const requests of stream) {
@@ -177,6 +203,7 @@ export class LogsCommand {
         {
           ...filters,
           fromMs: startMs,
+          searches,
           clock: systemClock,
           onRequest: print,
           onLateLine: (request, line) => {

@@ -7,10 +7,15 @@ export function phrase(text: string): string {
   return `"${text.replace(/[\\"*]/g, (c) => `\\${c}`)}"`;
 }
 
-export interface RecordQuery {
+/** Functions of one namespace. */
+export interface FunctionScope {
   namespace: string;
-  /** One function, or several sharing a topic. */
   functionNames: string[];
+}
+
+export interface RecordQuery {
+  /** One function, or several sharing a topic, in one namespace or several. */
+  functions: FunctionScope[];
   qualifier?: string;
   requestIds?: string[];
   /** Only records whose line (SCF_Message) holds this phrase. */
@@ -27,9 +32,15 @@ function anyOf(field: string, values: string[]): string {
   return terms.length === 1 ? terms[0] : `(${terms.join(' OR ')})`;
 }
 
+/** The condition on namespace and name alone: what a target's functions cost of a query's length. */
+export function functionsCondition(functions: FunctionScope[]): string {
+  const each = functions.map((f) => `SCF_Namespace:${phrase(f.namespace)} AND ${anyOf('SCF_FunctionName', f.functionNames)}`);
+  return each.length === 1 ? each[0] : `(${each.map((c) => `(${c})`).join(' OR ')})`;
+}
+
 /** The records of the requests asked for. */
 export function recordQuery(q: RecordQuery): string {
-  const parts = [`SCF_Namespace:${phrase(q.namespace)}`, anyOf('SCF_FunctionName', q.functionNames)];
+  const parts = [functionsCondition(q.functions)];
   if (q.qualifier) parts.push(`SCF_Qualifier:${phrase(q.qualifier)}`);
   if (q.requestIds?.length) parts.push(anyOf('SCF_RequestId', q.requestIds));
   const started: string[] = [];
@@ -54,13 +65,21 @@ const OUTCOME_CONDITIONS: Record<FinalOutcome, string> = {
   interrupted: 'SCF_StatusCode:499',
 };
 
+/** The key isTargetRecord looks a record's function up by. */
+export const functionId = (namespace: string, functionName: string) => `${namespace}\u0000${functionName}`;
+
 /**
- * Whether a record is of one of `functionNames` in `namespace` exactly: a phrase search for `svc-dev-api` also
- * finds `svc-dev-api-v2` and `x-svc-dev-api` (`-` cuts names into tokens), which share a topic.
+ * Whether a record is of one of the functions asked for exactly (`functionId`s): a phrase search for
+ * `svc-dev-api` also finds `svc-dev-api-v2` and `x-svc-dev-api` (`-` cuts names into tokens), which share a topic.
  */
-export function isTargetRecord(fields: Record<string, string>, namespace: string, functionNames: ReadonlySet<string>): boolean {
-  return fields.SCF_Namespace === namespace && functionNames.has(fields.SCF_FunctionName);
+export function isTargetRecord(fields: Record<string, string>, functions: ReadonlySet<string>): boolean {
+  return typeof fields.SCF_Namespace === 'string' && typeof fields.SCF_FunctionName === 'string' && functions.has(functionId(fields.SCF_Namespace, fields.SCF_FunctionName));
 }
+
+/** CLS refuses a query statement longer than this (CLS-LOGS.md: 12 KB, 12,000 characters on the limits page). */
+export const QUERY_CHARS = 12_000;
+/** What the functions' condition of one search may take: the rest is for a qualifier, --grep, outcomes and request ids (as many as fit). */
+export const FUNCTIONS_QUERY_CHARS = 10_000;
 
 /** Report records of finished requests whose outcome is one of `outcomes`: the first step of a filtered read. */
 export function reportQuery(q: Omit<RecordQuery, 'grep' | 'grepOrPlatform' | 'requestIds'>, outcomes: FinalOutcome[]): string {

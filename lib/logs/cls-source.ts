@@ -7,14 +7,37 @@
 // millisecond cannot be read, and the caller is told). Then the history (requests in start order) and the live tail (requests
 // as their Report arrives, each record once).
 import { containsPhrase } from '../cloud/cls-tokens';
-import type { Clock } from '../cloud/limiter';
+import { type Clock, ConcurrencyLimiter } from '../cloud/limiter';
 import type { ClsClient } from '../cloud/cls';
 import type { ClsRecord } from '../cloud/types';
 import { type AssembledEvent, RequestAssembler, recordKey, StartOrder } from './assemble';
-import { isTargetRecord, recordQuery, type RecordQuery, reportQuery } from './cls-query';
+import { functionId, type FunctionScope, isTargetRecord, QUERY_CHARS, recordQuery, type RecordQuery, reportQuery } from './cls-query';
 import { applyFilters, type FinalOutcome, type RequestFilters, type RequestLog } from './model';
 
 type Search = Pick<ClsClient, 'searchLog'>;
+
+/** Searches of one topic `sls logs` keeps in flight unless told otherwise: CLS allows 15 (see searchesPerTopic). */
+export const DEFAULT_SEARCHES = 4;
+
+/**
+ * At most `perTopic` searches of any one topic in flight, over every reader sharing the returned search (the
+ * histories and tails of several targets on one topic, a filtered read's finder and its batches). CLS refuses
+ * the 16th of a topic, and SCF's default topic serves every function of the region and every other reader (the
+ * console, colleagues, pipelines): a share of it, not all.
+ */
+export function searchesPerTopic(cls: Search, perTopic: number): Search {
+  const gate = new ConcurrencyLimiter(perTopic);
+  return {
+    async searchLog(req) {
+      const release = await gate.acquire(req.topicId);
+      try {
+        return await cls.searchLog(req);
+      } finally {
+        release();
+      }
+    },
+  };
+}
 
 /** A cursor chain reaches at most this many records (SearchLog's Context limit). */
 export const CURSOR_RECORD_LIMIT = 10_000;
@@ -76,7 +99,7 @@ function segmentsOf(from: number, to: number, parts: number, seenAtStart = new S
 export async function* readRecords(cls: Search, topicId: string, query: string, from: number, to: number, options: RecordReadOptions = {}): AsyncGenerator<ClsRecord[]> {
   if (to <= from) return;
   const pageSize = options.pageSize ?? PAGE_SIZE;
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 15));
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_SEARCHES, 15));
   /** Pages read ahead of the one being handed out, at most (the segment being handed out always proceeds). */
   const maxAhead = 2 * concurrency;
   const segments = segmentsOf(from, to, Math.max(1, Math.min(options.maxWindows ?? 16, Math.ceil((to - from) / 60_000))));
@@ -172,8 +195,8 @@ export async function* readRecords(cls: Search, topicId: string, query: string, 
 
 export interface ClsTarget {
   topicId: string;
-  namespace: string;
-  functionNames: string[];
+  /** The functions read with one search, by namespace (several namespaces when they share the topic). */
+  functions: FunctionScope[];
   /** The serverless.yml key of a function name (what `--json` calls `function`). */
   functionKeyOf?(functionName: string, namespace: string): string | undefined;
 }
@@ -191,18 +214,24 @@ const REPORT_MESSAGE = /^Report RequestId:/;
 
 /** The records of the target's functions only: the search's phrases also find look-alike names on a shared topic. */
 function ofTarget(target: ClsTarget): (record: ClsRecord) => boolean {
-  const names = new Set(target.functionNames);
-  return (record) => isTargetRecord(record.fields, target.namespace, names);
+  const ids = new Set(target.functions.flatMap((f) => f.functionNames.map((name) => functionId(f.namespace, name))));
+  return (record) => isTargetRecord(record.fields, ids);
 }
 
-/** Request ids per search when the records of known requests are fetched. */
+/** Request ids per search when the records of known requests are fetched, at most … */
 const IDS_PER_QUERY = 40;
+/** … and as many as the query has room for (a quoted UUID, its field and ` OR `). */
+const ID_QUERY_CHARS = 60;
+
+/** Request ids one search can name beside `query` (the query without ids), within CLS's query length. */
+export function idsPerQuery(query: string): number {
+  return Math.max(1, Math.min(IDS_PER_QUERY, Math.floor((QUERY_CHARS - query.length - 20) / ID_QUERY_CHARS)));
+}
 
 /** Requests that started in the range, in start order, each with its records; running ones last. */
 export async function* clsHistory(cls: Search, target: ClsTarget, options: HistoryOptions): AsyncGenerator<RequestLog[]> {
   const base: RecordQuery = {
-    namespace: target.namespace,
-    functionNames: target.functionNames,
+    functions: target.functions,
     qualifier: options.qualifier,
     requestIds: options.requestId ? [options.requestId] : undefined,
     startedFrom: options.fromMs,
@@ -240,6 +269,7 @@ async function* filteredHistory(cls: Search, target: ClsTarget, options: History
   const grep = options.grep;
   const filters = { grep, outcomes: options.outcomes };
   const finder = grep !== undefined ? recordQuery({ ...base, grep }) : reportQuery(base, options.outcomes!);
+  const perBatch = idsPerQuery(recordQuery({ ...base, grep, grepOrPlatform: grep !== undefined }));
   const mine = ofTarget(target);
   const order = new StartOrder();
   const running: RequestLog[] = [];
@@ -299,7 +329,7 @@ async function* filteredHistory(cls: Search, target: ClsTarget, options: History
       batch.set(key, f.SCF_RequestId);
       batchFrom = Math.min(batchFrom, Number(f.SCF_StartTime) || record.time);
       batchLast = Math.max(batchLast, record.time);
-      if (batch.size >= IDS_PER_QUERY) {
+      if (batch.size >= perBatch) {
         const out = await readBatch();
         if (out.length) yield out;
       }
@@ -319,6 +349,8 @@ function requestKeyOf(fields: Record<string, string>): string {
 
 export interface TailOptions {
   qualifier?: string;
+  /** Searches of the topic in flight at once, at most (each poll's windows). */
+  searches?: number;
   grep?: string;
   outcomes?: FinalOutcome[];
   /** Requests that started at or after this, epoch ms. */
@@ -401,7 +433,7 @@ export class ClsTail {
     const now = options.clock.now();
     const overlap = options.overlapMs ?? 10_000;
     const from = Math.max(options.fromMs, this.position - overlap);
-    const base: RecordQuery = { namespace: this.target.namespace, functionNames: this.target.functionNames, qualifier: options.qualifier, startedFrom: options.fromMs };
+    const base: RecordQuery = { functions: this.target.functions, qualifier: options.qualifier, startedFrom: options.fromMs };
     const grep = options.grep;
     let newest = this.position;
     // A poll reads everything first and only then marks what it saw: a poll that fails half way (an outage)
@@ -409,7 +441,7 @@ export class ClsTail {
     if (options.outcomes) {
       // Requests that ended so: their Reports first, then each one's records once.
       const fresh = new Map<string, ClsRecord>();
-      for (const r of await collect(readRecords(this.cls, this.target.topicId, reportQuery(base, options.outcomes), from, now + 1, { maxWindows: 1 }))) {
+      for (const r of await collect(readRecords(this.cls, this.target.topicId, reportQuery(base, options.outcomes), from, now + 1, { maxWindows: 1, concurrency: options.searches }))) {
         newest = Math.max(newest, r.time);
         if (!this.mine(r)) continue;
         const key = `${r.fields.SCF_RequestId}/${Number(r.fields.SCF_RetryNum) || 0}`;
@@ -418,9 +450,10 @@ export class ClsTail {
       const ids = [...new Set([...fresh.values()].map((r) => r.fields.SCF_RequestId))];
       const idsFrom = Math.min(...[...fresh.values()].map((r) => Number(r.fields.SCF_StartTime) || r.time));
       const records: ClsRecord[] = [];
-      for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-        const query = recordQuery({ ...base, requestIds: ids.slice(i, i + IDS_PER_QUERY), grep, grepOrPlatform: grep !== undefined });
-        records.push(...(await collect(readRecords(this.cls, this.target.topicId, query, Math.max(options.fromMs, idsFrom), now + 1, { maxWindows: 1 }))));
+      const perBatch = idsPerQuery(recordQuery({ ...base, grep, grepOrPlatform: grep !== undefined }));
+      for (let i = 0; i < ids.length; i += perBatch) {
+        const query = recordQuery({ ...base, requestIds: ids.slice(i, i + perBatch), grep, grepOrPlatform: grep !== undefined });
+        records.push(...(await collect(readRecords(this.cls, this.target.topicId, query, Math.max(options.fromMs, idsFrom), now + 1, { maxWindows: 1, concurrency: options.searches }))));
       }
       for (const [key, r] of fresh) this.fetched.set(key, r.time);
       this.take(records);
@@ -433,7 +466,7 @@ export class ClsTail {
       let searches = 0;
       const counting: Search = { searchLog: (req) => (searches++, this.cls.searchLog(req)) };
       const held: ClsRecord[] = [];
-      const records = await collect(readRecords(counting, this.target.topicId, query, from, now + 1, { maxWindows: 1 }));
+      const records = await collect(readRecords(counting, this.target.topicId, query, from, now + 1, { maxWindows: 1, concurrency: options.searches }));
       for (const r of records) newest = Math.max(newest, r.time);
       this.take(records, held);
       const due = searches > 1 ? this.heldReports : [...this.heldReports, ...held];

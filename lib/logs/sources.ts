@@ -1,12 +1,17 @@
 // Where each function's logs are read: CLS, when GetFunction names the function's topic (functions sharing a
-// topic are read with one search), else GetFunctionLogs; and the fallback when CLS refuses. Several functions'
-// histories are merged in start order; their tails run side by side.
+// topic are read with one search, across namespaces, as long as the query stays within CLS's length), else
+// GetFunctionLogs; and the fallback when CLS refuses. Several sources' histories are merged in start order; their
+// tails run side by side; all of them together keep at most the set number of searches of a topic in flight.
 import { ScfError } from '../cloud/errors';
 import type { Clients } from '../cloud/clients';
+import type { ClsClient } from '../cloud/cls';
 import type { Clock } from '../cloud/limiter';
-import { type ClsTarget, clsHistory, ClsTail, type HistoryOptions } from './cls-source';
+import { functionsCondition, FUNCTIONS_QUERY_CHARS, type FunctionScope } from './cls-query';
+import { type ClsTarget, clsHistory, ClsTail, DEFAULT_SEARCHES, type HistoryOptions, searchesPerTopic } from './cls-source';
 import type { RequestLog, RequestOutcome } from './model';
 import { clsSettingAdvice, isGetFunctionLogsGone, logsUnavailable, type ScfFilters, scfHistory, scfTail, type ScfTarget } from './scf-source';
+
+type Search = Pick<ClsClient, 'searchLog'>;
 
 export interface LogTarget {
   key: string;
@@ -49,7 +54,7 @@ export async function resolveSources(clients: Pick<Clients, 'scf'>, targets: Log
       return { target: t, topicId: info.clsTopicId };
     }),
   );
-  const groups = new Map<string, ClsTarget>();
+  const byTopic = new Map<string, Map<string, string[]>>();
   const scf: ScfTarget[] = [];
   for (const { target, topicId } of infos) {
     if (!topicId) {
@@ -58,16 +63,43 @@ export async function resolveSources(clients: Pick<Clients, 'scf'>, targets: Log
       scf.push(fallback);
       continue;
     }
-    const id = `${topicId}\u0000${target.namespace}`;
-    const group = groups.get(id) ?? { topicId, namespace: target.namespace, functionNames: [], functionKeyOf };
-    group.functionNames.push(target.functionName);
-    groups.set(id, group);
+    const namespaces = byTopic.get(topicId) ?? new Map<string, string[]>();
+    namespaces.set(target.namespace, [...(namespaces.get(target.namespace) ?? []), target.functionName]);
+    byTopic.set(topicId, namespaces);
   }
-  return { cls: [...groups.values()], scf };
+  const cls = [...byTopic].flatMap(([topicId, namespaces]) => queryParts([...namespaces].map(([namespace, functionNames]) => ({ namespace, functionNames }))).map((functions): ClsTarget => ({ topicId, functions, functionKeyOf })));
+  return { cls, scf };
+}
+
+/**
+ * The functions of one topic in as few searches as CLS's query length allows: whole namespaces while they fit,
+ * a namespace's names split where one alone does not.
+ */
+export function queryParts(scopes: FunctionScope[], room = FUNCTIONS_QUERY_CHARS): FunctionScope[][] {
+  const parts: FunctionScope[][] = [];
+  let current: FunctionScope[] = [];
+  const fits = (candidate: FunctionScope[]) => functionsCondition(candidate).length <= room;
+  for (const scope of scopes) {
+    for (const functionName of scope.functionNames) {
+      const last = current[current.length - 1];
+      const grown = last?.namespace === scope.namespace ? [...current.slice(0, -1), { namespace: scope.namespace, functionNames: [...last.functionNames, functionName] }] : [...current, { namespace: scope.namespace, functionNames: [functionName] }];
+      if (current.length && !fits(grown)) {
+        parts.push(current);
+        current = [{ namespace: scope.namespace, functionNames: [functionName] }];
+      } else current = grown;
+    }
+  }
+  if (current.length) parts.push(current);
+  return parts;
+}
+
+/** The names of a target's functions, for messages. */
+export function functionNamesOf(group: ClsTarget): string[] {
+  return group.functions.flatMap((f) => f.functionNames);
 }
 
 function scfTargetsOf(group: ClsTarget): ScfTarget[] {
-  return group.functionNames.map((functionName) => ({ functionName, namespace: group.namespace, functionKey: group.functionKeyOf?.(functionName, group.namespace) }));
+  return group.functions.flatMap((f) => f.functionNames.map((functionName) => ({ functionName, namespace: f.namespace, functionKey: group.functionKeyOf?.(functionName, f.namespace) })));
 }
 
 export interface HistoryRequest extends ScfFilters {
@@ -75,19 +107,21 @@ export interface HistoryRequest extends ScfFilters {
   toMs: number;
   finishWithinMs: number;
   nowMs: number;
+  /** Searches of one topic in flight at once, over every function read (custom.scf.logs.searches). */
+  searches?: number;
   onTruncated?(what: string): void;
 }
 
 /** One topic's history, or the GetFunctionLogs history of its functions when CLS refuses at once. */
-async function* topicHistory(clients: Clients, group: ClsTarget, request: HistoryRequest, note: (message: string, why: string) => void): AsyncGenerator<RequestLog[]> {
-  const options: HistoryOptions = { ...request, outcomes: request.outcomes, onTruncated: (ms) => request.onTruncated?.(`more than 10000 records at ${new Date(ms).toISOString()}`) };
-  const stream = clsHistory(clients.cls, group, options);
+async function* topicHistory(clients: Clients, cls: Search, group: ClsTarget, request: HistoryRequest, note: (message: string, why: string) => void): AsyncGenerator<RequestLog[]> {
+  const options: HistoryOptions = { ...request, concurrency: request.searches, outcomes: request.outcomes, onTruncated: (ms) => request.onTruncated?.(`more than 10000 records at ${new Date(ms).toISOString()}`) };
+  const stream = clsHistory(cls, group, options);
   let first: IteratorResult<RequestLog[]>;
   try {
     first = await stream.next();
   } catch (error) {
     if (!isClsUnavailable(error)) throw error;
-    note(`CLS refused to search the logs of ${group.functionNames.join(', ')}: reading them with GetFunctionLogs.`, (error as Error).message);
+    note(`CLS refused to search the logs of ${functionNamesOf(group).join(', ')}: reading them with GetFunctionLogs.`, (error as Error).message);
     yield* mergeByStart(scfTargetsOf(group).map((t) => scfHistory(clients.scf, t, request, request.fromMs, request.toMs)));
     return;
   }
@@ -98,8 +132,9 @@ async function* topicHistory(clients: Clients, group: ClsTarget, request: Histor
 
 /** Every requested function's history, merged in start order. */
 export function history(clients: Clients, sources: LogSources, request: HistoryRequest, note: (message: string, why: string) => void): AsyncGenerator<RequestLog[]> {
+  const cls = searchesPerTopic(clients.cls, request.searches ?? DEFAULT_SEARCHES);
   const streams = [
-    ...sources.cls.map((group) => topicHistory(clients, group, request, note)),
+    ...sources.cls.map((group) => topicHistory(clients, cls, group, request, note)),
     ...sources.scf.map((target) => scfHistory(clients.scf, target, request, request.fromMs, request.toMs, { onTruncated: (w, total) => request.onTruncated?.(`${total} requests in the second at ${new Date(w.start).toISOString()}`) })),
   ];
   return mergeByStart(streams);
@@ -146,11 +181,14 @@ export interface TailRequest extends ScfFilters {
   onRequest(request: RequestLog): void;
   onLateLine?(request: RequestLog, line: string): void;
   onWarning?(message: string): void;
+  /** Searches of one topic in flight at once, over every function tailed (custom.scf.logs.searches). */
+  searches?: number;
 }
 
 /** One poll function over every source; each source prints as it finds. */
 export function tails(clients: Clients, sources: LogSources, request: TailRequest, note: (message: string, why: string) => void): () => Promise<void> {
   const polls: Array<() => Promise<void>> = [];
+  const cls = searchesPerTopic(clients.cls, request.searches ?? DEFAULT_SEARCHES);
   const scfPoll = (target: ScfTarget, fromMs: number, onRequest: (request: RequestLog) => void) => {
     const tail = scfTail(clients.scf, target, request, fromMs, request.clock, onRequest, request.onWarning);
     return () =>
@@ -166,7 +204,7 @@ export function tails(clients: Clients, sources: LogSources, request: TailReques
       if (printed.size > 20_000) printed.delete(printed.values().next().value!);
       request.onRequest(shown);
     };
-    const tail = new ClsTail(clients.cls, group, { ...request, onRequest, outcomes: request.outcomes as Array<Exclude<RequestOutcome, 'running'>> | undefined });
+    const tail = new ClsTail(cls, group, { ...request, onRequest, outcomes: request.outcomes as Array<Exclude<RequestOutcome, 'running'>> | undefined });
     let fallback: Array<() => Promise<void>> | undefined;
     polls.push(async () => {
       if (fallback) {
@@ -177,7 +215,7 @@ export function tails(clients: Clients, sources: LogSources, request: TailReques
         await tail.poll();
       } catch (error) {
         if (!isClsUnavailable(error)) throw error;
-        note(`CLS refused to search the logs of ${group.functionNames.join(', ')}: tailing them with GetFunctionLogs.`, (error as Error).message);
+        note(`CLS refused to search the logs of ${functionNamesOf(group).join(', ')}: tailing them with GetFunctionLogs.`, (error as Error).message);
         // From a minute before where the CLS tail had read, skipping what it printed.
         const fromMs = Math.max(request.fromMs, tail.readUpTo - 60_000);
         const unseen = (shown: RequestLog) => {

@@ -12,11 +12,12 @@ import { ApiFault } from '../../lib/emulator/api-fault';
 import { recordKey, RequestAssembler, StartOrder } from '../../lib/logs/assemble';
 import { phrase, recordQuery, reportQuery } from '../../lib/logs/cls-query';
 import { clsHistory, ClsTail, readRecords } from '../../lib/logs/cls-source';
-import { mergeByStart, tails } from '../../lib/logs/sources';
+import { history, mergeByStart, queryParts, tails } from '../../lib/logs/sources';
+import { functionsCondition, FUNCTIONS_QUERY_CHARS } from '../../lib/logs/cls-query';
 import type { Clients } from '../../lib/cloud/clients';
 import { formatCst } from '../../lib/time/cst';
 import { outcomeOfStatusCode, requestFromEntry, type RequestLog } from '../../lib/logs/model';
-import { logsRange } from '../../lib/commands/logs';
+import { logsRange, parseSearches } from '../../lib/commands/logs';
 import { formatRequest, requestJson } from '../../lib/render/logs';
 import { ClsClient } from '../../lib/cloud/cls';
 import type { Transport } from '../../lib/cloud/transport';
@@ -67,13 +68,13 @@ function invocationRecords({ requestId, startMs, lines, statusCode = 200, error,
 
 test('queries quote every value: a request id is a phrase, never tokens that match look-alikes', () => {
   assert.equal(phrase('a"b\\c*d'), '"a\\"b\\\\c\\*d"');
-  const query = recordQuery({ namespace: 'default', functionNames: ['api', 'jobs'], requestIds: ['5b3c-11'], grep: 'out of stock', startedFrom: 1000, startedBefore: 2000.5 });
+  const query = recordQuery({ functions: [{ namespace: 'default', functionNames: ['api', 'jobs'] }], requestIds: ['5b3c-11'], grep: 'out of stock', startedFrom: 1000, startedBefore: 2000.5 });
   assert.equal(
     query,
     'SCF_Namespace:"default" AND (SCF_FunctionName:"api" OR SCF_FunctionName:"jobs") AND SCF_RequestId:"5b3c-11" AND ((SCF_StartTime:>=1000 AND SCF_StartTime:<2001) OR NOT SCF_StartTime:*) AND SCF_Message:"out of stock"',
   );
-  assert.match(recordQuery({ namespace: 'n', functionNames: ['f'], grep: 'x', grepOrPlatform: true }), / AND \(SCF_Message:"x" OR SCF_Type:"Platform"\)$/);
-  assert.match(reportQuery({ namespace: 'n', functionNames: ['f'] }, ['timeout', 'memory-limit']), /SCF_Message:Report\* AND \(\(SCF_StatusCode:433\) OR \(SCF_StatusCode:434\)\)$/);
+  assert.match(recordQuery({ functions: [{ namespace: 'n', functionNames: ['f'] }], grep: 'x', grepOrPlatform: true }), / AND \(SCF_Message:"x" OR SCF_Type:"Platform"\)$/);
+  assert.match(reportQuery({ functions: [{ namespace: 'n', functionNames: ['f'] }] }, ['timeout', 'memory-limit']), /SCF_Message:Report\* AND \(\(SCF_StatusCode:433\) OR \(SCF_StatusCode:434\)\)$/);
 });
 
 test('the assembler turns SCF records into requests with outcome, error, duration, memory and lines in order', () => {
@@ -141,6 +142,56 @@ test('a range read in segments searched side by side (dense ones split), within 
   assert.ok(search.calls.length <= Math.ceil(batch.length / 1000) * 2, `${search.calls.length} searches`);
 });
 
+test('a long even history keeps its searches busy: the pages it holds take little more than pages / searches rounds of search', async () => {
+  // Rounds of search, not wall time: every search in flight answers together when the round ends, after the
+  // reader has done all it can; the floor is ceil(pages / searches) rounds. Splitting a dense segment's rest by
+  // the searches left free (instead of by the pages it holds) made chains of one search after another: 40
+  // rounds for 25 at 4 searches, 22 for 7 at 15.
+  const records = 10_000;
+  const pageSize = 100;
+  const store = new ClsStore({ recordsPerTopic: records });
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't', capacity: records, capacityBytes: records * 1024 });
+  const to = Date.now() - 3600_000;
+  const from = to - 20 * 3600_000;
+  store.append(topic.info.topicId, Array.from({ length: records }, (_, i) => ({ time: from + Math.floor((i * (to - from)) / records), fields: { SCF_Message: `line ${i}` }, pkgId: 'p', pkgLogId: String(i) })));
+  const direct = searchOver(store);
+  for (const searches of [4, 15]) {
+    const due: Array<() => void> = [];
+    let inFlight = 0;
+    let peak = 0;
+    let sent = 0;
+    const inRounds = {
+      async searchLog(req: SearchLogRequest): Promise<SearchLogResult> {
+        sent++;
+        peak = Math.max(peak, ++inFlight);
+        await new Promise<void>((resolve) => due.push(resolve));
+        inFlight--;
+        return direct.searchLog(req);
+      },
+    };
+    let read = 0;
+    let done = false;
+    const reading = (async () => {
+      for await (const page of readRecords(inRounds, topic.info.topicId, '*', from, to, { concurrency: searches, pageSize })) read += page.length;
+      done = true;
+    })();
+    let rounds = 0;
+    for (;;) {
+      for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+      if (done) break;
+      assert.ok(due.length, 'the reader waits for a search');
+      rounds++;
+      for (const answer of due.splice(0)) answer();
+    }
+    await reading;
+    assert.equal(read, records);
+    assert.ok(peak <= searches, `${peak} searches at once`);
+    const floor = Math.ceil(records / pageSize / searches);
+    assert.ok(rounds <= floor + 4, `${rounds} rounds at ${searches} searches, floor ${floor}`);
+    assert.ok(sent <= records / pageSize + 16, `${sent} searches for ${records / pageSize} pages`);
+  }
+});
+
 test('a millisecond holding more than a page is read with its Context chain; past 10,000 records the caller is told', async () => {
   const store = new ClsStore();
   const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
@@ -186,7 +237,7 @@ test('history: requests that started in the range, in start order, running ones 
     ...long.slice(2).map((r) => ({ ...r, time: t0 + 9000 })),
     invocationRecords({ requestId: 'still', startMs: t0 + 4000, lines: ['busy'] })[0],
   ]);
-  const target = { topicId: topic.info.topicId, namespace: 'default', functionNames: ['shop-dev-api'] };
+  const target = { topicId: topic.info.topicId, functions: [{ namespace: 'default', functionNames: ['shop-dev-api'] }] };
   const range = { fromMs: t0, toMs: now, finishWithinMs: 60_000, nowMs: now };
   const ids: string[] = [];
   for await (const page of clsHistory(searchOver(store), target, range)) ids.push(...page.map((r) => `${r.requestId}:${r.outcome}`));
@@ -198,6 +249,49 @@ test('history: requests that started in the range, in start order, running ones 
   assert.deepEqual(failed[0].error, { message: 'boom' });
   assert.match(search.calls[0].query, /SCF_Message:Report\*/);
   assert.match(search.calls[search.calls.length - 1].query, /SCF_RequestId:"fail"/);
+});
+
+test('searches in flight: --searches, else custom.scf.logs.searches, else 4; anything CLS would refuse is one line', () => {
+  assert.equal(parseSearches(undefined, undefined), 4);
+  assert.equal(parseSearches(undefined, { scf: { logs: { searches: 15 } } }), 15);
+  assert.equal(parseSearches('2', { scf: { logs: { searches: 15 } } }), 2, 'the option beats the setting');
+  for (const bad of [0, 16, 2.5, '3', null, true]) {
+    assert.throws(() => parseSearches(undefined, { scf: { logs: { searches: bad } } }), /^ScfError: custom\.scf\.logs\.searches must be a whole number from 1 to 15 .*, not .+\.$/);
+  }
+  for (const bad of ['0', '16', 'x', '', '1e1']) assert.throws(() => parseSearches(bad, undefined), /--searches must be a whole number from 1 to 15/);
+  assert.throws(() => parseSearches(undefined, { scf: { logs: 4 } }), /custom\.scf\.logs must be a mapping/);
+});
+
+test('every target on one topic shares its searches: history and tail keep the number set in flight, not that number each', async () => {
+  const store = new ClsStore({ recordsPerTopic: 100_000 });
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
+  const base = Date.now() - 3600_000;
+  const names = ['a', 'b', 'c'];
+  store.append(topic.info.topicId, names.flatMap((fn) => Array.from({ length: 400 }, (_, i) => invocationRecords({ requestId: `${fn}-${i}`, startMs: base + i * 8000, lines: ['x'], functionName: fn })).flat()));
+  // Three targets on the topic (as when the functions' names fill more than one query).
+  const cls = names.map((fn) => ({ topicId: topic.info.topicId, functions: [{ namespace: 'default', functionNames: [fn] }] }));
+  const search = searchOver(store, undefined, 5);
+  const clients = { cls: search, scf: {} } as unknown as Clients;
+  const read = await collect(history(clients, { cls, scf: [] }, { fromMs: base, toMs: Date.now(), finishWithinMs: 60_000, nowMs: Date.now(), searches: 2 }, () => undefined));
+  assert.equal(read.length, 1200);
+  assert.equal(search.maxInFlight, 2);
+  const tailed = searchOver(store, undefined, 5);
+  const printed: string[] = [];
+  const poll = tails({ cls: tailed, scf: {} } as unknown as Clients, { cls, scf: [] }, { fromMs: base, searches: 3, clock: { now: () => Date.now(), sleep: async () => undefined }, onRequest: (r) => printed.push(r.requestId) }, () => undefined);
+  await poll();
+  await poll();
+  assert.equal(printed.length, 1200);
+  assert.equal(tailed.maxInFlight, 3);
+});
+
+test('the functions of a topic go in as few queries as CLS\'s query length allows, each within it', () => {
+  const scopes = ['default', 'ns1', 'ns2', 'ns3', 'ns4'].map((namespace) => ({ namespace, functionNames: Array.from({ length: 50 }, (_, i) => `fleet-dev-${namespace}-function-${i}`) }));
+  const parts = queryParts(scopes);
+  assert.ok(parts.length > 1 && parts.length <= 2, `${parts.length} queries`);
+  for (const part of parts) assert.ok(functionsCondition(part).length <= FUNCTIONS_QUERY_CHARS);
+  assert.deepEqual(parts.flat().flatMap((s) => s.functionNames.map((n) => `${s.namespace}/${n}`)).sort(), scopes.flatMap((s) => s.functionNames.map((n) => `${s.namespace}/${n}`)).sort(), 'every function once');
+  assert.equal(queryParts(scopes.map((s) => ({ ...s, functionNames: s.functionNames.slice(0, 3) }))).length, 1, 'a few functions of several namespaces: one query');
+  assert.match(functionsCondition([{ namespace: 'a', functionNames: ['x'] }, { namespace: 'b', functionNames: ['y', 'z'] }]), /^\(\(SCF_Namespace:"a" AND SCF_FunctionName:"x"\) OR \(SCF_Namespace:"b" AND \(SCF_FunctionName:"y" OR SCF_FunctionName:"z"\)\)\)$/);
 });
 
 test('several sources merge into one start order', async () => {
@@ -230,7 +324,7 @@ test('a range that cannot be: one line each, naming what is wrong', () => {
 function topicWith(runs: Run[], store = new ClsStore()) {
   const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
   store.append(topic.info.topicId, runs.flatMap(invocationRecords));
-  return { store, topicId: topic.info.topicId, target: { topicId: topic.info.topicId, namespace: 'default', functionNames: ['shop-dev-api'] } };
+  return { store, topicId: topic.info.topicId, target: { topicId: topic.info.topicId, functions: [{ namespace: 'default', functionNames: ['shop-dev-api'] }] } };
 }
 
 async function collect(stream: AsyncGenerator<RequestLog[]>): Promise<RequestLog[]> {
@@ -463,7 +557,7 @@ test('a tail poll that fails half way loses nothing: the next poll hands on ever
       },
     };
     const printed: string[] = [];
-    const tail = new ClsTail(flaky, { topicId: topic.info.topicId, namespace: 'default', functionNames: ['shop-dev-api'] }, { fromMs: base, outcomes, clock: { now: () => now, sleep: async () => undefined }, onRequest: (r) => printed.push(r.requestId) });
+    const tail = new ClsTail(flaky, { topicId: topic.info.topicId, functions: [{ namespace: 'default', functionNames: ['shop-dev-api'] }] }, { fromMs: base, outcomes, clock: { now: () => now, sleep: async () => undefined }, onRequest: (r) => printed.push(r.requestId) });
     await assert.rejects(tail.poll(), /a passing failure/);
     for (let i = 0; i < 3; i++) await tail.poll();
     assert.equal(printed.length, 300, `${outcomes ? 'filtered' : 'plain'}: ${printed.length} of 300 printed`);
@@ -511,7 +605,7 @@ test('tails of several sources: a failing source does not leave another poll run
   const printed: string[] = [];
   const poll = tails(
     clients,
-    { cls: [{ topicId: 't', namespace: 'default', functionNames: ['f'] }], scf: [{ functionName: 'f', namespace: 'other' }] },
+    { cls: [{ topicId: 't', functions: [{ namespace: 'default', functionNames: ['f'] }] }], scf: [{ functionName: 'f', namespace: 'other' }] },
     { fromMs: base, clock: { now: () => Date.now(), sleep: async () => undefined }, onRequest: (r) => printed.push(`${r.namespace}/${r.requestId}`) },
     () => undefined,
   );

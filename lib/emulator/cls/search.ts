@@ -322,6 +322,8 @@ export function searchLog(params: Params, store: ClsStore, now: number, override
  */
 export class TopicSearchGate {
   private readonly inFlight = new Map<string, number>();
+  /** The most searches each topic had in flight at once since the last `resetPeaks`. */
+  private readonly peaks = new Map<string, number>();
 
   constructor(private readonly limit = SEARCH_LIMITS.topicConcurrency) {}
 
@@ -331,6 +333,7 @@ export class TopicSearchGate {
       throw new ApiFault('LimitExceeded.LogSearch', `More than ${this.limit} searches at once on topic \`${topicId}\`.`);
     }
     this.inFlight.set(topicId, held + 1);
+    this.peaks.set(topicId, Math.max(this.peaks.get(topicId) ?? 0, held + 1));
     let released = false;
     return () => {
       if (released) return;
@@ -343,5 +346,13 @@ export class TopicSearchGate {
 
   inFlightOn(topicId: string): number {
     return this.inFlight.get(topicId) ?? 0;
+  }
+
+  peakOn(topicId: string): number {
+    return this.peaks.get(topicId) ?? 0;
+  }
+
+  resetPeaks(): void {
+    this.peaks.clear();
   }
 }

@@ -235,7 +235,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const routes = new Map<string, ServiceRoute>([
     [API_VERSION, { service: 'scf', handle: (action, params) => core.handle(action, params) }],
     [TAG_API_VERSION, { service: 'tag', handle: (action, params) => core.handleTag(action, params) }],
-    [CLS_API_VERSION, { service: 'cls', handle: (action, params) => core.handleCls(action, params) }],
+    // A search's time is spent searching: an injected latency holds its slot of the topic (see TopicSearchGate).
+    [CLS_API_VERSION, { service: 'cls', handle: (action, params) => core.handleCls(action, params, plan.latencyFor(action)) }],
     [MONITOR_API_VERSION, { service: 'monitor', handle: (action, params) => core.handleMonitor(action, params) }],
     [SSM_API_VERSION, { service: 'ssm', handle: (action, params) => ssm.handle(action, params) }],
   ]);
@@ -275,6 +276,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     recordedSizes.length = 0;
     recordedBytes = 0;
     plan.forgetArrivals();
+    core.searches.resetPeaks();
   }
 
   async function control(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
@@ -467,7 +469,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (plan.overRateLimit(service, apiAction, now)) return fail(new ApiFault('RequestLimitExceeded', 'Your current request rate is too high.'));
     if (plan.chance(plan.faults.throttleRate, apiAction)) return fail(new ApiFault(plan.faults.throttleCode ?? 'RequestLimitExceeded', 'Your current request rate is too high.'));
     if (plan.chance(plan.faults.internalErrorRate, apiAction)) return fail(new ApiFault(plan.faults.errorCode ?? 'InternalError', 'An internal error occurred.'));
-    const latency = plan.latencyFor(apiAction);
+    const latency = route.service === 'cls' ? 0 : plan.latencyFor(apiAction);
     if (latency) await new Promise((r) => setTimeout(r, latency));
 
     if (plan.faults.ignoreListFilters && apiAction === 'ListFunctions') params = Object.assign(Object.create(null), params, { Filters: undefined });
