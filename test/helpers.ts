@@ -27,7 +27,7 @@ export const CLIS = {
 } as const;
 export type CliName = keyof typeof CLIS;
 
-/** The CLI of this run: serverless, or the one SCF_E2E_CLI names (`npm test` runs the e2e files a second time under osls). */
+/** The CLI of this run: serverless, or the one SCF_E2E_CLI names (`npm test` runs five e2e files a second time under osls: test/osls). */
 export const CLI: CliName = cliFromEnvironment(process.env.SCF_E2E_CLI);
 export const SLS = CLIS[CLI];
 
