@@ -205,3 +205,13 @@ export function vendorScfClient(emulator: { port: number; credentials: TestCrede
     profile: { httpProfile: { endpoint: `127.0.0.1:${emulator.port}`, protocol: 'http://', reqTimeout: 60 } },
   });
 }
+
+/** The process exists (running, or a zombie not yet reaped). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

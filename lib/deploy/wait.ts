@@ -39,6 +39,11 @@ export function failedStatusError(info: FunctionInfo, step: string): ScfError {
   });
 }
 
+/** The end of a wait that ran out of custom.scf.deploy.timeout, naming the status it was last seen in. */
+function timeoutError(target: Target, last: string | undefined, options: WaitOptions, what: string): ScfError {
+  return new ScfError('Plugin.DeployTimeout', `${target.functionName} was still ${last ?? 'unknown'} after ${Math.round(options.timeoutMs / 1000)} s waiting for it to be ${what} (custom.scf.deploy.timeout).`, target);
+}
+
 /** GetFunction polls a second (the API's rate): the pool a wait joins when it is given none. */
 const OWN_POOL_RATE = actionRate('scf', 'GetFunction');
 
@@ -63,8 +68,7 @@ async function poll<T>(client: Pick<ScfClient, 'getFunction'>, target: Target, o
     const done = decide(info);
     return done === undefined ? undefined : { value: done };
   };
-  const timeout = () =>
-    new ScfError('Plugin.DeployTimeout', `${target.functionName} was still ${last ?? 'unknown'} after ${Math.round(options.timeoutMs / 1000)} s waiting for it to be ${what} (custom.scf.deploy.timeout).`, target);
+  const timeout = () => timeoutError(target, last, options, what);
   // The first look at once, outside the pool's schedule: most waits of a deploy begin with a change just sent.
   const first = await check();
   if (first) return first.value;
@@ -98,8 +102,7 @@ export function waitUntilActive(client: Pick<ScfClient, 'getFunction'>, target: 
 async function watch(client: Pick<ScfClient, 'getFunction'>, board: StatusBoard, target: Target, options: WaitOptions, done: (entry: FunctionSummary | undefined, whole: boolean) => boolean, what: string, step: string): Promise<void> {
   const started = options.clock.now();
   let last: string | undefined;
-  const timeout = () =>
-    new ScfError('Plugin.DeployTimeout', `${target.functionName} was still ${last ?? 'unknown'} after ${Math.round(options.timeoutMs / 1000)} s waiting for it to be ${what} (custom.scf.deploy.timeout).`, target);
+  const timeout = () => timeoutError(target, last, options, what);
   const entry = await board.watch(target, started, started + options.timeoutMs, (found, listing) => {
     const status = found?.status ?? (listing.whole ? 'gone' : last);
     if (status !== undefined && status !== last) {

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { Credentials } from '../../lib/config/credentials';
 import { parseEndpoint } from '../../lib/config/settings';
 import { createClients } from '../../lib/cloud/clients';
-import { REPO } from '../helpers';
+import { processExists as alive, REPO } from '../helpers';
 
 const CLI = path.join(REPO, 'dist', 'lib', 'emulator', 'cli.js');
 
@@ -42,15 +42,6 @@ async function start(dir: string): Promise<{ child: ChildProcess; url: string; i
   });
   const value = (name: string) => new RegExp(`export ${name}=(\\S+)`).exec(out)![1];
   return { child, url: value('TENCENTCLOUD_SCF_ENDPOINT'), id: value('TENCENTCLOUD_SECRET_ID'), key: value('TENCENTCLOUD_SECRET_KEY') };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function until(condition: () => boolean, ms: number): Promise<boolean> {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { REPO } from '../helpers';
+import { processExists as alive, REPO } from '../helpers';
 
 const CHILD = `
 const JSZip = require(${JSON.stringify(path.join(REPO, 'node_modules', 'jszip'))});
@@ -24,15 +24,6 @@ const { CommonClient } = require(${JSON.stringify(path.join(REPO, 'node_modules'
   process.stdout.write((await (await fetch(url)).text()) + '\\n');
 })();
 `;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a web function server started by the emulator is gone once the emulator is killed with SIGKILL', async () => {
   const child = spawn(process.execPath, ['-e', CHILD], { stdio: ['ignore', 'pipe', 'inherit'] });
