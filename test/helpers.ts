@@ -176,6 +176,8 @@ export function slsEnvironment(emulator: { url: string; credentials: TestCredent
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
     SLS_DEPRECATION_DISABLE: '*',
+    // serverless 3 otherwise spawns `npm root -g` on every run to decide on an auto-update it never makes here.
+    SLS_DISABLE_AUTO_UPDATE: '1',
     TENCENTCLOUD_SECRET_ID: emulator.credentials.secretId,
     TENCENTCLOUD_SECRET_KEY: emulator.credentials.secretKey,
     TENCENTCLOUD_SESSION_TOKEN: emulator.credentials.token,

@@ -5,9 +5,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { assertNoSecrets, emulatorFor, serviceDir, SLS, sls, type TestCredentials } from '../helpers';
+import { assertNoSecrets, emulatorFor, serviceDir, SLS, sls, slsEnvironment, type TestCredentials } from '../helpers';
 import type { RunningEmulator } from '../../lib/emulator/http/server';
 import { InvocationLog } from '../../lib/emulator/cls/records';
 
@@ -57,20 +55,8 @@ interface Tail {
 
 /** `sls logs --tail …` in the service, running until interrupted. */
 async function startTail(args: string[]): Promise<Tail> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scf-home-'));
-  const child = spawn(SLS, ['logs', '--tail', '--interval', '300', ...args], {
-    cwd: SERVICE,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      SLS_TELEMETRY_DISABLED: '1',
-      SLS_NOTIFICATIONS_MODE: 'off',
-      SLS_DEPRECATION_DISABLE: '*',
-      TENCENTCLOUD_SECRET_ID: emulator.credentials.secretId,
-      TENCENTCLOUD_SECRET_KEY: emulator.credentials.secretKey,
-      TENCENTCLOUD_SCF_ENDPOINT: emulator.url,
-    },
-  });
+  const { home, env } = slsEnvironment(emulator);
+  const child = spawn(SLS, ['logs', '--tail', '--interval', '300', ...args], { cwd: SERVICE, env });
   const lines: Tail['lines'] = [];
   let partial = '';
   let stderr = '';

@@ -6,7 +6,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
-import { newCredentials, PLUGIN_NAME, serviceDir, SLS, sls, type SlsRun, type TestCredentials } from '../helpers';
+import { newCredentials, PLUGIN_NAME, serviceDir, SLS, sls, slsEnvironment, type SlsRun, type TestCredentials } from '../helpers';
 import { type RecordedRequest, type RunningEmulator, startEmulator } from '../../lib/emulator/http/server';
 
 const ScfSdkClient = (scf as any).v20180416.Client;
@@ -155,11 +155,8 @@ test('linear: traffic moves in steps, each watched, then the version serves alon
 test('an interrupted release puts the alias back on the version it served; the next deploy releases again', async () => {
   write({ 'good.js': code('g3') }, `{ type: canary, weight: 20, bake: 600, metricsLag: 0 }`);
   emulator.reset();
-  const child = spawn(process.execPath, [SLS, 'deploy', 'function', '-f', 'good'], {
-    cwd: dir,
-    env: { ...process.env, TENCENTCLOUD_SECRET_ID: emulator.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emulator.credentials.secretKey, TENCENTCLOUD_SCF_ENDPOINT: emulator.url, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { home, env } = slsEnvironment(emulator);
+  const child = spawn(process.execPath, [SLS, 'deploy', 'function', '-f', 'good'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   child.stdout.on('data', (d) => (stderr += d));
@@ -167,6 +164,7 @@ test('an interrupted release puts the alias back on the version it served; the n
   assert.deepEqual((await alias('good')).RoutingConfig.AdditionalVersionWeights, [{ Version: '3', Weight: 0.2 }], 'baking');
   child.kill('SIGINT');
   const code130 = await new Promise((r) => child.on('exit', (c) => r(c)));
+  fs.rmSync(home, { recursive: true, force: true });
   assert.equal(code130, 130, stderr);
   const a = await alias('good');
   assert.deepEqual([a.FunctionVersion, a.RoutingConfig.AdditionalVersionWeights], ['2', []], stderr);
