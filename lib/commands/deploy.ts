@@ -113,14 +113,25 @@ export async function readBackOwned(
   candidates: ReadonlyArray<{ functionName: string; namespace: string }>,
   service: string,
   stage: string,
-  /** Told each function found ours as soon as it is read; the reads end when every one of these has. */
-  onOwned?: (info: FunctionInfo) => Promise<void>,
+  handlers: {
+    /** Told each function found ours as soon as it is read; the reads end when every one of these has. */
+    onOwned?: (info: FunctionInfo) => Promise<void>;
+    /** Told each read that failed, instead of the first failure thrown once all are done. */
+    onReadFailure?: (candidate: { functionName: string; namespace: string }, error: ScfError) => void;
+  } = {},
 ): Promise<{ owned: FunctionInfo[]; notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> }> {
   const owned: FunctionInfo[] = [];
   const notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }> = [];
+  const { onOwned, onReadFailure } = handlers;
   // All at once: the client's limiter paces GetFunction at its rate.
   await eachLimited(candidates, candidates.length, async (candidate) => {
-    const info = await clients.scf.getFunction({ functionName: candidate.functionName, namespace: candidate.namespace });
+    let info: FunctionInfo | undefined;
+    try {
+      info = await clients.scf.getFunction({ functionName: candidate.functionName, namespace: candidate.namespace });
+    } catch (error) {
+      if (!onReadFailure || !(error instanceof ScfError)) throw error;
+      return onReadFailure(candidate, error);
+    }
     if (!info) return;
     const owner = ownerOf(info.tags, service, stage);
     if (owner !== 'ours') return void notOwned.push({ info, owner });

@@ -8,7 +8,7 @@ import { actionRate } from '../cloud/limits';
 import { PollPool } from '../poll/pool';
 import { StatusBoard } from '../poll/status-board';
 import type { TencentProvider } from '../provider';
-import { PlanRunner } from '../deploy/apply';
+import { PlanRunner, removingText, stepError } from '../deploy/apply';
 import type { FunctionInfo } from '../cloud/types';
 import type { Clients } from '../cloud/clients';
 import { counted, duration } from '../render/units';
@@ -70,12 +70,13 @@ export class RemoveCommand {
     const removed: string[] = [];
     const failures: ScfError[] = [];
     let owned = 0;
+    let unread = 0;
     let notOwned: Array<{ info: FunctionInfo; owner: 'others' | 'unmarked' }>;
     try {
       // Each function read back, and deleted as soon as its own tags say it is this service and stage's, while
       // the others are still being read: DeleteFunction's rate paces them, the reads GetFunction's. A function that
       // cannot be removed does not keep the others: every failure is reported together.
-      ({ notOwned } = await readBackOwned(clients, [...candidates.values()], service, stage, async (fn) => {
+      const onOwned = async (fn: FunctionInfo) => {
         owned++;
         try {
           await runner.remove({
@@ -93,7 +94,14 @@ export class RemoveCommand {
         }
         removed.push(fn.namespace === 'default' ? fn.functionName : `${fn.functionName} (namespace ${fn.namespace})`);
         progress.update(`Removed ${removed.length} of ${counted(owned, 'function')} found`);
-      }));
+      };
+      // A function that could not be read is not known to be ours: it stays, and the remove fails naming it, after
+      // saying what it did remove.
+      const onReadFailure = (fn: { functionName: string; namespace: string }, error: ScfError) => {
+        unread++;
+        failures.push(stepError(removingText(fn), fn, 'GetFunction (reading its tags)', error));
+      };
+      ({ notOwned } = await readBackOwned(clients, [...candidates.values()], service, stage, { onOwned, onReadFailure }));
     } finally {
       progress.remove();
     }
@@ -101,7 +109,7 @@ export class RemoveCommand {
       const advice = owner === 'unmarked' ? ' (sls deploy marks it as this service\'s; or delete it yourself)' : '';
       log.warning(`${notOwnedText(info, owner)}: left alone${advice}.`);
     }
-    if (!owned) {
+    if (!owned && !unread) {
       await this.removeLayers();
       const freed = await this.deleteEmptyNamespaces(clients, homes, service);
       const also = freed.length ? `; deleted its empty ${counted(freed.length, 'namespace')} ${freed.join(', ')}` : '';

@@ -83,7 +83,7 @@ function describe(step: PlanStep): string {
  * The error that ends a deploy or remove: what was being done to which function (`Deploying api (shop-dev-api)`,
  * `Removing shop-dev-old`), which step, and the API's own code and request id.
  */
-function stepError(doing: string, target: Target, step: string, error: unknown): ScfError {
+export function stepError(doing: string, target: Target, step: string, error: unknown): ScfError {
   if (!(error instanceof ScfError)) return error as ScfError;
   const requestId = error.requestId ? ` (${error.action ?? 'request'} RequestId ${error.requestId})` : '';
   const code = error.code.startsWith('Plugin.') || error.code.startsWith('Transport.') ? '' : ` [${error.code}]`;
@@ -223,7 +223,7 @@ export class PlanRunner {
   /** A function to remove: wait if it is busy, then delete it; one already being deleted is only waited for. */
   async remove(removal: RemovalStep): Promise<void> {
     const target = { functionName: removal.functionName, namespace: removal.namespace };
-    const doing = `Removing ${removal.functionName}${removal.namespace === 'default' ? '' : ` (namespace ${removal.namespace})`}`;
+    const doing = removingText(target);
     if (removal.deleting) {
       try {
         await waitUntilGone(this.ctx.scf, target, this.waitOptions(removal.functionName));
@@ -243,6 +243,11 @@ export class PlanRunner {
       throw stepError(doing, target, 'DeleteFunction', error);
     }
   }
+}
+
+/** How a removal's failure begins: "Removing NAME" (and its namespace but default's). */
+export function removingText(target: Target): string {
+  return `Removing ${target.functionName}${target.namespace === 'default' ? '' : ` (namespace ${target.namespace})`}`;
 }
 
 /** Runs `work` over every item, at most `limit` at a time; the first failure is thrown once all of them are done. */

@@ -70,6 +70,7 @@ Fault injection (rates are shares, 0 to 1):
   --rate-limit N         refuse more than N requests a second per action (default: each action's own figure
                          from the API's table; 0: no limit)
   --fault-actions A,B    apply the faults only to these actions
+  --fault-functions F,G  and only to requests naming these functions (FunctionName)
   --seed N               seed of the fault dice and of weighted alias routing
 Credentials: --secret-id with --secret-key-file, else TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and
 TENCENTCLOUD_SESSION_TOKEN) of this process, else the pair a --state-dir kept, else a new made-up pair; the lines to
@@ -107,6 +108,12 @@ function count(value: string | undefined, name: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, not "${value}"`);
   return n;
+}
+
+/** A comma-separated list of names; unset or empty: no restriction. */
+function nameList(value: string | undefined): string[] | undefined {
+  const list = (value ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  return list.length ? list : undefined;
 }
 
 function port(value: string): number {
@@ -165,6 +172,7 @@ const OPTIONS = {
   latency: { type: 'string' },
   'rate-limit': { type: 'string' },
   'fault-actions': { type: 'string' },
+  'fault-functions': { type: 'string' },
   seed: { type: 'string' },
 } as const;
 
@@ -284,7 +292,8 @@ async function main(): Promise<void> {
     slowMs: count(values['slow-ms'], 'slow-ms'),
     latencyMs: count(values.latency, 'latency'),
     rateLimit: count(values['rate-limit'], 'rate-limit'),
-    actions: values['fault-actions'] ? values['fault-actions'].split(',').map((a) => a.trim()) : undefined,
+    actions: nameList(values['fault-actions']),
+    functions: nameList(values['fault-functions']),
     seed: count(values.seed, 'seed'),
   };
   const chosen = credentials(values);

@@ -547,6 +547,29 @@ test('remove waits for a busy function and for one already being deleted', async
   assert.ok(await gone('leftover-dev-y'));
 });
 
+test('a remove whose read of one function fails removes the others, says which, and fails naming the one left', async () => {
+  const partial = serviceDir(`service: partial\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  x:\n    handler: index.hello\n  y:\n    handler: index.echo\n  z:\n    handler: index.hello\n`);
+  assert.equal((await run(partial, ['deploy', '--no-smoke'])).code, 0);
+  // z's GetFunction fails every time (its reads are retried, then given up): x and y are read and deleted meanwhile.
+  Object.assign(emulator.faults, { internalErrorRate: 1, actions: ['GetFunction'], functions: ['partial-dev-z'] });
+  let failed: SlsRun;
+  try {
+    failed = await run(partial, ['remove']);
+  } finally {
+    Object.assign(emulator.faults, { internalErrorRate: undefined, actions: undefined, functions: undefined });
+  }
+  assert.notEqual(failed.code, 0, output(failed));
+  assert.match(failed.stderr, /Removed only in part partial \(stage dev, region ap-guangzhou\): 2 functions\n {2}partial-dev-x\n {2}partial-dev-y\n/, output(failed));
+  assert.match(failed.stdout + failed.stderr, /Removing partial-dev-z failed at GetFunction \(reading its tags\) \[InternalError\]: .*\(GetFunction RequestId [0-9a-f-]{36}\)/);
+  assert.deepEqual(mutations().sort(), ['DeleteFunction partial-dev-x', 'DeleteFunction partial-dev-y']);
+  assert.ok(await gone('partial-dev-x'));
+  assert.equal(await gone('partial-dev-z'), false, 'a function that could not be read is left');
+
+  const again = await run(partial, ['remove']);
+  assert.equal(again.code, 0, output(again));
+  assert.match(again.stderr, /Removed partial \(stage dev, region ap-guangzhou\): 1 function in [\d.]+ m?s\n {2}partial-dev-z\n/);
+});
+
 test('sls package --package DIR, then sls deploy --package DIR deploys those packages', async () => {
   const boxed = serviceDir(`service: boxed\nprovider:\n  name: tencent\nplugins:\n  - __PLUGIN__\nfunctions:\n  a:\n    handler: index.hello\n`);
   fs.mkdirSync(path.join(boxed, 'out'));

@@ -39,6 +39,11 @@ export interface Faults {
   ignoreListFilters?: boolean;
   /** Restrict the faults above (not the rate limits) to these actions. */
   actions?: string[];
+  /**
+   * And to requests about these functions (their FunctionName): one function's reads failing while the others
+   * answer, as when a single function is broken or its permissions differ.
+   */
+  functions?: string[];
   /** Seed of the fault dice, for reproducible runs. */
   seed?: number;
 }
@@ -67,21 +72,22 @@ export class FaultPlan {
     Object.assign(this.faults, faults);
   }
 
-  private applies(action: string): boolean {
-    return !this.faults.actions || this.faults.actions.includes(action);
+  private applies(action: string, functionName?: unknown): boolean {
+    if (this.faults.actions && !this.faults.actions.includes(action)) return false;
+    return !this.faults.functions || (typeof functionName === 'string' && this.faults.functions.includes(functionName));
   }
 
-  /** True with probability `rate`, for actions the faults apply to. */
-  chance(rate: number | undefined, action: string): boolean {
+  /** True with probability `rate`, for the actions (and functions) the faults apply to. */
+  chance(rate: number | undefined, action: string, functionName?: unknown): boolean {
     if (this.rolledSeed !== this.faults.seed) {
       this.roll = dice(this.faults.seed ?? 1);
       this.rolledSeed = this.faults.seed;
     }
-    return Boolean(rate) && this.applies(action) && this.roll() < rate!;
+    return Boolean(rate) && this.applies(action, functionName) && this.roll() < rate!;
   }
 
-  latencyFor(action: string): number {
-    return this.faults.latencyMs && this.applies(action) ? this.faults.latencyMs : 0;
+  latencyFor(action: string, functionName?: unknown): number {
+    return this.faults.latencyMs && this.applies(action, functionName) ? this.faults.latencyMs : 0;
   }
 
   /** Records an arrival; true when it is over the action's rate in the last second. */

@@ -309,6 +309,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       }
       if (faults.throttleCode !== undefined && !THROTTLE_CODE.test(String(faults.throttleCode))) return sendJson(res, 400, { error: 'throttleCode must be RequestLimitExceeded or RequestLimitExceeded.<Kind>' });
       if (faults.errorCode !== undefined && !SERVER_ERROR_CODE.test(String(faults.errorCode))) return sendJson(res, 400, { error: 'errorCode must be InternalError, InternalError.<Kind> or ServiceUnavailable' });
+      for (const list of ['actions', 'functions'] as const) {
+        const names = faults[list];
+        if (names !== undefined && !(Array.isArray(names) && names.every((n) => typeof n === 'string'))) return sendJson(res, 400, { error: `${list} must be a list of names` });
+      }
       plan.replace(faults);
       return sendJson(res, 200, plan.faults);
     }
@@ -467,9 +471,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     // Limits and faults that strike before the action runs.
     const now = Date.now();
     if (plan.overRateLimit(service, apiAction, now)) return fail(new ApiFault('RequestLimitExceeded', 'Your current request rate is too high.'));
-    if (plan.chance(plan.faults.throttleRate, apiAction)) return fail(new ApiFault(plan.faults.throttleCode ?? 'RequestLimitExceeded', 'Your current request rate is too high.'));
-    if (plan.chance(plan.faults.internalErrorRate, apiAction)) return fail(new ApiFault(plan.faults.errorCode ?? 'InternalError', 'An internal error occurred.'));
-    const latency = route.service === 'cls' ? 0 : plan.latencyFor(apiAction);
+    const about = params.FunctionName;
+    if (plan.chance(plan.faults.throttleRate, apiAction, about)) return fail(new ApiFault(plan.faults.throttleCode ?? 'RequestLimitExceeded', 'Your current request rate is too high.'));
+    if (plan.chance(plan.faults.internalErrorRate, apiAction, about)) return fail(new ApiFault(plan.faults.errorCode ?? 'InternalError', 'An internal error occurred.'));
+    const latency = route.service === 'cls' ? 0 : plan.latencyFor(apiAction, about);
     if (latency) await new Promise((r) => setTimeout(r, latency));
 
     if (plan.faults.ignoreListFilters && apiAction === 'ListFunctions') params = Object.assign(Object.create(null), params, { Filters: undefined });
@@ -483,17 +488,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     record({ at: now, protocol, service, action, region, params, outcome: 'ok' }, startedMs);
 
     // Faults that strike after it ran: the caller cannot know whether it did.
-    if (plan.chance(plan.faults.slowRate, apiAction)) await new Promise((r) => setTimeout(r, plan.faults.slowMs ?? 30_000));
-    if (plan.chance(plan.faults.resetRate, apiAction)) {
+    if (plan.chance(plan.faults.slowRate, apiAction, about)) await new Promise((r) => setTimeout(r, plan.faults.slowMs ?? 30_000));
+    if (plan.chance(plan.faults.resetRate, apiAction, about)) {
       req.socket.destroy();
       return;
     }
-    if (plan.chance(plan.faults.gatewayRate, apiAction)) {
+    if (plan.chance(plan.faults.gatewayRate, apiAction, about)) {
       res.writeHead(502, { 'Content-Type': 'text/html' });
       res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
       return;
     }
-    if (plan.chance(plan.faults.invalidJsonRate, apiAction)) {
+    if (plan.chance(plan.faults.invalidJsonRate, apiAction, about)) {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end('{"Response": {"Result": ');
       return;
