@@ -115,6 +115,9 @@ export function plainText(text: string): string {
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
 
+/** The services' names as the console shows them, by the `service` of an error's context. */
+const SERVICE_NAMES: Readonly<Record<string, string>> = { scf: 'SCF', cls: 'CLS', tag: 'The Tag API', monitor: 'Cloud Monitor', sts: 'STS', ssm: 'Secrets Manager' };
+
 /** Builds the error for an API reply's `Error`, with a sentence for the codes users meet most. */
 export function apiError(rawCode: string, rawMessage: string, context: ScfErrorContext): ScfError {
   const code = plainText(rawCode).slice(0, 200);
@@ -171,7 +174,7 @@ export function apiError(rawCode: string, rawMessage: string, context: ScfErrorC
       const hint = local
         ? ` For the emulator at ${context.endpoint}: run sls with --region set to its region, or start it with scf-emulator --region ${context.region ?? 'REGION'}.`
         : '';
-      sentence = `SCF is not available in region ${context.region ?? '(unknown)'}.${own}${hint}`;
+      sentence = `${SERVICE_NAMES[context.service ?? 'scf'] ?? 'The service'} is not available in region ${context.region ?? '(unknown)'}.${own}${hint}`;
       break;
     }
     default:

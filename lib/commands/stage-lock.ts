@@ -93,6 +93,8 @@ export async function lockStage(provider: TencentProvider, command: string, opti
       timeoutSeconds: settings.lockTimeout,
       onWait: (state) => {
         waited = true;
+        // lockTimeout 0: the acquire gives up at once, and its error says so; there is no wait to announce.
+        if (!settings.lockTimeout) return;
         log.notice(`The deploy lock of ${what} is held by ${described(state)}: waiting up to ${settings.lockTimeout} s for it (custom.scf.deploy.lockTimeout).`);
         progress ??= provider.io.progress.create({ message: `Waiting for the deploy lock of ${what}` });
       },
@@ -103,7 +105,7 @@ export async function lockStage(provider: TencentProvider, command: string, opti
       const expiry = error.state.holder?.expirySeconds || settings.lockExpiry;
       throw new ScfError(
         'Plugin.LockTimeout',
-        `The deploy lock of ${what} is still held by ${described(error.state)} after ${settings.lockTimeout} s of waiting (custom.scf.deploy.lockTimeout). Nothing was changed. If that run is gone, its lock expires ${expiry} s after its last sign of life; sls ${command.replace(/^sls /, '')} --force-unlock takes it over now.`,
+        `The deploy lock of ${what} is ${settings.lockTimeout ? `still held by ${described(error.state)} after ${settings.lockTimeout} s of waiting` : `held by ${described(error.state)}, and custom.scf.deploy.lockTimeout is 0 (no waiting)`}${settings.lockTimeout ? ' (custom.scf.deploy.lockTimeout)' : ''}. Nothing was changed. If that run is gone, its lock expires ${expiry} s after its last sign of life; sls ${command.replace(/^sls /, '')} --force-unlock takes it over now.`,
       );
     }
     return failure(error);

@@ -82,9 +82,10 @@ export function ssmVariableSource(ctx: SsmSourceContext): { resolve(variable: Va
         secret = await pending;
       } catch (error) {
         // No such secret or version: no value, as serverless's own sources answer, so a fallback
-        // (`${tencent-ssm:NAME, 'default'}`) applies; without one serverless says the value was not found.
+        // (`${tencent-ssm:NAME, 'default'}`) applies; without one serverless says only that the value was not
+        // found, so why is said here, whatever follows.
         if (isScfError(error) && (error.code === 'ResourceNotFound.SecretNotExist' || error.code === 'ResourceNotFound')) {
-          ctx.verbose(`\${tencent-ssm:${version ? `${name}:${version}` : name}}: ${secretReason(error.code, name, version) ?? 'not found'}`);
+          ctx.warn(`\${tencent-ssm:${version ? `${name}:${version}` : name}}: ${secretReason(error.code, name, version) ?? 'not found'}; the variable's fallback applies, if it has one.`);
           return { value: null };
         }
         throw secretError(error, name, version);

@@ -428,8 +428,11 @@ async function deployWhileBusy(dir: string, functionName: string): Promise<SlsRu
   emulator.core.setTransitionMs(TRANSITION_MS);
   emulator.reset();
   const deploying = sls(dir, ['deploy', '--no-smoke', '--verbose'], emulator);
-  for (let i = 0; requestsFor('GetFunction', functionName).length < 3; i++) {
-    if (i >= 1200) break;
+  // Its read, the listing of strays, then two looks at its status: GetFunction polls (Updating) or listings of
+  // its namespace (Creating, Deleting: the status board's).
+  const looks = () => requestsFor('GetFunction', functionName).length + requestsFor('ListFunctions').length;
+  for (let i = 0; looks() < 4; i++) {
+    assert.ok(i < 1200, `the deploy never waited for ${functionName}: ${emulator.requests.map((r) => r.action).join(', ')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   emulator.core.settleTransitions();

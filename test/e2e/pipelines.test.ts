@@ -173,6 +173,30 @@ test("a killed deploy's lock: --force-unlock takes it at once saying whose it wa
   assert.match(report.lock.tookOverFrom.holder, /^carol on /);
 });
 
+test('lockTimeout 0: a held lock fails the deploy at once, saying it did not wait; the holder goes on', async () => {
+  const dir = serviceDir(shopYml());
+  const eager = serviceDir(shopYml('      lockTimeout: 0\n'));
+  // The holder waits for its functions to leave Updating (a minute here), holding the lock meanwhile.
+  emulator.core.setTransitionMs(60_000);
+  const before = newestGeneration();
+  const holder = startDeploy(dir, { MARK: 'erin', USER: 'erin' });
+  try {
+    await until('the deploy to take the lock', () => newestGeneration() > before);
+    emulator.reset();
+    const refused = await sls(eager, ['deploy', '--no-smoke'], emulator, { MARK: 'frank', USER: 'frank' });
+    assert.notEqual(refused.code, 0, output(refused));
+    const said = refused.stdout + refused.stderr;
+    assert.match(said, /The deploy lock of shop \(stage dev\) is held by erin on \S+ \(sls deploy[^)]*\), and custom\.scf\.deploy\.lockTimeout is 0 \(no waiting\)\. Nothing was changed\./, output(refused));
+    assert.doesNotMatch(said, /waiting up to|of waiting/);
+    assert.deepEqual(emulator.requests.filter((r) => r.service === 'scf'), [], 'nothing was sent to SCF');
+  } finally {
+    emulator.core.setTransitionMs(TRANSITION_MS);
+    emulator.core.settleTransitions();
+  }
+  const held = await holder.done;
+  assert.equal(held.code, 0, output(held));
+});
+
 test('the lock is let go when a deploy fails and when it is interrupted (Ctrl-C): the next deploy does not wait', async () => {
   const dir = serviceDir(shopYml());
   const released = () => {

@@ -210,6 +210,9 @@ test('the ${tencent-ssm:} source: reads with provider settings serverless resolv
   assert.deepEqual(await source.resolve(variable('rotated:v1')), { value: 'first-value' });
   assert.deepEqual(await source.resolve(variable('missing')), { value: null }, 'so a fallback applies');
   assert.deepEqual(await source.resolve(variable('rotated:v9')), { value: null });
+  // Why there is no value is said whatever follows (serverless itself says only "Value not found").
+  assert.ok(said.includes('warn ${tencent-ssm:missing}: secret "missing" does not exist in Secrets Manager (in this region); the variable\'s fallback applies, if it has one.'), said.join('\n'));
+  assert.ok(said.includes('warn ${tencent-ssm:rotated:v9}: secret "rotated" has no version "v9"; the variable\'s fallback applies, if it has one.'), said.join('\n'));
   await assert.rejects(source.resolve(variable('off:v1')), /Could not resolve \$\{tencent-ssm:off:v1\}: secret "off" is disabled\./);
   emulator.reset();
   assert.deepEqual(await source.resolve(variable('rotated:v2', ['ap-shanghai'])), { value: 'second-value' });

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { formatCst, parseCst } from '../../lib/time/cst';
+import { apiError } from '../../lib/cloud/errors';
 import { type Clock, RateLimiter } from '../../lib/cloud/limiter';
 import { waitForRequest } from '../../lib/poll/request-status';
 import { resolveString } from '../../lib/emulator/service-file';
@@ -136,4 +137,12 @@ test('serverless variables resolve where they decide names, and stay otherwise',
   assert.equal(resolveString('${env:MISSING}', ctx), '${env:MISSING}');
   assert.equal(resolveString('${ssm:/x}', ctx), '${ssm:/x}');
   assert.equal(resolveString('plain', ctx), 'plain');
+});
+
+test('an unsupported region names the service that refused it, not always SCF', () => {
+  const refused = (service?: string) => apiError('UnsupportedRegion', 'Not here.', { region: 'ap-mars', service, action: 'GetSecretValue' }).message;
+  assert.match(refused('ssm'), /^Secrets Manager is not available in region ap-mars\. Not here\./);
+  assert.match(refused('cls'), /^CLS is not available in region ap-mars\./);
+  assert.match(refused('scf'), /^SCF is not available in region ap-mars\./);
+  assert.match(refused(), /^SCF is not available in region ap-mars\./);
 });
