@@ -36,12 +36,13 @@ export interface DeployOptions {
   'update-config'?: boolean;
 }
 
-/** Functions deployed at once; each waits on its own status, and the client holds every action to its rate. */
 /**
  * Package bytes read into memory to be sent at once: every function is deployed at once (the per-action rates
  * pace them), but a package is held in memory (and base64, and in its request) only while it is being sent.
  */
 export const PACKAGE_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+/** Packages whose content digest is read at once (each an open and a read of its zip's directory). */
+const DIGESTS_AT_ONCE = 16;
 /** Statuses in which GetFunctionAddress has no code to tell of (SCF refuses it). */
 const WITHOUT_CODE = ['Creating', 'CreateFailed', 'Deleting'];
 
@@ -235,6 +236,8 @@ export class DeployCommand {
   private lines?: ProgressLines;
   /** Content digests of the packages read so far, by file. */
   private readonly digests = new Map<string, string>();
+  /** Those being read, by file: a package several functions share is read once. */
+  private readonly digesting = new Map<string, Promise<string>>();
 
   constructor(
     private readonly provider: TencentProvider,
@@ -291,12 +294,21 @@ export class DeployCommand {
     const code = new Map<string, CodeState>();
     let removals: RemovalStep[] = [];
     let missingNamespaces: string[];
+    /** The namespaces this deploy made, once made: begun as soon as they are known missing (their functions must be created). */
+    let namespacesMade: Promise<string[]> = Promise.resolve([]);
     const layers = new LayerPhase(provider, desired, this.options.force === true);
     const deployed = new Map<string, FunctionInfo | undefined>();
     try {
       await layers.read(clients, functions, artifacts, this.options.package ?? this.provider.serverless.service.package?.path);
       const namespaces = await existingNamespaces(clients);
       missingNamespaces = [...new Set(functions.map((f) => f.namespace))].filter((ns) => !namespaces.has(ns));
+      // A function in a namespace that does not exist is created whatever the reads say, in a namespace made first:
+      // made while the other namespaces are read (--update-config creates nothing: it refuses such a function below).
+      if (!configOnly && missingNamespaces.length) {
+        namespacesMade = Promise.all(missingNamespaces.map(async (ns) => ((await this.createNamespace(clients, ns, desired.service)) ? ns : undefined))).then((made) => made.filter((ns): ns is string => ns !== undefined));
+        // Awaited below, after the reads; a failure of the reads meanwhile must not leave it unhandled.
+        namespacesMade.catch(() => undefined);
+      }
       // All at once: the client's limiter paces each action at its own rate.
       await eachLimited(functions, functions.length, async (fn) => {
         const info = await deployedFunction(clients, fn, namespaces, { triggers: true });
@@ -333,6 +345,8 @@ export class DeployCommand {
         for (const { info, owner } of notOwned) log.warning(`${notOwnedText(info, owner)}: not removed, although ListFunctions listed it as this service's.`);
         removals = planRemovals(desired, owned);
       }
+      // Before anything else is planned or said: a namespace that could not be made fails the deploy here.
+      await namespacesMade;
     } finally {
       reading.remove();
     }
@@ -408,14 +422,9 @@ export class DeployCommand {
     // together. Functions that left serverless.yml are removed only when everything else went through.
     const failures: ScfError[] = [];
     const failed = new Set<string>();
-    const createdNamespaces: string[] = [];
+    const createdNamespaces = await namespacesMade;
+    for (const namespace of createdNamespaces) log.notice(`Namespace ${namespace} created (it did not exist; sls remove deletes it once it holds no function).`);
     try {
-      for (const namespace of missingNamespaces) {
-        if (await this.createNamespace(clients, namespace, desired.service)) {
-          createdNamespaces.push(namespace);
-          log.notice(`Namespace ${namespace} created (it did not exist; sls remove deletes it once it holds no function).`);
-        }
-      }
       // Every function at once: the per-action rates pace them, the status waits share GetFunction's.
       await eachLimited(changing, changing.length, async (plan) => {
         underway.add(plan.key);
@@ -530,7 +539,8 @@ export class DeployCommand {
   private async codes(clients: Clients, cos: CosTarget | undefined, plans: FunctionPlan[], artifacts: Map<string, Artifact>): Promise<Map<string, () => FunctionCode>> {
     const needsCode = plans.filter((p) => p.steps.some((s) => s.action === 'create' || s.action === 'recreate' || s.action === 'updateCode'));
     // What each package sent holds, for its record (CODE_TAG): read now, before anything changes.
-    for (const plan of needsCode) await this.digest(artifacts.get(plan.key)!);
+    // Side by side: a fleet's packages are many small files, each an open and a read.
+    await eachLimited(needsCode, DIGESTS_AT_ONCE, async (plan) => void (await this.digest(artifacts.get(plan.key)!)));
     const routes = new Map(needsCode.map((p) => [p.key, codeRoute(artifacts.get(p.key)!, cos)] as const));
     const uploaded = new Set<string>();
     for (const [key, route] of routes) {
@@ -574,10 +584,10 @@ export class DeployCommand {
 
   /** A package's content digest, read once per file. */
   private async digest(artifact: Artifact): Promise<string> {
-    let digest = this.digests.get(artifact.file);
-    if (digest === undefined) {
-      digest = await zipContentDigest(artifact.file);
-      this.digests.set(artifact.file, digest);
+    let digest = this.digesting.get(artifact.file);
+    if (!digest) {
+      digest = zipContentDigest(artifact.file).then((value) => (this.digests.set(artifact.file, value), value));
+      this.digesting.set(artifact.file, digest);
     }
     return digest;
   }
