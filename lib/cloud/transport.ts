@@ -145,12 +145,16 @@ export class Transport {
     return isCredentialSource(resolved) ? resolved.get() : resolved;
   }
 
-  /** Exponential backoff with full jitter; throttling waits at least a fraction of the limiter's window. */
+  /**
+   * Exponential backoff with full jitter; a throttle waits at least half of it ("equal jitter"): the server counts
+   * the last second's arrivals of every client of the account, so retries sooner than that second has passed are
+   * refused again. With the defaults, four retries wait at least 1.5 s in all.
+   */
   private backoff(attempt: number, throttled: boolean): number {
     const base = this.config.backoffBaseMs ?? 200;
     const cap = this.config.backoffCapMs ?? 5000;
     const ceiling = Math.min(cap, base * 2 ** (attempt - 1));
-    const floor = throttled ? Math.min(ceiling, base) / 2 : 0;
+    const floor = throttled ? ceiling / 2 : 0;
     return Math.round(floor + (ceiling - floor) * this.random());
   }
 

@@ -104,6 +104,7 @@ export class InfoCommand {
         modTime: info?.modTime ? isoTime(info.modTime) : null,
         triggers: (info?.triggers ?? []).map((t) => ({ type: t.type, name: t.name, summary: triggerSummary(t), enabled: t.enable, qualifier: t.qualifier, ...(t.type === 'http' ? { url: functionUrl(t.desc) ?? null } : {}) })),
         environment: info ? Object.fromEntries(Object.entries(info.environment ?? {}).map(([k, v]) => [k, this.options.conceal ? '<concealed>' : v])) : null,
+        layers: (info?.layers ?? []).map((l) => ({ name: l.name, version: l.version })),
         versions: releases.get(key)?.versions ?? [],
         aliases: releases.get(key)?.aliases ?? [],
       };
@@ -128,6 +129,11 @@ export class InfoCommand {
     if (released.length) {
       lines.push('', 'Versions and aliases:');
       for (const f of released) lines.push(plainText(`  ${f.key}: ${releasesText(f.versions, f.aliases)}`));
+    }
+    const layered = functions.filter((f) => f.layers.length);
+    if (layered.length) {
+      lines.push('', 'Layers (in the order SCF binds them):');
+      for (const f of layered) lines.push(plainText(`  ${f.key}: ${f.layers.map((l) => `${l.name}:${l.version}`).join(', ')}`));
     }
     const withEnv = functions.filter((f) => f.environment && Object.keys(f.environment).length);
     if (withEnv.length) {

@@ -112,6 +112,10 @@ test('a layer unchanged on redeploy publishes nothing; a changed one publishes a
   assert.deepEqual(node.Layers.map((l: any) => l.LayerVersion), [2]);
   const reply = await client.Invoke({ FunctionName: 'layered-dev-node', ClientContext: '{"name":"v2"}' });
   assert.match(reply.Result.RetMsg, /Hi, v2, from the nodeDeps layer v2/);
+  // sls info tells which layer version each function runs with.
+  const info = await run(layered, ['info']);
+  assert.equal(info.code, 0, output(info));
+  assert.match(info.stdout, /Layers \(in the order SCF binds them\):\n {2}node: layered-dev-nodeDeps:2\n {2}py: layered-dev-pyDeps:1\n/, output(info));
 });
 
 test('a function bound to a layer version that does not exist is refused before anything is published, created or changed', async () => {

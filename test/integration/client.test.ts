@@ -169,6 +169,15 @@ test('a throttle that outlasts the retries names its own code', async () => {
   assert.equal(count('GetFunctionLogs'), 3);
 });
 
+test("another client used up an action's second: this one's throttled reads wait it out and get through, even on the shortest jitter", async () => {
+  // GetFunctionLogs: 5 a second at the emulator, as in the cloud, counted across every client of the account.
+  const other = clientFor(emulator);
+  await Promise.all(Array.from({ length: 5 }, () => other.getFunctionLogs({ ...target, limit: 1 })));
+  const client = clientFor(emulator, { random: () => 0 });
+  assert.ok((await client.getFunctionLogs({ ...target, limit: 1 })).totalCount >= 0);
+  assert.ok(emulator.requests.some((r) => r.action === 'GetFunctionLogs' && r.outcome === 'RequestLimitExceeded'), 'it was throttled first');
+});
+
 test('a read whose reply is slower than the timeout is retried and completes', async () => {
   Object.assign(emulator.faults, { slowRate: 0.4, slowMs: 600, seed: 5, actions: ['GetFunctionLogs'] });
   const client = clientFor(emulator, { ...fast, timeoutMs: 250, maxAttempts: 10 });
