@@ -7,7 +7,7 @@ import { ScfError } from './errors';
 import { CLS_TOPIC_CONCURRENCY } from './limits';
 import { type Clock, ConcurrencyLimiter, systemClock } from './limiter';
 import { isObject, list, malformedReply, type ServiceApi, str, type Transport } from './transport';
-import { CLS_API_VERSION, type ClsRecord, type SearchLogRequest, type SearchLogResult } from './types';
+import { CLS_API_VERSION, type ClsRecord, type LogHistogram, type LogHistogramRequest, type SearchLogRequest, type SearchLogResult } from './types';
 
 /** A search refused for the topic's searches in flight is sent this many times in all, pausing 0.1, 0.2, 0.4 … s (half to all of it). */
 const BUSY_ATTEMPTS = 6;
@@ -96,6 +96,26 @@ export class ClsClient {
       return { time: Number(r.Time) || 0, fields, pkgId: str(r.PkgId), pkgLogId: str(r.PkgLogId) };
     });
     return { records, context: str(reply.Context), listOver: reply.ListOver === true, apiRequestId: str(reply.RequestId) };
+  }
+
+  /**
+   * DescribeLogHistogram: how the records of a query lie over a range, so that a long read can be cut where its
+   * pages fall. Its query goes in `Query` with `SyntaxRule` 1 (CQL): the only fields its page has. Counted against
+   * the topic's searches in flight, as a search.
+   */
+  async logHistogram(req: LogHistogramRequest): Promise<LogHistogram> {
+    const call = { api: this.api, action: 'DescribeLogHistogram' };
+    const release = await this.searches.acquire(req.topicId);
+    let reply;
+    try {
+      reply = await this.transport.call({ ...call, params: { TopicId: req.topicId, From: req.from, To: req.to, Query: req.query || '*', SyntaxRule: 1, Interval: req.interval } });
+    } finally {
+      release();
+    }
+    if (reply.HistogramInfos !== undefined && reply.HistogramInfos !== null && !Array.isArray(reply.HistogramInfos)) throw malformedReply(call, '"HistogramInfos" is not a list');
+    const buckets = list(reply.HistogramInfos).map((b) => ({ from: Number(b.BTime), count: Number(b.Count) }));
+    if (buckets.some((b) => !Number.isFinite(b.from) || !Number.isInteger(b.count) || b.count < 0)) throw malformedReply(call, 'a histogram interval has no time or count');
+    return { interval: Number(reply.Interval) || req.interval, totalCount: Number(reply.TotalCount) || 0, buckets };
   }
 }
 

@@ -33,6 +33,7 @@ export const ACTION_RATES: Readonly<Record<ServiceName, Readonly<Record<string, 
   },
   cls: {
     SearchLog: 10000,
+    DescribeLogHistogram: 10000,
   },
   tag: {},
   // The monitor FAQ gives 20 a second, its API page 50: the lower one.

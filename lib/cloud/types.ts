@@ -368,6 +368,24 @@ export interface SearchLogRequest {
   context?: string;
 }
 
+/** DescribeLogHistogram: how many records of `query` each `interval` of [from, to) holds. */
+export interface LogHistogramRequest {
+  topicId: string;
+  from: number;
+  to: number;
+  query: string;
+  /** ms; CLS takes at most 200 intervals in the range. */
+  interval: number;
+}
+
+export interface LogHistogram {
+  /** As CLS used it. */
+  interval: number;
+  totalCount: number;
+  /** Each interval's start (rounded down to the interval, so the first may begin before `from`) and its count. */
+  buckets: Array<{ from: number; count: number }>;
+}
+
 /** One CLS record: its time and its fields (for SCF records, the `SCF_*` keys, all strings). */
 export interface ClsRecord {
   /** Epoch ms. */

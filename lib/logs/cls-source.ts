@@ -14,7 +14,8 @@ import { type AssembledEvent, RequestAssembler, recordKey, StartOrder } from './
 import { functionId, type FunctionScope, isTargetRecord, QUERY_CHARS, recordQuery, type RecordQuery, reportQuery } from './cls-query';
 import { applyFilters, type FinalOutcome, type RequestFilters, type RequestLog } from './model';
 
-type Search = Pick<ClsClient, 'searchLog'>;
+/** SearchLog, and DescribeLogHistogram where the reader has it (a long read is then cut where its pages fall). */
+type Search = Pick<ClsClient, 'searchLog'> & Partial<Pick<ClsClient, 'logHistogram'>>;
 
 /** Searches of one topic `sls logs` keeps in flight unless told otherwise: CLS allows 15 (see searchesPerTopic). */
 export const DEFAULT_SEARCHES = 4;
@@ -27,15 +28,18 @@ export const DEFAULT_SEARCHES = 4;
  */
 export function searchesPerTopic(cls: Search, perTopic: number): Search {
   const gate = new ConcurrencyLimiter(perTopic);
+  const gated = async <T>(topicId: string, run: () => Promise<T>): Promise<T> => {
+    const release = await gate.acquire(topicId);
+    try {
+      return await run();
+    } finally {
+      release();
+    }
+  };
+  const { logHistogram } = cls;
   return {
-    async searchLog(req) {
-      const release = await gate.acquire(req.topicId);
-      try {
-        return await cls.searchLog(req);
-      } finally {
-        release();
-      }
-    },
+    searchLog: (req) => gated(req.topicId, () => cls.searchLog(req)),
+    ...(logHistogram ? { logHistogram: (req: Parameters<typeof logHistogram>[0]) => gated(req.topicId, () => logHistogram.call(cls, req)) } : {}),
   };
 }
 
@@ -80,6 +84,8 @@ interface Segment {
   seenAtStart: Set<string>;
   pages: ClsRecord[][];
   state: 'waiting' | 'reading' | 'done';
+  /** The records it holds, when a histogram said so (else its first page's density is the guess). */
+  expected?: number;
   /** Wakes a chain waiting for its pages to be taken. */
   space?: () => void;
 }
@@ -95,6 +101,40 @@ function segmentsOf(from: number, to: number, parts: number, seenAtStart = new S
   return bounds.slice(0, -1).map((a, i) => ({ from: a, to: bounds[i + 1], seenAtStart: i === 0 ? seenAtStart : new Set<string>(), pages: [], state: 'waiting' }));
 }
 
+/**
+ * [from, to) cut where a histogram says its pages fall: consecutive segments of at most a page of records each (an
+ * interval holding more is one segment, split as it is read), each knowing how many it holds. Undefined when
+ * there is no histogram to ask, or it was refused (a CAM policy that allows SearchLog alone, an endpoint without
+ * the action): the range is then cut blind.
+ */
+async function plannedSegments(cls: Search, topicId: string, query: string, from: number, to: number, pageSize: number): Promise<Segment[] | undefined> {
+  if (!cls.logHistogram) return undefined;
+  let histogram;
+  try {
+    histogram = await cls.logHistogram({ topicId, from, to, query, interval: Math.max(1, Math.ceil((to - from) / HISTOGRAM_INTERVALS)) });
+  } catch {
+    return undefined;
+  }
+  const { interval } = histogram;
+  if (!(interval > 0)) return undefined;
+  const segments: Segment[] = [];
+  let current: Segment = { from, to, seenAtStart: new Set(), pages: [], state: 'waiting', expected: 0 };
+  for (const bucket of [...histogram.buckets].sort((a, b) => a.from - b.from)) {
+    const start = Math.max(from, bucket.from);
+    if (bucket.from + interval <= from || start >= to) continue;
+    if (current.expected! > 0 && current.expected! + bucket.count > pageSize && start > current.from) {
+      segments.push({ ...current, to: start });
+      current = { from: start, to, seenAtStart: new Set(), pages: [], state: 'waiting', expected: 0 };
+    }
+    current.expected! += bucket.count;
+  }
+  segments.push(current);
+  return segments;
+}
+
+/** CLS takes at most 200 intervals in a histogram's range. */
+const HISTOGRAM_INTERVALS = 200;
+
 /** Every record of `query` in [from, to), oldest first, a page at a time. */
 export async function* readRecords(cls: Search, topicId: string, query: string, from: number, to: number, options: RecordReadOptions = {}): AsyncGenerator<ClsRecord[]> {
   if (to <= from) return;
@@ -102,7 +142,10 @@ export async function* readRecords(cls: Search, topicId: string, query: string, 
   const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_SEARCHES, 15));
   /** Pages read ahead of the one being handed out, at most (the segment being handed out always proceeds). */
   const maxAhead = 2 * concurrency;
-  const segments = segmentsOf(from, to, Math.max(1, Math.min(options.maxWindows ?? 16, Math.ceil((to - from) / 60_000))));
+  const windows = Math.max(1, Math.min(options.maxWindows ?? 16, Math.ceil((to - from) / 60_000)));
+  // A range worth more than one window is first looked at whole (one DescribeLogHistogram), so that its searches
+  // each read about a page instead of guessing from a first page where the rest lies.
+  const segments = (windows > 1 ? await plannedSegments(cls, topicId, query, from, to, pageSize) : undefined) ?? segmentsOf(from, to, windows);
   let head = 0;
   let inFlight = 0;
   let buffered = 0;
@@ -136,9 +179,12 @@ export async function* readRecords(cls: Search, topicId: string, query: string, 
     const fresh = page.records.filter((r) => !(r.time === segment.from && segment.seenAtStart.has(recordKey(r))));
     if (fresh.length) push(segment, fresh);
     if (page.listOver || !page.records.length) return;
-    // The rest [last, to), in as many parts as the density of this page says it holds pages (a few at most).
+    // The rest [last, to), in as many parts as it holds pages (a few at most): as the histogram counted, or else as
+    // the density of this page says.
+    const left = segment.expected !== undefined ? segment.expected - page.records.length : 0;
     const perMs = page.records.length / Math.max(1, last - segment.from);
-    const parts = Math.max(1, Math.min(2 * concurrency, Math.ceil((perMs * (segment.to - last)) / pageSize)));
+    const pagesLeft = left > 0 ? left / pageSize : (perMs * (segment.to - last)) / pageSize;
+    const parts = Math.max(1, Math.min(2 * concurrency, Math.ceil(pagesLeft)));
     const atLast = new Set(page.records.filter((r) => r.time === last).map(recordKey));
     segments.splice(segments.indexOf(segment) + 1, 0, ...segmentsOf(last, segment.to, parts, atLast));
   };

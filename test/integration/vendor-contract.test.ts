@@ -73,6 +73,10 @@ const READERS: Record<string, (c: Clients, reply: any) => Promise<void>> = {
     assert.deepEqual(page.records.map((x) => ({ ...x.fields })), r.Results.map((x: any) => JSON.parse(x.LogJson)));
     assert.equal(page.listOver, r.ListOver);
   },
+  DescribeLogHistogram: async (c, r) => {
+    const histogram = await c.cls.logHistogram({ topicId: 't', from: 0, to: 1, query: '*', interval: 1 });
+    assert.deepEqual([histogram.interval, histogram.totalCount, histogram.buckets], [r.Interval, r.TotalCount, r.HistogramInfos.map((b: any) => ({ from: b.BTime, count: b.Count }))]);
+  },
   ModifyResourceTags: (c) => c.tag.modifyResourceTags(TagClient.functionResource('ap-guangzhou', 'default', 'fn'), { a: 'b' }, []),
   PublishLayerVersion: async (c, r) => assert.equal(await c.scf.publishLayerVersion({ layerName: 'l', compatibleRuntimes: ['Nodejs16.13'], description: '', tags: {} }, { zipFile: 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==' }), r.LayerVersion),
   GetLayerVersion: async (c, r) => {
@@ -240,6 +244,7 @@ const ADAPT: Array<[string, (request: Record<string, any>) => Record<string, any
   ['UpdateFunctionConfiguration', (r) => ({ ...r, FunctionName: 'fn' })],
   ['DeleteFunction', (r) => ({ ...r, FunctionName: 'made-by-example' })],
   ['SearchLog', (r) => ({ ...r, TopicId: state.topicId, From: Date.now() - 600_000, To: Date.now() + 1, QueryString: 'SCF_Type:"Platform"' })],
+  ['DescribeLogHistogram', (r) => ({ ...r, TopicId: state.topicId, From: Date.now() - 600_000, To: Date.now() + 1, Interval: 30_000 })],
   ['ModifyResourceTags', (r) => ({ ...r, Resource: TagClient.functionResource('ap-guangzhou', 'default', 'fn') })],
   ['GetMonitorData', (r) => ({ ...r, Namespace: 'QCE/SCF_V2', MetricName: 'Invocation', Instances: r.Instances.map(() => ({ Dimensions: [{ Name: 'functionName', Value: 'fn' }, { Name: 'namespace', Value: 'default' }] })), StartTime: new Date(Date.now() - 3600_000).toISOString().replace('Z', '+00:00'), EndTime: new Date().toISOString().replace('Z', '+00:00') })],
   // The version PublishVersion's example made: no alias routes to it.
@@ -389,6 +394,7 @@ test('every parameter the plugin sends, on every path of the facades, is in the 
   await c.scf.terminateAsyncEvent({ ...target, invokeRequestId: event.functionRequestId, graceShutdown: true });
   const info = (await c.scf.getFunction(target))!;
   await c.cls.searchLog({ topicId: info.clsTopicId!, from: Date.now() - 60_000, to: Date.now() + 1, query: 'SCF_Type:"Platform"', limit: 10, sort: 'asc' });
+  await c.cls.logHistogram({ topicId: info.clsTopicId!, from: Date.now() - 60_000, to: Date.now() + 1, query: 'SCF_Type:"Platform"', interval: 1000 });
   await c.tag.modifyResourceTags(TagClient.functionResource('ap-guangzhou', 'default', 'all-fields'), { team: 'b' }, ['gone']);
   await c.monitor.getMetric({ metricName: 'Duration', period: 60, startMs: Date.now() - 600_000, endMs: Date.now(), instances: [{ functionName: 'all-fields', namespace: 'default', version: version }], statistics: ['avg', 'max'] });
   // Layers, concurrency and async settings, and a web function's own fields.

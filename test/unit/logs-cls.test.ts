@@ -7,7 +7,7 @@ import { ScfError } from '../../lib/cloud/errors';
 import { containsPhrase, tokenize } from '../../lib/cloud/cls-tokens';
 import { InvocationLog } from '../../lib/emulator/cls/records';
 import { ClsStore } from '../../lib/emulator/cls/topics';
-import { searchLog } from '../../lib/emulator/cls/search';
+import { logHistogram, searchLog } from '../../lib/emulator/cls/search';
 import { ApiFault } from '../../lib/emulator/api-fault';
 import { recordKey, RequestAssembler, StartOrder } from '../../lib/logs/assemble';
 import { phrase, recordQuery, reportQuery } from '../../lib/logs/cls-query';
@@ -190,6 +190,51 @@ test('a long even history keeps its searches busy: the pages it holds take littl
     assert.ok(rounds <= floor + 4, `${rounds} rounds at ${searches} searches, floor ${floor}`);
     assert.ok(sent <= records / pageSize + 16, `${sent} searches for ${records / pageSize} pages`);
   }
+});
+
+test('a long read is cut where a histogram says its pages fall: bursty records cost little more than a search a page; without a histogram, blind', async () => {
+  const store = new ClsStore({ recordsPerTopic: 100_000 });
+  const topic = store.createTopic({ logsetId: store.createLogset('s').logsetId, topicName: 't' });
+  const to = Date.now() - 60_000;
+  const from = to - 3600_000;
+  // 20 bursts of 250 requests each started in the same millisecond (a fleet invoked together), 5 records each:
+  // 25,000 records where a first page's density says nothing about where the rest lie.
+  const batch: ClsRecord[] = [];
+  for (let k = 0; k < 20; k++) for (let i = 0; i < 250; i++) batch.push(...invocationRecords({ requestId: `r${k}-${i}`, startMs: from + 60_000 + k * 175_000, lines: ['x'] }));
+  store.append(topic.info.topicId, batch);
+  const pages = Math.ceil(batch.length / 1000);
+  assert.equal(batch.length, 20 * 1250);
+  const read = async (search: Parameters<typeof readRecords>[0]) => {
+    const seen: ClsRecord[] = [];
+    for await (const page of readRecords(search, topic.info.topicId, '*', from, to, { concurrency: 4 })) seen.push(...page);
+    assert.equal(seen.length, batch.length);
+    assert.equal(new Set(seen.map(recordKey)).size, batch.length, 'none twice');
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].time >= seen[i - 1].time, `in time order at ${i}`);
+  };
+  const histograms: unknown[] = [];
+  const planned = Object.assign(searchOver(store), {
+    async logHistogram(req: { topicId: string; from: number; to: number; query: string; interval: number }) {
+      histograms.push(req);
+      const reply = logHistogram({ TopicId: req.topicId, From: req.from, To: req.to, Query: req.query, SyntaxRule: 1, Interval: req.interval }, store, Date.now());
+      return { interval: reply.Interval, totalCount: reply.TotalCount, buckets: reply.HistogramInfos.map((b) => ({ from: b.BTime, count: b.Count })) };
+    },
+  });
+  await read(planned);
+  assert.equal(histograms.length, 1, 'one histogram for the range');
+  // Each burst is more than a page, and a histogram's intervals cannot cut inside one: two searches a burst at least.
+  const least = 20 * Math.ceil(1250 / 1000);
+  assert.ok(planned.calls.length <= least + 2, `${planned.calls.length} searches where ${least} would do (${pages} pages)`);
+  const blind = searchOver(store);
+  await read(blind);
+  assert.ok(blind.calls.length > planned.calls.length + 20, `blind: ${blind.calls.length} searches, planned: ${planned.calls.length}`);
+  // A reader whose histogram is refused (a CAM policy allowing SearchLog alone) reads blind, all the same.
+  const refused = Object.assign(searchOver(store), {
+    logHistogram: async () => {
+      throw new ScfError('AuthFailure.UnauthorizedOperation', 'not allowed');
+    },
+  });
+  await read(refused);
+  assert.equal(refused.calls.length, blind.calls.length);
 });
 
 test('a millisecond holding more than a page is read with its Context chain; past 10,000 records the caller is told', async () => {

@@ -316,6 +316,57 @@ export function searchLog(params: Params, store: ClsStore, now: number, override
   };
 }
 
+/** DescribeLogHistogram's parameters (its page: From, To, Query required; TopicId, Interval, SyntaxRule). */
+const HISTOGRAM_PARAMS = new Set(['TopicId', 'From', 'To', 'Query', 'Interval', 'SyntaxRule']);
+/** At most this many intervals in the range: (To - From) / Interval <= 200. */
+const HISTOGRAM_INTERVALS = 200;
+
+export interface LogHistogramReply {
+  Interval: number;
+  TotalCount: number;
+  HistogramInfos: Array<{ Count: number; BTime: number }>;
+}
+
+/**
+ * DescribeLogHistogram: how many records matching `Query` (Lucene unless SyntaxRule says CQL) lie in each
+ * `Interval` of [From, To), each interval's BTime its start rounded down to the interval, empty ones included (the
+ * page's example lists them). Without Interval, the shortest one that keeps to 200 intervals.
+ */
+export function logHistogram(params: Params, store: ClsStore, now: number, overrides: Partial<SearchLimits> = {}): LogHistogramReply {
+  const limits = { ...SEARCH_LIMITS, ...overrides };
+  for (const name of Object.keys(params)) {
+    if (!HISTOGRAM_PARAMS.has(name) && !COMMON_PARAMS.has(name)) throw new ApiFault('UnknownParameter', `The parameter \`${name.slice(0, 100)}\` is not recognized.`);
+  }
+  for (const name of ['From', 'To', 'Query']) if (!given(params, name)) throw new ApiFault('MissingParameter', `The request is missing a required parameter \`${name}\`.`);
+  const topicId = string(params, 'TopicId');
+  if (!topicId) throw new ApiFault('MissingParameter', 'The request is missing a required parameter `TopicId`.');
+  const from = integer(params, 'From', 0)!;
+  const to = integer(params, 'To', 0)!;
+  if (from >= to) invalid('`From` must be before `To` (milliseconds; the range is [From, To)).');
+  const query = string(params, 'Query')!;
+  if (query.length > limits.maxQueryChars) invalid(`The query is longer than ${limits.maxQueryChars} characters.`);
+  const interval = integer(params, 'Interval', 1) ?? Math.ceil((to - from) / HISTOGRAM_INTERVALS);
+  if ((to - from) / interval > HISTOGRAM_INTERVALS) invalid(`\`Interval\` must be at least (To - From) / ${HISTOGRAM_INTERVALS}: ${Math.ceil((to - from) / HISTOGRAM_INTERVALS)} ms for this range.`);
+  const topic = store.topic(topicId);
+  if (!topic) throw new ApiFault('ResourceNotFound.TopicNotExist', `The log topic \`${topicId}\` does not exist.`);
+  let condition;
+  try {
+    condition = parseQuery(query, syntaxOf(params, 'SyntaxRule', 'lucene'), topic.info.fieldTypes);
+  } catch (err) {
+    if (err instanceof QuerySyntaxError) throw new ApiFault('FailedOperation.SyntaxError', `The query could not be parsed: ${err.message}`);
+    throw err;
+  }
+  const first = Math.floor(from / interval) * interval;
+  const counts = new Array<number>(Math.ceil((to - first) / interval)).fill(0);
+  let total = 0;
+  for (const stored of topic.scan(from, to, 'asc', undefined)) {
+    if (stored.searchableAt > now || !matchesQuery(condition, stored.doc())) continue;
+    counts[Math.floor((stored.time - first) / interval)]++;
+    total++;
+  }
+  return { Interval: interval, TotalCount: total, HistogramInfos: counts.map((count, i) => ({ Count: count, BTime: first + i * interval })) };
+}
+
 /**
  * CLS runs at most 15 searches at once on one topic; one more is LimitExceeded.LogSearch. The HTTP layer holds
  * a slot around each SearchLog: `const release = gate.acquire(topicId); try { … } finally { release(); }`.

@@ -23,7 +23,7 @@ import { FunctionSlots } from './concurrency';
 import * as concurrency from './concurrency';
 import * as layers from './layers';
 import { dice } from '../dice';
-import { searchLog, TopicSearchGate } from '../cls/search';
+import { logHistogram, searchLog, TopicSearchGate } from '../cls/search';
 import { getMonitorData } from '../monitor/metrics';
 import { globMatch } from './validate';
 import { CODE_PATH_PREFIX, CodeUrls, serveCode } from './code';
@@ -196,9 +196,9 @@ export class EmulatorCore {
     return run(this.ctx, params);
   }
 
-  /** CLS (version CLS_API_VERSION): SearchLog, at most 15 searches of one topic at once. */
+  /** CLS (version CLS_API_VERSION): SearchLog and DescribeLogHistogram, at most 15 of them on one topic at once. */
   async handleCls(action: string, params: Params, latencyMs = 0): Promise<Params> {
-    if (action !== 'SearchLog') throw new ApiFault('InvalidAction', `The CLS action \`${action.slice(0, 60)}\` is not supported by this endpoint.`);
+    if (action !== 'SearchLog' && action !== 'DescribeLogHistogram') throw new ApiFault('InvalidAction', `The CLS action \`${action.slice(0, 60)}\` is not supported by this endpoint.`);
     const release = typeof params.TopicId === 'string' ? this.searches.acquire(params.TopicId) : undefined;
     try {
       // The latency the faults ask for, if any (a search holds its slot while it takes its time), then a turn of
@@ -207,6 +207,7 @@ export class EmulatorCore {
       // request that arrived meanwhile is read, so its latency starts late (the history bench lost 1-2 s to it).
       if (latencyMs) await new Promise((r) => setTimeout(r, latencyMs));
       await new Promise((r) => setImmediate(r));
+      if (action === 'DescribeLogHistogram') return logHistogram(params, this.cls, this.ctx.now()) as unknown as Params;
       return searchLog(params, this.cls, this.ctx.now(), { legacyQueryOnly: this.ctx.behaviour.clsLegacyQuery }) as unknown as Params;
     } finally {
       release?.();
