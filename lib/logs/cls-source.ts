@@ -143,9 +143,13 @@ export async function* readRecords(cls: Search, topicId: string, query: string, 
   /** Pages read ahead of the one being handed out, at most (the segment being handed out always proceeds). */
   const maxAhead = 2 * concurrency;
   const windows = Math.max(1, Math.min(options.maxWindows ?? 16, Math.ceil((to - from) / 60_000)));
-  // A range worth more than one window is first looked at whole (one DescribeLogHistogram), so that its searches
-  // each read about a page instead of guessing from a first page where the rest lies.
-  const segments = (windows > 1 ? await plannedSegments(cls, topicId, query, from, to, pageSize) : undefined) ?? segmentsOf(from, to, windows);
+  const blind = segmentsOf(from, to, windows);
+  // A range worth more than one window: its first window is read at once, and the rest is looked at whole meanwhile
+  // (one DescribeLogHistogram) and cut where its pages fall, so that each search reads about a page instead of
+  // guessing from a first page where the rest lies. Refused, the rest is cut blind.
+  const planning = windows > 1 && cls.logHistogram;
+  const segments = planning ? blind.slice(0, 1) : blind;
+  let planned = !planning;
   let head = 0;
   let inFlight = 0;
   let buffered = 0;
@@ -211,11 +215,25 @@ export async function* readRecords(cls: Search, topicId: string, query: string, 
     }
   };
 
+  if (planning) {
+    const restFrom = blind[0].to;
+    void plannedSegments(cls, topicId, query, restFrom, to, pageSize).then((cut) => {
+      segments.push(...(cut ?? segmentsOf(restFrom, to, windows - 1)));
+      planned = true;
+      schedule();
+      notify();
+    });
+  }
+
   try {
     schedule();
-    while (head < segments.length) {
+    while (head < segments.length || !planned) {
       if (failure) throw failure;
       const segment = segments[head];
+      if (!segment) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
       if (segment.pages.length) {
         const records = segment.pages.shift()!;
         buffered--;

@@ -221,9 +221,10 @@ test('a long read is cut where a histogram says its pages fall: bursty records c
   });
   await read(planned);
   assert.equal(histograms.length, 1, 'one histogram for the range');
-  // Each burst is more than a page, and a histogram's intervals cannot cut inside one: two searches a burst at least.
+  // Each burst is more than a page, and a histogram's intervals cannot cut inside one: two searches a burst at least;
+  // the first window is read blind while the histogram is asked, a search or two more.
   const least = 20 * Math.ceil(1250 / 1000);
-  assert.ok(planned.calls.length <= least + 2, `${planned.calls.length} searches where ${least} would do (${pages} pages)`);
+  assert.ok(planned.calls.length <= least + 4, `${planned.calls.length} searches where ${least} would do (${pages} pages)`);
   const blind = searchOver(store);
   await read(blind);
   assert.ok(blind.calls.length > planned.calls.length + 20, `blind: ${blind.calls.length} searches, planned: ${planned.calls.length}`);
@@ -234,7 +235,7 @@ test('a long read is cut where a histogram says its pages fall: bursty records c
     },
   });
   await read(refused);
-  assert.equal(refused.calls.length, blind.calls.length);
+  assert.ok(refused.calls.length > planned.calls.length + 20, `refused: ${refused.calls.length} searches`);
 });
 
 test('a millisecond holding more than a page is read with its Context chain; past 10,000 records the caller is told', async () => {
