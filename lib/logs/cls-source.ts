@@ -148,7 +148,8 @@ export async function* readRecords(cls: Search, topicId: string, query: string, 
   // (one DescribeLogHistogram) and cut where its pages fall, so that each search reads about a page instead of
   // guessing from a first page where the rest lies. Refused, the rest is cut blind.
   const planning = windows > 1 && cls.logHistogram;
-  const segments = planning ? blind.slice(0, 1) : blind;
+  // While planning, the first window is a minute (the least a blind window spans): read blind, it should cost little.
+  const segments = planning ? segmentsOf(from, Math.min(blind[0].to, from + 60_000), 1) : blind;
   let planned = !planning;
   let head = 0;
   let inFlight = 0;
@@ -216,7 +217,7 @@ export async function* readRecords(cls: Search, topicId: string, query: string, 
   };
 
   if (planning) {
-    const restFrom = blind[0].to;
+    const restFrom = segments[0].to;
     void plannedSegments(cls, topicId, query, restFrom, to, pageSize).then((cut) => {
       segments.push(...(cut ?? segmentsOf(restFrom, to, windows - 1)));
       planned = true;
