@@ -1,4 +1,5 @@
-// The CLS facade: SearchLog over the one transport, records in the model's shape, and CLS's limit of searches
+// The CLS facade: SearchLog (and DescribeLogHistogram, to plan long reads) over the one transport, records in the
+// model's shape, and CLS's limit of searches
 // in flight per topic held on our side (a search over it would be refused with LimitExceeded.LogSearch). Other
 // readers of the same topic (SCF's default topic serves every function of a region) count against that limit
 // too: a search refused so is asked again a few times, after a growing pause.

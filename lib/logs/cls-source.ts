@@ -1,7 +1,9 @@
 // Reading SCF's records from CLS with SearchLog: every record of a query and time range, oldest first, as pages
 // arrive. A Context chain is read one page after another, so a range is cut into segments searched side by side
-// (within the topic's limit of searches in flight) and handed out in order: a segment whose first page does not
-// hold all of it is split again, its rest into as many parts as its density says, so that dense ranges are read
+// (within the topic's limit of searches in flight) and handed out in order. Where the reader can, a long range is
+// cut where a histogram of it (DescribeLogHistogram) says its pages fall; else, and within a segment holding more
+// than it was cut for, a segment whose first page does not hold all of it is split again, its rest into as many
+// parts as its count (or its first page's density) says, so that dense ranges are read
 // many pages at once while what waits to be handed out stays a few pages. A millisecond holding more than a page is
 // read with its Context chain, which reaches at most SearchLog's 10,000 records (past that, the rest of that
 // millisecond cannot be read, and the caller is told). Then the history (requests in start order) and the live tail (requests
