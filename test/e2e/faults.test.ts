@@ -30,13 +30,18 @@ test('logs (from CLS and from GetFunctionLogs) and events print the complete res
   const fromScf = emulator.core.seed('hello-dev-fail', 'default', spread(6000));
   const events = emulator.core.seed('hello-dev-echo', 'default', Array.from({ length: 250 }, (_, i) => ({ startMs: now - 3600_000 + i * 1000, invocationType: 'Event' as const })));
   Object.assign(emulator.faults, flaky);
+  // Each command rolls its own dice from a seed of its own: which of its requests are struck does not depend on how
+  // many requests the commands before it sent.
+  let seed = flaky.seed;
   for (const [key, seeded, source] of [['chatty', fromCls, 'cls'], ['fail', fromScf, 'scf']] as const) {
+    emulator.faults.seed = ++seed;
     const history = await sls(EXAMPLE, ['logs', '-f', key, '--startTime', '2d', '--json'], emulator);
     assert.equal(history.code, 0, history.stdout + history.stderr);
     const printed = lines(history.stdout);
     assert.deepEqual(printed.map((l) => l.requestId), seeded.map((l) => l.requestId));
     assert.ok(printed.every((l) => l.source === source));
   }
+  emulator.faults.seed = ++seed;
   const listed = await sls(EXAMPLE, ['events', '-f', 'echo', '--json'], emulator);
   assert.equal(listed.code, 0, listed.stdout + listed.stderr);
   assert.deepEqual(lines(listed.stdout).map((e) => e.requestId), events.map((e) => e.requestId));
