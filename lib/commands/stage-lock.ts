@@ -103,9 +103,12 @@ export async function lockStage(provider: TencentProvider, command: string, opti
   } catch (error) {
     if (error instanceof LockTimeout) {
       const expiry = error.state.holder?.expirySeconds || settings.lockExpiry;
+      const held = settings.lockTimeout
+        ? `still held by ${described(error.state)} after ${settings.lockTimeout} s of waiting (custom.scf.deploy.lockTimeout)`
+        : `held by ${described(error.state)}, and custom.scf.deploy.lockTimeout is 0 (no waiting)`;
       throw new ScfError(
         'Plugin.LockTimeout',
-        `The deploy lock of ${what} is ${settings.lockTimeout ? `still held by ${described(error.state)} after ${settings.lockTimeout} s of waiting` : `held by ${described(error.state)}, and custom.scf.deploy.lockTimeout is 0 (no waiting)`}${settings.lockTimeout ? ' (custom.scf.deploy.lockTimeout)' : ''}. Nothing was changed. If that run is gone, its lock expires ${expiry} s after its last sign of life; sls ${command.replace(/^sls /, '')} --force-unlock takes it over now.`,
+        `The deploy lock of ${what} is ${held}. Nothing was changed. If that run is gone, its lock expires ${expiry} s after its last sign of life; sls ${command.replace(/^sls /, '')} --force-unlock takes it over now.`,
       );
     }
     return failure(error);
