@@ -9,6 +9,7 @@ import { pollUntilAborted } from '../logs/poll-loop';
 import { DEFAULT_SEARCHES } from '../logs/cls-source';
 import { history, type LogTarget, resolveSources, tails } from '../logs/sources';
 import { CLS_TOPIC_CONCURRENCY } from '../cloud/limits';
+import { isPlainObject } from '../deploy/problems';
 import { formatRequest, omittedText, requestJson } from '../render/logs';
 import { parseTimeExpression } from '../time/parse';
 
@@ -66,9 +67,9 @@ export function parseInterval(value: string | number | undefined): number {
  */
 export function parseSearches(option: unknown, custom: unknown): number {
   const where = option !== undefined ? '--searches' : 'custom.scf.logs.searches';
-  const logs = isMapping(custom) && isMapping(custom.scf) ? custom.scf.logs : undefined;
-  if (option === undefined && logs !== undefined && !isMapping(logs)) throw inputError('custom.scf.logs must be a mapping (searches).');
-  const value = option !== undefined ? option : isMapping(logs) ? logs.searches : undefined;
+  const logs = isPlainObject(custom) && isPlainObject(custom.scf) ? custom.scf.logs : undefined;
+  if (option === undefined && logs !== undefined && !isPlainObject(logs)) throw inputError('custom.scf.logs must be a mapping (searches).');
+  const value = option !== undefined ? option : isPlainObject(logs) ? logs.searches : undefined;
   if (value === undefined) return DEFAULT_SEARCHES;
   // The option comes as text; serverless.yml holds a number.
   const n = typeof value === 'number' ? value : option !== undefined && typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
@@ -77,8 +78,6 @@ export function parseSearches(option: unknown, custom: unknown): number {
   }
   return n;
 }
-
-const isMapping = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** How far back a request id is looked for when no range is given: what SCF's default log topic keeps. */
 const REQUEST_LOOKBACK_MS = 7 * 86400_000;

@@ -17,7 +17,7 @@ import { functionId, type FunctionScope, isTargetRecord, QUERY_CHARS, recordQuer
 import { applyFilters, type FinalOutcome, type RequestFilters, type RequestLog } from './model';
 
 /** SearchLog, and DescribeLogHistogram where the reader has it (a long read is then cut where its pages fall). */
-type Search = Pick<ClsClient, 'searchLog'> & Partial<Pick<ClsClient, 'logHistogram'>>;
+export type ClsSearch = Pick<ClsClient, 'searchLog'> & Partial<Pick<ClsClient, 'logHistogram'>>;
 
 /** Searches of one topic `sls logs` keeps in flight unless told otherwise: CLS allows 15 (see searchesPerTopic). */
 export const DEFAULT_SEARCHES = 4;
@@ -28,7 +28,7 @@ export const DEFAULT_SEARCHES = 4;
  * the 16th of a topic, and SCF's default topic serves every function of the region and every other reader (the
  * console, colleagues, pipelines): a share of it, not all.
  */
-export function searchesPerTopic(cls: Search, perTopic: number): Search {
+export function searchesPerTopic(cls: ClsSearch, perTopic: number): ClsSearch {
   const gate = new ConcurrencyLimiter(perTopic);
   const gated = async <T>(topicId: string, run: () => Promise<T>): Promise<T> => {
     const release = await gate.acquire(topicId);
@@ -60,7 +60,7 @@ export interface RecordReadOptions {
 }
 
 /** Every record of one dense millisecond, with its Context chain: at most the cursor limit (the caller is told past it). */
-async function* readMillisecond(cls: Search, topicId: string, query: string, atMs: number, options: RecordReadOptions, seen: Set<string>): AsyncGenerator<ClsRecord[]> {
+async function* readMillisecond(cls: ClsSearch, topicId: string, query: string, atMs: number, options: RecordReadOptions, seen: Set<string>): AsyncGenerator<ClsRecord[]> {
   const pageSize = options.pageSize ?? PAGE_SIZE;
   let context: string | undefined;
   let chained = 0;
@@ -109,7 +109,7 @@ function segmentsOf(from: number, to: number, parts: number, seenAtStart = new S
  * there is no histogram to ask, or it was refused (a CAM policy that allows SearchLog alone, an endpoint without
  * the action): the range is then cut blind.
  */
-async function plannedSegments(cls: Search, topicId: string, query: string, from: number, to: number, pageSize: number): Promise<Segment[] | undefined> {
+async function plannedSegments(cls: ClsSearch, topicId: string, query: string, from: number, to: number, pageSize: number): Promise<Segment[] | undefined> {
   if (!cls.logHistogram) return undefined;
   let histogram;
   try {
@@ -138,7 +138,7 @@ async function plannedSegments(cls: Search, topicId: string, query: string, from
 const HISTOGRAM_INTERVALS = 200;
 
 /** Every record of `query` in [from, to), oldest first, a page at a time. */
-export async function* readRecords(cls: Search, topicId: string, query: string, from: number, to: number, options: RecordReadOptions = {}): AsyncGenerator<ClsRecord[]> {
+export async function* readRecords(cls: ClsSearch, topicId: string, query: string, from: number, to: number, options: RecordReadOptions = {}): AsyncGenerator<ClsRecord[]> {
   if (to <= from) return;
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_SEARCHES, 15));
@@ -296,7 +296,7 @@ export function idsPerQuery(query: string): number {
 }
 
 /** Requests that started in the range, in start order, each with its records; running ones last. */
-export async function* clsHistory(cls: Search, target: ClsTarget, options: HistoryOptions): AsyncGenerator<RequestLog[]> {
+export async function* clsHistory(cls: ClsSearch, target: ClsTarget, options: HistoryOptions): AsyncGenerator<RequestLog[]> {
   const base: RecordQuery = {
     functions: target.functions,
     qualifier: options.qualifier,
@@ -332,7 +332,7 @@ export async function* clsHistory(cls: Search, target: ClsTarget, options: Histo
  * and its Platform records, for the header). The finder reads in time order, so a request it finds later
  * started at most `finishWithinMs` before where it is: what started earlier goes out in start order.
  */
-async function* filteredHistory(cls: Search, target: ClsTarget, options: HistoryOptions, base: RecordQuery, readTo: number): AsyncGenerator<RequestLog[]> {
+async function* filteredHistory(cls: ClsSearch, target: ClsTarget, options: HistoryOptions, base: RecordQuery, readTo: number): AsyncGenerator<RequestLog[]> {
   const grep = options.grep;
   const filters = { grep, outcomes: options.outcomes };
   const finder = grep !== undefined ? recordQuery({ ...base, grep }) : reportQuery(base, options.outcomes!);
@@ -457,7 +457,7 @@ export class ClsTail {
   private position: number;
 
   constructor(
-    private readonly cls: Search,
+    private readonly cls: ClsSearch,
     private readonly target: ClsTarget,
     private readonly options: TailOptions,
   ) {
@@ -531,7 +531,7 @@ export class ClsTail {
       // hands out at once.
       const query = recordQuery({ ...base, grep, grepOrPlatform: grep !== undefined });
       let searches = 0;
-      const counting: Search = { searchLog: (req) => (searches++, this.cls.searchLog(req)) };
+      const counting: ClsSearch = { searchLog: (req) => (searches++, this.cls.searchLog(req)) };
       const held: ClsRecord[] = [];
       const records = await collect(readRecords(counting, this.target.topicId, query, from, now + 1, { maxWindows: 1, concurrency: options.searches }));
       for (const r of records) newest = Math.max(newest, r.time);

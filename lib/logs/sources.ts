@@ -4,14 +4,11 @@
 // tails run side by side; all of them together keep at most the set number of searches of a topic in flight.
 import { ScfError } from '../cloud/errors';
 import type { Clients } from '../cloud/clients';
-import type { ClsClient } from '../cloud/cls';
 import type { Clock } from '../cloud/limiter';
 import { functionsCondition, FUNCTIONS_QUERY_CHARS, type FunctionScope } from './cls-query';
-import { type ClsTarget, clsHistory, ClsTail, DEFAULT_SEARCHES, type HistoryOptions, searchesPerTopic } from './cls-source';
+import { type ClsSearch, type ClsTarget, clsHistory, ClsTail, DEFAULT_SEARCHES, type HistoryOptions, searchesPerTopic } from './cls-source';
 import type { RequestLog, RequestOutcome } from './model';
 import { clsSettingAdvice, isGetFunctionLogsGone, logsUnavailable, type ScfFilters, scfHistory, scfTail, type ScfTarget } from './scf-source';
-
-type Search = Pick<ClsClient, 'searchLog'>;
 
 export interface LogTarget {
   key: string;
@@ -113,7 +110,7 @@ export interface HistoryRequest extends ScfFilters {
 }
 
 /** One topic's history, or the GetFunctionLogs history of its functions when CLS refuses at once. */
-async function* topicHistory(clients: Clients, cls: Search, group: ClsTarget, request: HistoryRequest, note: (message: string, why: string) => void): AsyncGenerator<RequestLog[]> {
+async function* topicHistory(clients: Clients, cls: ClsSearch, group: ClsTarget, request: HistoryRequest, note: (message: string, why: string) => void): AsyncGenerator<RequestLog[]> {
   const options: HistoryOptions = { ...request, concurrency: request.searches, outcomes: request.outcomes, onTruncated: (ms) => request.onTruncated?.(`more than 10000 records at ${new Date(ms).toISOString()}`) };
   const stream = clsHistory(cls, group, options);
   let first: IteratorResult<RequestLog[]>;
